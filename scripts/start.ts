@@ -1,0 +1,126 @@
+// `npm start`: the whole system on one machine. Starts what is not configured
+// (embedded PostgreSQL, the Temporal dev server with its Web UI), applies
+// migrations, then runs a worker and the API as child processes. Ctrl-C stops all.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { loadConfigOrExit } from '../src/config.js';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/embedded/postgres.js';
+import { findTemporalCli, startDevServer, stopChild, type DevServerHandle } from '../src/embedded/temporal.js';
+import { migrateIfNeeded, PROJECT_ROOT } from '../src/embedded/migrate.js';
+import { createLogger, redactUrl } from '../src/logger.js';
+
+const config = loadConfigOrExit();
+const log = createLogger('start', config.LOG_LEVEL);
+const t0 = Date.now();
+
+let pgServer: EmbeddedPostgresHandle | undefined;
+let temporal: DevServerHandle | undefined;
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (stopping) return new Promise<never>(() => {});
+  stopping = true;
+  log.info('stopping: API and worker, then Temporal and PostgreSQL');
+  await Promise.all([...children.values()].map((c) => stopChild(c, 15_000)));
+  await temporal?.stop().catch(() => undefined);
+  await pgServer?.stop().catch(() => undefined);
+  log.info('stopped');
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+function fail(message: string): Promise<never> {
+  log.fatal(message);
+  return shutdown(1);
+}
+
+try {
+  let databaseUrl = config.DATABASE_URL;
+  if (databaseUrl) {
+    log.info({ database: redactUrl(databaseUrl) }, 'using the configured PostgreSQL (DATABASE_URL)');
+  } else {
+    pgServer = await startEmbeddedPostgres({
+      dataDir: path.join(config.dataDir, 'pg'),
+      port: config.EMBEDDED_PG_PORT,
+      database: 'affiliate_empire',
+      onLog: (l) => log.debug({ src: 'postgres' }, l),
+    });
+    databaseUrl = pgServer.url;
+    log.info({ port: pgServer.port, dataDir: path.join(config.dataDir, 'pg') }, 'embedded PostgreSQL running');
+  }
+  const applied = await migrateIfNeeded(databaseUrl, (l) => log.debug({ src: 'prisma' }, l));
+  if (applied.length) log.info({ migrations: applied }, 'database migrations applied');
+
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  let temporalUi = config.TEMPORAL_UI_URL ?? null;
+  if (temporalAddress) {
+    log.info({ address: temporalAddress }, 'using the configured Temporal (TEMPORAL_ADDRESS)');
+  } else {
+    const cli = findTemporalCli(PROJECT_ROOT);
+    if (!cli) await fail('The Temporal CLI was not found: run `npm run setup` (it installs one into .tools/), put `temporal` on PATH, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use a running server.');
+    temporal = await startDevServer({
+      cli: cli!,
+      port: config.TEMPORAL_DEV_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      dbFile: path.join(config.dataDir, 'temporal.db'),
+      namespace: config.TEMPORAL_NAMESPACE!,
+      onLog: (l) => log.debug({ src: 'temporal' }, l),
+    });
+    temporalAddress = temporal.address;
+    temporalUi = temporal.uiUrl;
+    log.info({ address: temporalAddress }, 'Temporal dev server running');
+  }
+
+  const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+  const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+  const roles: Record<string, string> = { worker: 'worker/index.ts', api: 'src/api/main.ts' };
+  const restarts = new Map<string, number>();
+  const launch = (role: string) => {
+    const child = spawn(process.execPath, ['--import', tsx, path.join(PROJECT_ROOT, roles[role])], { env, stdio: 'inherit', cwd: PROJECT_ROOT });
+    children.set(role, child);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      const n = (restarts.get(role) ?? 0) + 1;
+      restarts.set(role, n);
+      if (n > 5) return void fail(`The ${role} exited ${n} times (last: ${signal ?? `code ${code}`}); giving up. Its log above says why.`);
+      log.error({ role, code, signal }, `${role} exited; restarting it in ${n} s`);
+      setTimeout(() => !stopping && launch(role), n * 1000);
+    });
+  };
+  launch('worker');
+  launch('api');
+
+  const apiUrl = `http://${config.listenHost === '0.0.0.0' ? '127.0.0.1' : config.listenHost}:${config.PORT}`;
+  await waitForHealth(`${apiUrl}/healthz`, 60_000);
+  const banner = [
+    '',
+    `  affiliate-empire is up (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    `  API          ${apiUrl}   (try: curl -X POST ${apiUrl}/orchestrator/daily-loop/start${config.API_TOKEN ? ' -H "Authorization: Bearer $API_TOKEN"' : ''})`,
+    `  Temporal UI  ${temporalUi ?? '(not managed here; set TEMPORAL_UI_URL to show it)'}`,
+    `  Temporal     ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
+    `  Database     ${config.DATABASE_URL ? redactUrl(databaseUrl) : `embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}, data in ${path.join(config.dataDir, 'pg')}`}`,
+    `  Press Ctrl-C to stop everything.`,
+    '',
+  ].join('\n');
+  process.stdout.write(banner + '\n');
+} catch (err) {
+  await fail((err as Error).message);
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+      last = await r.text();
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`The API did not become healthy within ${timeoutMs / 1000} s (${url}): ${last}`);
+}

@@ -1,0 +1,38 @@
+// API entry point: `npm run api`. One port for the orchestrator API, health,
+// and (later) Slack events, the console, tracked redirects and media.
+import { loadConfigOrExit } from '../config.js';
+import { createDb } from '../db.js';
+import { createLogger } from '../logger.js';
+import { databaseUrl } from '../services.js';
+import { Orchestrator } from '../temporal/client.js';
+import { buildServer } from './server.js';
+
+const config = loadConfigOrExit();
+const log = createLogger('api', config.LOG_LEVEL);
+const db = createDb(databaseUrl(config));
+const orchestrator = new Orchestrator(config);
+const app = await buildServer({ config, db, orchestrator, log });
+
+try {
+  await app.listen({ port: config.PORT, host: config.listenHost });
+} catch (err) {
+  const e = err as NodeJS.ErrnoException;
+  log.fatal(e.code === 'EADDRINUSE' ? `Port ${config.PORT} is already in use: stop the other process or set PORT to a free port.` : e.message);
+  process.exit(1);
+}
+if (!config.apiProtected) {
+  log.warn(`API_TOKEN is not set: the API listens on ${config.listenHost} only (loopback). Set API_TOKEN to require a bearer token and allow other interfaces.`);
+}
+log.info({ url: `http://${config.listenHost}:${config.PORT}` }, 'API listening');
+
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, async () => {
+    if (stopping) return;
+    stopping = true;
+    await app.close().catch(() => undefined);
+    await orchestrator.close();
+    await db.$disconnect().catch(() => undefined);
+    process.exit(0);
+  });
+}

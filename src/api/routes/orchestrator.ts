@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { PLATFORMS, type PlatformName } from '../../config.js';
+import type { Db } from '../../db.js';
+import type { Orchestrator } from '../../temporal/client.js';
+import { HttpError, fromZod } from '../errors.js';
+
+const platformList = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v, ctx) => {
+    const list = (Array.isArray(v) ? v : v.split(',')).map((p) => p.trim().toUpperCase()).filter(Boolean);
+    const bad = list.find((p) => !(PLATFORMS as readonly string[]).includes(p));
+    if (bad !== undefined || list.length === 0) {
+      ctx.addIssue({ code: 'custom', message: bad !== undefined ? `"${bad}" is not a platform; use any of ${PLATFORMS.join(', ')} (any case)` : `must list at least one of ${PLATFORMS.join(', ')}` });
+      return z.NEVER;
+    }
+    return [...new Set(list)] as PlatformName[];
+  });
+
+export const startDailyBody = z
+  .object({
+    maxProducts: z.number({ error: 'must be a whole number from 1 to 100' }).int('must be a whole number from 1 to 100').min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
+    platforms: platformList.optional(),
+    autoApprove: z.boolean({ error: 'must be true or false' }).optional(),
+  })
+  .strict();
+
+const workflowIdParam = z.object({
+  workflowId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'must be a workflow id such as daily-2026-11-27 (letters, digits, . _ : -)'),
+});
+
+const logsQuery = z
+  .object({
+    limit: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number from 1 to 500')
+      .transform(Number)
+      .pipe(z.number().min(1, 'must be at least 1').max(500, 'must be at most 500'))
+      .optional(),
+    workflowId: z.string().max(200).optional(),
+  })
+  .strict();
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw fromZod(r.error);
+  return r.data;
+}
+
+export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: Orchestrator; db: Db }) {
+  const { orchestrator, db } = deps;
+
+  app.post('/orchestrator/daily-loop/start', async (req, reply) => {
+    if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
+      throw new HttpError(400, 'invalid_request', 'The body must be a JSON object such as {"maxProducts": 5, "platforms": ["youtube"]}.');
+    }
+    const body = parse(startDailyBody, req.body);
+    const started = await orchestrator.startDailyLoop({ ...body, startedBy: 'api' });
+    req.log.info({ workflowId: started.workflowId, status: started.status }, 'daily loop start requested');
+    return reply.status(started.status === 'started' ? 201 : 200).send(started);
+  });
+
+  app.get('/orchestrator/daily-loop/status/:workflowId', async (req) => {
+    const { workflowId } = parse(workflowIdParam, req.params);
+    return orchestrator.status(workflowId);
+  });
+
+  app.post('/orchestrator/daily-loop/cancel/:workflowId', async (req, reply) => {
+    const { workflowId } = parse(workflowIdParam, req.params);
+    const r = await orchestrator.cancel(workflowId);
+    req.log.info({ workflowId, status: r.status }, 'cancel requested');
+    return reply.status(r.status === 'cancel-requested' ? 202 : 200).send(r);
+  });
+
+  app.get('/orchestrator/workflow-logs', async (req) => {
+    const q = parse(logsQuery, req.query);
+    const logs = await db.workflowLog.findMany({
+      where: q.workflowId ? { workflowId: q.workflowId } : undefined,
+      orderBy: { startedAt: 'desc' },
+      take: q.limit ?? 50,
+    });
+    return { logs };
+  });
+}

@@ -1,0 +1,70 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { Db } from '../db.js';
+import type { Logger } from '../logger.js';
+import type { Orchestrator } from '../temporal/client.js';
+import { bearerAuth } from './auth.js';
+import { errorBody, handleError } from './errors.js';
+import { orchestratorRoutes } from './routes/orchestrator.js';
+
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  orchestrator: Orchestrator;
+  log: Logger;
+}
+
+const HEALTH_TIMEOUT_MS = 3000;
+
+export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
+  const { config, db, orchestrator } = deps;
+  const app = Fastify({
+    loggerInstance: deps.log as unknown as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send(errorBody('not_found', `No route ${req.method} ${req.url.split('?')[0]}. See the README's HTTP API section for the routes.`)),
+  );
+  // An empty POST without a body is fine (all fields optional); only malformed JSON is an error.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      const e = err as Error & { statusCode?: number };
+      e.statusCode = 400;
+      done(e, undefined);
+    }
+  });
+
+  app.get('/healthz', async (_req, reply) => {
+    const [temporal, database] = await Promise.all([
+      orchestrator.health(),
+      withTimeout(db.$queryRaw`SELECT 1`, HEALTH_TIMEOUT_MS).then(
+        () => ({ ok: true }),
+        (err: Error) => ({ ok: false, error: `The database is not reachable: ${err.message.split('\n')[0]}` }),
+      ),
+    ]);
+    const ok = temporal.ok && database.ok;
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', temporal, database });
+  });
+
+  await app.register(async (scoped) => {
+    if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth(config.API_TOKEN));
+    orchestratorRoutes(scoped, { orchestrator, db });
+  });
+
+  return app;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e) => (clearTimeout(t), reject(e)),
+    );
+  });
+}

@@ -1,0 +1,294 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one environment schema. Every variable is parsed here, once, into a typed
+ * config; `.env.example` documents each of them. A bad value stops start-up with
+ * one message that names the variable and the fix, and never echoes a secret.
+ */
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const PLATFORMS = ['YOUTUBE', 'TIKTOK', 'INSTAGRAM'] as const;
+export type PlatformName = (typeof PLATFORMS)[number];
+
+/** Durations: "500ms", "30s", "10m", "24h", "2d", or a number of milliseconds. */
+export function parseDuration(value: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(value);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'ms').toLowerCase();
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]!;
+  return Math.round(n * factor);
+}
+
+interface VarSpec<T> {
+  parse(raw: string | undefined): T;
+  /** What a valid value looks like, for the error message. */
+  hint: string;
+  secret?: boolean;
+}
+
+const str = (opts: { default?: string; pattern?: RegExp; hint?: string; secret?: boolean } = {}): VarSpec<string | undefined> => ({
+  hint: opts.hint ?? 'a non-empty string',
+  secret: opts.secret,
+  parse(raw) {
+    if (raw === undefined || raw === '') return opts.default;
+    if (opts.pattern && !opts.pattern.test(raw)) throw new Error('invalid');
+    return raw;
+  },
+});
+
+const int = (def: number, min: number, max: number): VarSpec<number> => ({
+  hint: `an integer from ${min} to ${max}`,
+  parse(raw) {
+    if (raw === undefined || raw === '') return def;
+    const n = z.coerce.number().int().min(min).max(max).safeParse(raw.trim());
+    if (!n.success || !/^\s*-?\d+\s*$/.test(raw)) throw new Error('invalid');
+    return n.data;
+  },
+});
+
+const num = (def: number, min: number, max: number): VarSpec<number> => ({
+  hint: `a number from ${min} to ${max}`,
+  parse(raw) {
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max || raw.trim() === '') throw new Error('invalid');
+    return n;
+  },
+});
+
+const duration = (def: string, minMs = 1): VarSpec<number> => ({
+  hint: 'a duration such as 500ms, 30s, 10m, 24h or 2d',
+  parse(raw) {
+    const ms = parseDuration(raw === undefined || raw === '' ? def : raw);
+    if (ms === undefined || ms < minMs) throw new Error('invalid');
+    return ms;
+  },
+});
+
+const bool = (def: boolean): VarSpec<boolean> => ({
+  hint: 'true or false',
+  parse(raw) {
+    if (raw === undefined || raw === '') return def;
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    throw new Error('invalid');
+  },
+});
+
+const oneOf = <T extends string>(values: readonly T[], def: T): VarSpec<T> => ({
+  hint: `one of ${values.join(', ')}`,
+  parse(raw) {
+    if (raw === undefined || raw === '') return def;
+    const v = raw.trim() as T;
+    if (!values.includes(v)) throw new Error('invalid');
+    return v;
+  },
+});
+
+const platforms: VarSpec<PlatformName[]> = {
+  hint: `a comma-separated list of ${PLATFORMS.join(', ')} (any case)`,
+  parse(raw) {
+    if (raw === undefined || raw.trim() === '') return [...PLATFORMS];
+    const list = raw.split(',').map((p) => p.trim().toUpperCase()).filter(Boolean);
+    if (!list.length || list.some((p) => !(PLATFORMS as readonly string[]).includes(p))) throw new Error('invalid');
+    return [...new Set(list)] as PlatformName[];
+  },
+};
+
+const url = (opts: { protocols: string[]; default?: string; secret?: boolean }): VarSpec<string | undefined> => ({
+  hint: `a URL starting with ${opts.protocols.map((p) => p + '//').join(' or ')}`,
+  secret: opts.secret,
+  parse(raw) {
+    if (raw === undefined || raw === '') return opts.default;
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      throw new Error('invalid');
+    }
+    if (!opts.protocols.includes(u.protocol)) throw new Error('invalid');
+    return raw.replace(/\/+$/, '');
+  },
+});
+
+const hostPort: VarSpec<string | undefined> = {
+  hint: 'host:port, for example 127.0.0.1:7233 or temporal.example.com:7233',
+  parse(raw) {
+    if (raw === undefined || raw === '') return undefined;
+    if (!/^[A-Za-z0-9.\-_\[\]:]+:\d{1,5}$/.test(raw.trim())) throw new Error('invalid');
+    return raw.trim();
+  },
+};
+
+const SPEC = {
+  NODE_ENV: oneOf(['development', 'production', 'test'] as const, 'development'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  DATA_DIR: str({ default: 'var', hint: 'a directory path' }),
+
+  TEMPORAL_ADDRESS: hostPort,
+  TEMPORAL_NAMESPACE: str({ default: 'default', pattern: /^[A-Za-z0-9._-]{1,255}$/, hint: 'a namespace name (letters, digits, . _ -)' }),
+  TEMPORAL_TASK_QUEUE: str({ default: 'ai-affiliate-empire', pattern: /^[A-Za-z0-9._-]{1,255}$/, hint: 'a task queue name' }),
+  TEMPORAL_CLI_PATH: str({ hint: 'the path of a temporal CLI binary' }),
+  TEMPORAL_DEV_PORT: int(7233, 1, 65535),
+  TEMPORAL_UI_PORT: int(8233, 1, 65535),
+  TEMPORAL_UI_URL: url({ protocols: ['http:', 'https:'] }),
+
+  DATABASE_URL: url({ protocols: ['postgresql:', 'postgres:'], secret: true }),
+  EMBEDDED_PG_PORT: int(5433, 1, 65535),
+
+  PORT: int(3000, 0, 65535),
+  HOST: str({ hint: 'an interface address such as 0.0.0.0 or 127.0.0.1' }),
+  PUBLIC_BASE_URL: url({ protocols: ['http:', 'https:'] }),
+  API_TOKEN: str({ pattern: /^\S{16,}$/, hint: 'at least 16 characters without spaces (e.g. `openssl rand -hex 32`)', secret: true }),
+
+  DAILY_MAX_PRODUCTS: int(10, 1, 100),
+  DAILY_PLATFORMS: platforms,
+  SELECT_MAX_PER_CATEGORY: int(3, 1, 100),
+  RANK_WEIGHT_TREND: num(0.35, 0, 100),
+  RANK_WEIGHT_PROFIT: num(0.4, 0, 100),
+  RANK_WEIGHT_VIRALITY: num(0.25, 0, 100),
+  TIMEZONE: str({ default: 'UTC', hint: 'an IANA time zone such as UTC or America/New_York' }),
+
+  ACTIVITY_START_TO_CLOSE: duration('10m', 1000),
+  ACTIVITY_HEARTBEAT_TIMEOUT: duration('60s', 1000),
+  ACTIVITY_MAX_ATTEMPTS: int(3, 1, 100),
+  ACTIVITY_INITIAL_INTERVAL: duration('30s'),
+  ACTIVITY_BACKOFF: num(2, 1, 100),
+  ACTIVITY_MAX_INTERVAL: duration('5m'),
+
+  CATALOG_FILE: str({ hint: 'the path of a .json or .csv product file' }),
+  AMAZON_PARTNER_TAG: str({ default: 'affiliateempire-20', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'your Associates tracking id, e.g. mystore-20' }),
+
+  SLACK_BOT_TOKEN: str({ pattern: /^xoxb-/, hint: 'a bot token starting with xoxb-', secret: true }),
+  SLACK_SIGNING_SECRET: str({ pattern: /^[0-9a-f]{16,}$/i, hint: "the app's signing secret (hex)", secret: true }),
+  SLACK_APP_TOKEN: str({ pattern: /^xapp-/, hint: 'an app-level token starting with xapp-', secret: true }),
+  SLACK_API_URL: url({ protocols: ['http:', 'https:'], default: 'https://slack.com/api' }),
+  SLACK_ALERTS_CHANNEL: str(),
+  SLACK_APPROVALS_CHANNEL: str(),
+  SLACK_REPORTS_CHANNEL: str(),
+  DISCORD_TOKEN: str({ secret: true, pattern: /^\S{20,}$/, hint: 'a bot token from the Discord developer portal' }),
+  DISCORD_APPLICATION_ID: str({ pattern: /^\d{5,25}$/, hint: 'the numeric application id' }),
+  DISCORD_GUILD_ID: str({ pattern: /^\d{5,25}$/, hint: 'a numeric guild (server) id' }),
+  DISCORD_API_URL: url({ protocols: ['http:', 'https:'], default: 'https://discord.com/api' }),
+  DISCORD_ALERTS_CHANNEL: str({ pattern: /^\d{5,25}$/, hint: 'a numeric channel id' }),
+  DISCORD_APPROVALS_CHANNEL: str({ pattern: /^\d{5,25}$/, hint: 'a numeric channel id' }),
+  DISCORD_REPORTS_CHANNEL: str({ pattern: /^\d{5,25}$/, hint: 'a numeric channel id' }),
+  OPENAI_API_KEY: str({ secret: true, pattern: /^\S{10,}$/, hint: 'an API key from platform.openai.com' }),
+  OPENAI_BASE_URL: url({ protocols: ['http:', 'https:'], default: 'https://api.openai.com/v1' }),
+} as const;
+
+type Spec = typeof SPEC;
+export type RawConfig = { [K in keyof Spec]: ReturnType<Spec[K]['parse']> };
+
+export interface Config extends RawConfig {
+  dataDir: string;
+  retry: ActivityRetryConfig;
+  rankWeights: RankWeights;
+  /** True when the API is allowed to listen beyond loopback (API_TOKEN set). */
+  apiProtected: boolean;
+  listenHost: string;
+}
+
+export interface ActivityRetryConfig {
+  startToCloseMs: number;
+  heartbeatTimeoutMs: number;
+  maximumAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+}
+
+export interface RankWeights {
+  trend: number;
+  profit: number;
+  virality: number;
+}
+
+export const CONFIG_VARIABLES = Object.keys(SPEC) as (keyof Spec)[];
+export const SECRET_VARIABLES = CONFIG_VARIABLES.filter((k) => (SPEC[k] as VarSpec<unknown>).secret);
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = {} as Record<string, unknown>;
+  for (const key of CONFIG_VARIABLES) {
+    const spec = SPEC[key] as VarSpec<unknown>;
+    const value = env[key];
+    try {
+      raw[key] = spec.parse(value);
+    } catch {
+      const shown = spec.secret ? '(hidden)' : JSON.stringify(value);
+      throw new ConfigError(key, `${key} is invalid: got ${shown}, expected ${spec.hint}. Fix it in your environment or .env file, or unset it to use the default.`);
+    }
+  }
+  const c = raw as RawConfig;
+
+  if (c.RANK_WEIGHT_TREND + c.RANK_WEIGHT_PROFIT + c.RANK_WEIGHT_VIRALITY <= 0) {
+    throw new ConfigError('RANK_WEIGHT_TREND', 'RANK_WEIGHT_TREND, RANK_WEIGHT_PROFIT and RANK_WEIGHT_VIRALITY are all 0: give at least one a positive weight.');
+  }
+  if (c.ACTIVITY_MAX_INTERVAL < c.ACTIVITY_INITIAL_INTERVAL) {
+    throw new ConfigError('ACTIVITY_MAX_INTERVAL', 'ACTIVITY_MAX_INTERVAL is shorter than ACTIVITY_INITIAL_INTERVAL: raise it or lower the initial interval.');
+  }
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: c.TIMEZONE });
+  } catch {
+    throw new ConfigError('TIMEZONE', `TIMEZONE is invalid: got ${JSON.stringify(c.TIMEZONE)}, expected an IANA time zone such as UTC or Europe/Berlin.`);
+  }
+  if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN) {
+    throw new ConfigError('SLACK_SIGNING_SECRET', 'SLACK_SIGNING_SECRET is missing: set it (HTTP mode) or SLACK_APP_TOKEN (Socket Mode), or unset SLACK_BOT_TOKEN to use the local console.');
+  }
+  if ((c.SLACK_SIGNING_SECRET || c.SLACK_APP_TOKEN) && !c.SLACK_BOT_TOKEN) {
+    throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN is missing: Slack settings are present but the bot token is not. Set it, or unset the other SLACK_* variables.');
+  }
+  if (c.DISCORD_TOKEN && !c.DISCORD_APPLICATION_ID) {
+    throw new ConfigError('DISCORD_APPLICATION_ID', 'DISCORD_APPLICATION_ID is missing: it is required with DISCORD_TOKEN (see the General Information page of your Discord application).');
+  }
+  if (c.HOST && !c.API_TOKEN && !isLoopback(c.HOST)) {
+    throw new ConfigError('HOST', `HOST is ${c.HOST} but API_TOKEN is not set: an unprotected API may only listen on loopback. Set API_TOKEN, or unset HOST.`);
+  }
+
+  return {
+    ...c,
+    dataDir: path.resolve(c.DATA_DIR!),
+    retry: {
+      startToCloseMs: c.ACTIVITY_START_TO_CLOSE,
+      heartbeatTimeoutMs: c.ACTIVITY_HEARTBEAT_TIMEOUT,
+      maximumAttempts: c.ACTIVITY_MAX_ATTEMPTS,
+      initialIntervalMs: c.ACTIVITY_INITIAL_INTERVAL,
+      backoffCoefficient: c.ACTIVITY_BACKOFF,
+      maximumIntervalMs: c.ACTIVITY_MAX_INTERVAL,
+    },
+    rankWeights: { trend: c.RANK_WEIGHT_TREND, profit: c.RANK_WEIGHT_PROFIT, virality: c.RANK_WEIGHT_VIRALITY },
+    apiProtected: Boolean(c.API_TOKEN),
+    listenHost: c.API_TOKEN ? (c.HOST ?? '0.0.0.0') : (c.HOST ?? '127.0.0.1'),
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/** Loads the config or exits the process with the one message that explains the problem. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+export { PLATFORMS };

@@ -1,0 +1,163 @@
+import { CancelledFailure, Context, heartbeat } from '@temporalio/activity';
+
+import type { RankWeights } from '../../config.js';
+import type { Db } from '../../db.js';
+import type { CatalogProvider } from '../../providers/catalog/index.js';
+import type { CatalogProduct } from '../../domain/product.js';
+import { scoreProduct } from '../../domain/scoring.js';
+import { selectTop, type SelectionCandidate } from '../../domain/selection.js';
+import type { SelectedProduct } from '../types.js';
+
+export interface SyncResult {
+  total: number;
+  created: number;
+  updated: number;
+  source: string;
+}
+
+/** Rows per INSERT … ON CONFLICT statement: large enough to amortise round trips, small enough to heartbeat often. */
+const UPSERT_BATCH = 2000;
+const RANK_PAGE = 20000;
+
+/**
+ * Upserts one batch in a single statement (unnest of column arrays), so syncing
+ * 10,000 products is a handful of round trips. Returns how many rows were new.
+ * Re-running it with the same input changes nothing but updatedAt: idempotent.
+ */
+export async function upsertProducts(db: Db, products: CatalogProduct[], source: string): Promise<{ created: number; updated: number }> {
+  if (!products.length) return { created: 0, updated: 0 };
+  // The same ASIN twice in one statement would make ON CONFLICT fail; the last one wins.
+  const byAsin = new Map(products.map((p) => [p.asin, p]));
+  const rows = [...byAsin.values()];
+  const col = <T>(f: (p: CatalogProduct) => T) => rows.map(f);
+  const result = await db.$queryRawUnsafe<{ inserted: boolean }[]>(
+    `INSERT INTO "Product" (id, asin, title, brand, category, price, currency, "commissionRate", rating, "reviewCount", "salesRank", "imageUrls", "detailPageUrl", source, "updatedAt")
+     SELECT gen_random_uuid()::text, u.asin, u.title, u.brand, u.category, u.price, u.currency, u.rate, u.rating, u.reviews, u.rank,
+            CASE WHEN u.images = '' THEN ARRAY[]::text[] ELSE string_to_array(u.images, E'\\x1f') END, u.url, $13, now()
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::text[], $7::numeric[], $8::float8[], $9::int[], $10::int[], $11::text[], $12::text[])
+       AS u(asin, title, brand, category, price, currency, rate, rating, reviews, rank, images, url)
+     ON CONFLICT (asin) DO UPDATE SET
+       title = EXCLUDED.title, brand = EXCLUDED.brand, category = EXCLUDED.category, price = EXCLUDED.price,
+       currency = EXCLUDED.currency, "commissionRate" = EXCLUDED."commissionRate", rating = EXCLUDED.rating,
+       "reviewCount" = EXCLUDED."reviewCount", "salesRank" = EXCLUDED."salesRank", "imageUrls" = EXCLUDED."imageUrls",
+       "detailPageUrl" = EXCLUDED."detailPageUrl", source = EXCLUDED.source, "updatedAt" = now()
+     RETURNING (xmax = 0) AS inserted`,
+    col((p) => p.asin),
+    col((p) => p.title),
+    col((p) => p.brand),
+    col((p) => p.category),
+    col((p) => p.price.toFixed(2)),
+    col((p) => p.currency),
+    col((p) => String(p.commissionRate)),
+    col((p) => p.rating),
+    col((p) => p.reviewCount),
+    col((p) => p.salesRank),
+    col((p) => p.imageUrls.join('\x1f')),
+    col((p) => p.detailPageUrl),
+    source,
+  );
+  const created = result.filter((r) => r.inserted).length;
+  return { created, updated: result.length - created };
+}
+
+export function productActivities(deps: { db: Db; catalog: () => CatalogProvider }) {
+  const { db } = deps;
+  return {
+    /**
+     * Pulls the catalog in batches and upserts them. Heartbeats after each batch
+     * with the number of batches done; a retry (after a worker crash) skips those.
+     */
+    async syncProducts(): Promise<SyncResult> {
+      const catalog = deps.catalog();
+      const ctx = activityContext();
+      const resumeFrom: { batches: number; created: number; updated: number } = (ctx?.info.heartbeatDetails as never) ?? { batches: 0, created: 0, updated: 0 };
+      let { batches, created, updated } = resumeFrom;
+      let index = 0;
+      for await (const batch of catalog.fetchProducts()) {
+        index++;
+        if (index <= resumeFrom.batches) continue;
+        for (let i = 0; i < batch.length; i += UPSERT_BATCH) {
+          const r = await upsertProducts(db, batch.slice(i, i + UPSERT_BATCH), catalog.name);
+          created += r.created;
+          updated += r.updated;
+        }
+        batches = index;
+        if (ctx) {
+          heartbeat({ batches, created, updated });
+          // Cancellation reaches an activity through heartbeats; stop between batches.
+          if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`syncProducts cancelled after ${batches} batches`);
+        }
+      }
+      return { total: created + updated, created, updated, source: catalog.name };
+    },
+
+    /** Scores every active product (formulas in domain/scoring.ts) and stores the scores. */
+    async rankAllProducts(input: { weights: RankWeights }): Promise<{ ranked: number }> {
+      return rankAllProducts(db, input.weights);
+    },
+
+    async selectTopProducts(input: { limit: number; maxPerCategory: number }): Promise<SelectedProduct[]> {
+      return selectTopProducts(db, input.limit, input.maxPerCategory);
+    },
+  };
+}
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (benchmarks, scripts)
+  }
+}
+
+export async function rankAllProducts(db: Db, weights: RankWeights): Promise<{ ranked: number }> {
+  const ctx = activityContext();
+  let ranked = 0;
+  let after = '';
+  for (;;) {
+    // Keyset pagination keeps each page cheap however many products there are.
+    const page = await db.$queryRaw<{ id: string; price: string; commissionRate: string; rating: number | null; reviewCount: number; salesRank: number | null }[]>`
+      SELECT id, price::text AS price, "commissionRate"::text AS "commissionRate", rating, "reviewCount", "salesRank"
+      FROM "Product" WHERE status = 'ACTIVE' AND id > ${after} ORDER BY id LIMIT ${RANK_PAGE}`;
+    if (!page.length) break;
+    const ids: string[] = [];
+    const trend: number[] = [];
+    const profit: number[] = [];
+    const virality: number[] = [];
+    const overall: number[] = [];
+    for (const p of page) {
+      const s = scoreProduct({ price: Number(p.price), commissionRate: Number(p.commissionRate), rating: p.rating, reviewCount: p.reviewCount, salesRank: p.salesRank }, weights);
+      ids.push(p.id);
+      trend.push(s.trendScore);
+      profit.push(s.profitScore);
+      virality.push(s.viralityScore);
+      overall.push(s.overallScore);
+    }
+    await db.$executeRaw`
+      UPDATE "Product" AS p SET "trendScore" = u.t, "profitScore" = u.pr, "viralityScore" = u.v, "overallScore" = u.o, "rankedAt" = now()
+      FROM unnest(${ids}::text[], ${trend}::float8[], ${profit}::float8[], ${virality}::float8[], ${overall}::float8[]) AS u(id, t, pr, v, o)
+      WHERE p.id = u.id`;
+    ranked += page.length;
+    after = page[page.length - 1].id;
+    if (ctx) heartbeat({ ranked });
+  }
+  return { ranked };
+}
+
+export async function selectTopProducts(db: Db, limit: number, maxPerCategory: number): Promise<SelectedProduct[]> {
+  // The per-category top `limit` is always enough candidates for the greedy pick.
+  const candidates = await db.$queryRaw<SelectionCandidate[]>`
+    SELECT id, asin, title, category, "overallScore", "selectionWeight" FROM (
+      SELECT id, asin, title, category, "overallScore", "selectionWeight",
+             row_number() OVER (PARTITION BY category ORDER BY "overallScore" * "selectionWeight" DESC, asin) AS rn
+      FROM "Product" WHERE status = 'ACTIVE'
+    ) ranked WHERE rn <= ${limit}`;
+  return selectTop(candidates, { limit, maxPerCategory }).map((c) => ({
+    id: c.id,
+    asin: c.asin,
+    title: c.title,
+    category: c.category,
+    overallScore: c.overallScore,
+  }));
+}
+

@@ -1,0 +1,222 @@
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import type { Config, PlatformName } from '../config.js';
+import { dailyWorkflowId } from '../domain/dates.js';
+import type { DailyLoopInput, DailyLoopResult, DailyStatus } from './types.js';
+import { statusQuery } from './workflows/daily-control-loop.js';
+
+/** Temporal cannot be reached: the API answers 503 with this message. */
+export class TemporalUnavailableError extends Error {
+  constructor(address: string, cause?: unknown) {
+    super(
+      `Temporal is not reachable at ${address}: start it (\`npm start\` runs a local dev server) or fix TEMPORAL_ADDRESS.` +
+        (cause instanceof Error ? ` (${cause.message.split('\n')[0]})` : ''),
+    );
+    this.name = 'TemporalUnavailableError';
+  }
+}
+
+export class UnknownWorkflowError extends Error {
+  constructor(readonly workflowId: string) {
+    super(`No workflow with id "${workflowId}" exists. List recent runs with GET /orchestrator/workflow-logs.`);
+    this.name = 'UnknownWorkflowError';
+  }
+}
+
+export interface StartDailyOptions {
+  maxProducts?: number;
+  platforms?: PlatformName[];
+  autoApprove?: boolean;
+  startedBy?: string;
+  /** Defaults to now; decides the workflow id `daily-YYYY-MM-DD`. */
+  at?: Date;
+}
+
+export interface StartResult {
+  workflowId: string;
+  runId: string;
+  status: 'started' | 'already-running';
+}
+
+export interface WorkflowStatusView {
+  workflowId: string;
+  runId: string;
+  type: string;
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, TIMED_OUT … */
+  status: string;
+  startedAt: string;
+  closedAt: string | null;
+  progress: DailyStatus | null;
+  result?: unknown;
+  error?: string;
+}
+
+const RPC_DEADLINE_MS = 5000;
+
+/**
+ * The one place that starts, queries, cancels and signals workflows. It connects
+ * lazily and reconnects after a failure, so the API keeps serving while Temporal
+ * is down and recovers by itself when it comes back.
+ */
+export class Orchestrator {
+  private clientPromise?: Promise<Client>;
+  readonly address: string;
+
+  constructor(private readonly config: Config) {
+    this.address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
+  }
+
+  get taskQueue(): string {
+    return this.config.TEMPORAL_TASK_QUEUE!;
+  }
+
+  async client(): Promise<Client> {
+    if (!this.clientPromise) {
+      this.clientPromise = Connection.connect({ address: this.address, connectTimeout: 3000 })
+        .then((connection) => new Client({ connection, namespace: this.config.TEMPORAL_NAMESPACE }))
+        .catch((err) => {
+          this.clientPromise = undefined;
+          throw new TemporalUnavailableError(this.address, err);
+        });
+    }
+    return this.clientPromise;
+  }
+
+  /** Runs a Temporal call with a deadline; connection-level failures become TemporalUnavailableError. */
+  private async call<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    const client = await this.client();
+    try {
+      return await client.connection.withDeadline(Date.now() + RPC_DEADLINE_MS, () => fn(client));
+    } catch (err) {
+      if (isUnavailable(err)) throw new TemporalUnavailableError(this.address, err);
+      throw err;
+    }
+  }
+
+  async health(): Promise<{ ok: boolean; address: string; error?: string }> {
+    try {
+      await this.call((c) => c.connection.workflowService.getSystemInfo({}));
+      return { ok: true, address: this.address };
+    } catch (err) {
+      return { ok: false, address: this.address, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  dailyInput(opts: StartDailyOptions): DailyLoopInput {
+    const c = this.config;
+    return {
+      maxProducts: opts.maxProducts ?? c.DAILY_MAX_PRODUCTS,
+      platforms: opts.platforms ?? c.DAILY_PLATFORMS,
+      autoApprove: opts.autoApprove ?? false,
+      maxPerCategory: c.SELECT_MAX_PER_CATEGORY,
+      rankWeights: c.rankWeights,
+      retry: c.retry,
+      startedBy: opts.startedBy,
+    };
+  }
+
+  /** Starts today's daily loop, or returns the run that is already open (never a duplicate). */
+  async startDailyLoop(opts: StartDailyOptions = {}): Promise<StartResult> {
+    const workflowId = dailyWorkflowId(opts.at ?? new Date(), this.config.TIMEZONE!);
+    return this.call(async (client) => {
+      try {
+        const handle = await client.workflow.start('dailyControlLoop', {
+          taskQueue: this.taskQueue,
+          workflowId,
+          args: [this.dailyInput(opts)],
+        });
+        return { workflowId, runId: handle.firstExecutionRunId, status: 'started' as const };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          const d = await client.workflow.getHandle(workflowId).describe();
+          return { workflowId, runId: d.runId, status: 'already-running' as const };
+        }
+        throw err;
+      }
+    });
+  }
+
+  async describe(workflowId: string): Promise<WorkflowExecutionDescription> {
+    return this.call(async (client) => {
+      try {
+        return await client.workflow.getHandle(workflowId).describe();
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new UnknownWorkflowError(workflowId);
+        throw err;
+      }
+    });
+  }
+
+  /** Live progress for a running workflow (query), the result for a finished one. */
+  async status(workflowId: string): Promise<WorkflowStatusView> {
+    const d = await this.describe(workflowId);
+    const view: WorkflowStatusView = {
+      workflowId,
+      runId: d.runId,
+      type: d.type,
+      status: d.status.name,
+      startedAt: d.startTime.toISOString(),
+      closedAt: d.closeTime?.toISOString() ?? null,
+      progress: null,
+    };
+    await this.call(async (client) => {
+      const handle = client.workflow.getHandle(workflowId, d.runId);
+      if (d.status.name === 'RUNNING') {
+        // Needs a worker; without one the query fails and the view says so instead of hanging.
+        try {
+          view.progress = await handle.query(statusQuery);
+        } catch (err) {
+          if (isUnavailable(err)) throw err;
+          view.error = `Live progress unavailable (is a worker running?): ${(err as Error).message.split('\n')[0]}`;
+        }
+      } else if (d.status.name === 'COMPLETED') {
+        view.result = (await handle.result()) as DailyLoopResult;
+      } else {
+        try {
+          await handle.result();
+        } catch (err) {
+          view.error = failureMessage(err);
+        }
+      }
+    });
+    return view;
+  }
+
+  async cancel(workflowId: string): Promise<{ workflowId: string; runId: string; status: 'cancel-requested' | 'already-closed'; closedAs?: string }> {
+    const d = await this.describe(workflowId);
+    if (d.status.name !== 'RUNNING') return { workflowId, runId: d.runId, status: 'already-closed', closedAs: d.status.name };
+    await this.call((client) => client.workflow.getHandle(workflowId, d.runId).cancel());
+    return { workflowId, runId: d.runId, status: 'cancel-requested' };
+  }
+
+  async close(): Promise<void> {
+    const p = this.clientPromise;
+    this.clientPromise = undefined;
+    if (p) await p.then((c) => c.connection.close()).catch(() => undefined);
+  }
+}
+
+function failureMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  const parts: string[] = [];
+  while (e && parts.length < 4) {
+    if (e.message) parts.push(e.message);
+    e = e.cause as typeof e;
+  }
+  return parts[parts.length - 1] ?? String(err);
+}
+
+/** gRPC UNAVAILABLE / DEADLINE_EXCEEDED and connection errors: Temporal is down or unreachable. */
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: number; message?: string; cause?: unknown; name?: string } | undefined;
+  if (!e) return false;
+  if (e instanceof TemporalUnavailableError) return true;
+  if (e.code === 14 || e.code === 4) return true;
+  if (/UNAVAILABLE|DEADLINE_EXCEEDED|ECONNREFUSED|Failed to connect|No connection established/i.test(e.message ?? '')) return true;
+  return e.cause !== undefined && e.cause !== err ? isUnavailable(e.cause) : false;
+}

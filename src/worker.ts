@@ -1,0 +1,92 @@
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import type { Config } from './config.js';
+import { createDb, type Db } from './db.js';
+import type { Logger } from './logger.js';
+import { createCatalogProvider } from './providers/catalog/index.js';
+import { databaseUrl, temporalAddress } from './services.js';
+import { createActivities } from './temporal/activities/index.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./temporal/workflows/index.ts', import.meta.url));
+
+export interface WorkerHandle {
+  worker: Worker;
+  db: Db;
+  connection: NativeConnection;
+  /** Stops polling, lets running activities finish, closes connections. */
+  shutdown(): Promise<void>;
+  run(): Promise<void>;
+}
+
+export async function createWorker(
+  config: Config,
+  log: Logger,
+  opts: { workflowBundlePath?: string; connectRetries?: number; overrides?: Partial<WorkerOptions> } = {},
+): Promise<WorkerHandle> {
+  installRuntime(log);
+  const db = createDb(databaseUrl(config));
+  const address = temporalAddress(config);
+  const connection = await connectWithRetry(address, log, opts.connectRetries ?? 30);
+  const activities = createActivities({
+    db,
+    catalog: () => createCatalogProvider({ catalogFile: config.CATALOG_FILE }),
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE!,
+    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    activities,
+    // Rendering (later) is CPU-bound: a couple of heavy activities per 2-core worker.
+    maxConcurrentActivityTaskExecutions: 8,
+    ...opts.overrides,
+  });
+  let running: Promise<void> | undefined;
+  return {
+    worker,
+    db,
+    connection,
+    run() {
+      running ??= worker.run();
+      return running;
+    },
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running?.catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      await db.$disconnect().catch(() => undefined);
+    },
+  };
+}
+
+async function connectWithRetry(address: string, log: Logger, retries: number): Promise<NativeConnection> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await NativeConnection.connect({ address });
+    } catch (err) {
+      if (attempt >= retries) {
+        throw new Error(`Failed to connect to Temporal at ${address} after ${attempt} attempts: start it (\`npm start\` runs a local dev server) or fix TEMPORAL_ADDRESS. (${(err as Error).message})`);
+      }
+      const delay = Math.min(5000, 250 * 2 ** attempt);
+      log.warn({ address, attempt, delayMs: delay }, 'Temporal not reachable yet, retrying');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+let runtimeInstalled = false;
+
+/** Routes the SDK's own logs into our structured logger (once per process). */
+function installRuntime(log: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  const sdkLevel: LogLevel = log.isLevelEnabled('info') ? 'INFO' : log.isLevelEnabled('warn') ? 'WARN' : 'ERROR';
+  try {
+    Runtime.install({
+      logger: new DefaultLogger(sdkLevel, (entry) => log[levels[entry.level]]({ sdk: true, ...entry.meta }, entry.message)),
+    });
+  } catch {
+    // Already installed by the embedding process (tests): keep its logger.
+  }
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseDuration } from '../../src/config.js';
+import { dailyWorkflowId, weeklyWorkflowId } from '../../src/domain/dates.js';
+
+function errorFor(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs with zero configuration on the embedded defaults', () => {
+    const c = loadConfig({});
+    expect(c.TEMPORAL_ADDRESS).toBeUndefined();
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.TEMPORAL_NAMESPACE).toBe('default');
+    expect(c.TEMPORAL_TASK_QUEUE).toBe('ai-affiliate-empire');
+    expect(c.PORT).toBe(3000);
+    expect(c.listenHost).toBe('127.0.0.1');
+    expect(c.DAILY_PLATFORMS).toEqual(['YOUTUBE', 'TIKTOK', 'INSTAGRAM']);
+  });
+
+  it('has the documented default retry policy: 10 min, 3 attempts, 30 s, x2.0, max 5 min', () => {
+    expect(loadConfig({}).retry).toMatchObject({ startToCloseMs: 600_000, maximumAttempts: 3, initialIntervalMs: 30_000, backoffCoefficient: 2, maximumIntervalMs: 300_000 });
+  });
+
+  it('accepts platforms in any case and removes duplicates', () => {
+    expect(loadConfig({ DAILY_PLATFORMS: 'youtube, TikTok,youtube' }).DAILY_PLATFORMS).toEqual(['YOUTUBE', 'TIKTOK']);
+  });
+
+  it('listens on all interfaces only when API_TOKEN is set', () => {
+    expect(loadConfig({ API_TOKEN: 'a'.repeat(32) }).listenHost).toBe('0.0.0.0');
+  });
+
+  const cases: [string, Record<string, string>, string, RegExp][] = [
+    ['a non-numeric PORT', { PORT: 'abc' }, 'PORT', /PORT is invalid: got "abc", expected an integer from 0 to 65535/],
+    ['a PORT out of range', { PORT: '70000' }, 'PORT', /PORT is invalid/],
+    ['a DATABASE_URL that is not postgres', { DATABASE_URL: 'mysql://u:p@h/db' }, 'DATABASE_URL', /DATABASE_URL is invalid: got \(hidden\), expected a URL starting with postgresql:\/\//],
+    ['a TEMPORAL_ADDRESS without a port', { TEMPORAL_ADDRESS: 'temporal.example.com' }, 'TEMPORAL_ADDRESS', /host:port/],
+    ['an unknown platform', { DAILY_PLATFORMS: 'youtube,myspace' }, 'DAILY_PLATFORMS', /comma-separated list of YOUTUBE, TIKTOK, INSTAGRAM/],
+    ['a short API_TOKEN', { API_TOKEN: 'short' }, 'API_TOKEN', /at least 16 characters/],
+    ['a bad duration', { ACTIVITY_START_TO_CLOSE: 'ten minutes' }, 'ACTIVITY_START_TO_CLOSE', /duration such as 500ms, 30s, 10m/],
+    ['zero attempts', { ACTIVITY_MAX_ATTEMPTS: '0' }, 'ACTIVITY_MAX_ATTEMPTS', /integer from 1 to 100/],
+    ['all rank weights zero', { RANK_WEIGHT_TREND: '0', RANK_WEIGHT_PROFIT: '0', RANK_WEIGHT_VIRALITY: '0' }, 'RANK_WEIGHT_TREND', /all 0/],
+    ['a bad time zone', { TIMEZONE: 'Mars/Olympus' }, 'TIMEZONE', /IANA time zone/],
+    ['a public HOST without API_TOKEN', { HOST: '0.0.0.0' }, 'HOST', /API_TOKEN is not set/],
+    ['a Slack bot token without a signing secret', { SLACK_BOT_TOKEN: 'xoxb-1-2-3' }, 'SLACK_SIGNING_SECRET', /SLACK_SIGNING_SECRET is missing: set it .* or unset SLACK_BOT_TOKEN to use the local console/],
+    ['a Slack token of the wrong kind', { SLACK_BOT_TOKEN: 'xapp-1' }, 'SLACK_BOT_TOKEN', /starting with xoxb-/],
+    ['a non-boolean-ish LOG_LEVEL', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of fatal, error/],
+    ['a max interval below the initial interval', { ACTIVITY_INITIAL_INTERVAL: '10m', ACTIVITY_MAX_INTERVAL: '1m' }, 'ACTIVITY_MAX_INTERVAL', /shorter than ACTIVITY_INITIAL_INTERVAL/],
+  ];
+  for (const [what, env, variable, message] of cases) {
+    it(`rejects ${what}, naming ${variable}`, () => {
+      const err = errorFor(env);
+      expect(err.variable).toBe(variable);
+      expect(err.message).toMatch(message);
+    });
+  }
+
+  it('never echoes a secret value in its message', () => {
+    const secret = 'xoxb-' + 'S'.repeat(30);
+    const err = errorFor({ SLACK_BOT_TOKEN: secret });
+    expect(err.message).not.toContain(secret);
+    const dbErr = errorFor({ DATABASE_URL: 'mysql://user:hunter2@h/db' });
+    expect(dbErr.message).not.toContain('hunter2');
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads ms, s, m, h and d', () => {
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('10m')).toBe(600_000);
+    expect(parseDuration('24h')).toBe(86_400_000);
+    expect(parseDuration('2d')).toBe(172_800_000);
+    expect(parseDuration('1.5s')).toBe(1500);
+    expect(parseDuration('soon')).toBeUndefined();
+  });
+});
+
+describe('workflow ids', () => {
+  it('names the daily run by the local date in the configured time zone', () => {
+    const at = new Date('2026-11-27T03:30:00Z');
+    expect(dailyWorkflowId(at, 'UTC')).toBe('daily-2026-11-27');
+    expect(dailyWorkflowId(at, 'America/New_York')).toBe('daily-2026-11-26');
+  });
+  it('names the weekly run by ISO week', () => {
+    expect(weeklyWorkflowId(new Date('2026-11-27T12:00:00Z'), 'UTC')).toBe('weekly-2026-W48');
+    expect(weeklyWorkflowId(new Date('2027-01-01T12:00:00Z'), 'UTC')).toBe('weekly-2026-W53');
+  });
+});
