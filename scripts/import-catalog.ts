@@ -8,6 +8,7 @@
  * For now every run is a dry run; --dry-run is accepted so scripts written
  * today keep working once writing to the database is added.
  */
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CatalogProduct } from '../src/domain/product.js';
 import { CatalogFileError, readCatalogFile, type RowError } from '../src/providers/catalog/import.js';
@@ -67,7 +68,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const report = await validateCatalogFile(args.file);
+    // npm runs scripts from the package root; resolve against the directory the user typed the command in.
+    const report = await validateCatalogFile(resolve(process.env.INIT_CWD ?? process.cwd(), args.file));
     // The report is this command's output (not a diagnostic), so it goes to stdout either way.
     console.log([...formatReport(report), 'dry run: nothing was written'].join('\n'));
     return report.errors.length > 0 ? 1 : 0;

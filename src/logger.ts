@@ -5,9 +5,10 @@ import { SECRET_VARIABLES } from './config.js';
  * Structured logs. Secrets never reach a log line: authorization headers and any
  * field named like a secret are redacted, and secret env values are masked.
  */
-export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info') {
+export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream) {
   const secrets = SECRET_VARIABLES.map((k) => process.env[k]).filter((v): v is string => Boolean(v && v.length >= 8));
-  return pino({
+  return pino(
+    {
     name,
     level,
     redact: {
@@ -22,7 +23,9 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
         return method.apply(this, args as Parameters<typeof method>);
       },
     },
-  });
+    },
+    destination ?? pino.destination(1),
+  );
 }
 
 export function maskSecrets(text: string, secrets: string[]): string {
