@@ -72,9 +72,10 @@ export function fmtMs(ms: number | null): string {
   return `${ms.toFixed(1)} ms`;
 }
 
-export function printTable(headers: string[], rows: string[][]): void {
+/** A plain-text table: the first `leftColumns` columns left-aligned, the rest (numbers) right-aligned. */
+export function printTable(headers: string[], rows: string[][], leftColumns = 1): void {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => '  ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) => '  ' + cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(line(headers));
   console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));

@@ -47,6 +47,7 @@ printTable(
     m.targetMs === null ? '-' : `< ${fmtMs(m.targetMs)}`,
     m.withinTarget === null ? '-' : m.withinTarget ? 'yes' : 'NO',
   ]),
+  2,
 );
 if (startup) console.log(`\n  npm start shutdown clean in every run: ${startup.clean ? 'yes' : 'NO (see the startup table above)'}`);
 for (const e of errors) console.log(`  ${e.bench} did not complete: ${e.error.split('\n')[0]}`);

@@ -335,6 +335,7 @@ export function printStartup(r: StartupResult): void {
       String(x.leftoverProcesses.length),
       x.allGoneMs === null ? `> ${STRAGGLER_GRACE_MS / 1000} s, killed` : fmtMs(x.allGoneMs),
     ]),
+    2,
   );
   console.log();
   printMeasurements(r.measurements);

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 /**
@@ -278,8 +280,19 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-/** Loads the config or exits the process with the one message that explains the problem. */
+/**
+ * Reads `.env` from the working directory into process.env, without overriding
+ * variables that are already set (the real environment wins).
+ */
+export function loadDotEnv(file = path.resolve('.env'), env: NodeJS.ProcessEnv = process.env): void {
+  if (!fs.existsSync(file)) return;
+  const parsed = parseEnv(fs.readFileSync(file, 'utf8'));
+  for (const [k, v] of Object.entries(parsed)) if (env[k] === undefined) env[k] = v;
+}
+
+/** Loads `.env` and the config, or exits the process with the one message that explains the problem. */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  loadDotEnv(undefined, env);
   try {
     return loadConfig(env);
   } catch (err) {
