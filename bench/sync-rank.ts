@@ -25,9 +25,12 @@ import {
   BENCH_VAR_DIR,
   benchRuns,
   fmtMs,
+  interrupted,
   isMain,
   machineInfo,
   measurement,
+  onInterrupt,
+  parkUntilExit,
   printJsonLine,
   printMachine,
   printMeasurements,
@@ -57,6 +60,12 @@ export async function runSyncRank(runs = benchRuns()): Promise<SyncRankResult> {
 
   let pg: EmbeddedPostgresHandle | undefined;
   let db: Db | undefined;
+  const cleanup = async () => {
+    await db?.$disconnect().catch(() => undefined);
+    await pg?.stop().catch(() => undefined);
+    fs.rmSync(runDir, { recursive: true, force: true });
+  };
+  const unregister = onInterrupt(cleanup);
   try {
     console.log(`sync-rank: starting an ephemeral embedded PostgreSQL in ${path.relative(process.cwd(), runDir)} …`);
     const port = await freePort();
@@ -129,9 +138,8 @@ export async function runSyncRank(runs = benchRuns()): Promise<SyncRankResult> {
       ],
     };
   } finally {
-    await db?.$disconnect().catch(() => undefined);
-    await pg?.stop().catch(() => undefined);
-    fs.rmSync(runDir, { recursive: true, force: true });
+    unregister();
+    await cleanup();
   }
 }
 
@@ -174,7 +182,7 @@ export function printSyncRank(r: SyncRankResult): void {
 }
 
 if (isMain(import.meta.url)) {
-  const result = await runSyncRank();
+  const result = await runSyncRank().catch((err: unknown) => (interrupted() ? parkUntilExit() : Promise.reject(err)));
   printSyncRank(result);
   printJsonLine(result);
 }

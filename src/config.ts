@@ -170,6 +170,17 @@ const SPEC = {
   ACTIVITY_BACKOFF: num(2, 1, 100),
   ACTIVITY_MAX_INTERVAL: duration('5m'),
 
+  CONTENT_LANGUAGE: oneOf(['en', 'es'] as const, 'en'),
+  APPROVAL_TIMEOUT: duration('24h', 1000),
+  APPROVAL_DEFAULT_ACTION: oneOf(['reject', 'approve'] as const, 'reject'),
+  RENDER_CONCURRENCY: int(2, 1, 16),
+  RENDER_PRESET: oneOf(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'] as const, 'veryfast'),
+  VIDEO_MAX_SECONDS: int(60, 5, 180),
+  FETCH_PRODUCT_IMAGES: bool(true),
+  OUTBOX_DIR: str({ hint: 'a directory path' }),
+  MEDIA_DIR: str({ hint: 'a directory path' }),
+  FAULT_INJECTION: oneOf(['none', 'publish-after-call:throw-once', 'publish-after-call:crash'] as const, 'none'),
+
   CATALOG_FILE: str({ hint: 'the path of a .json or .csv product file' }),
   AMAZON_PARTNER_TAG: str({ default: 'affiliateempire-20', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'your Associates tracking id, e.g. mystore-20' }),
 
@@ -196,6 +207,10 @@ export type RawConfig = { [K in keyof Spec]: ReturnType<Spec[K]['parse']> };
 
 export interface Config extends RawConfig {
   dataDir: string;
+  mediaDir: string;
+  outboxDir: string;
+  /** Base URL for links we hand out (tracked links, media): PUBLIC_BASE_URL or the local API. */
+  publicBaseUrl: string;
   retry: ActivityRetryConfig;
   rankWeights: RankWeights;
   /** True when the API is allowed to listen beyond loopback (API_TOKEN set). */
@@ -262,6 +277,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...c,
     dataDir: path.resolve(c.DATA_DIR!),
+    mediaDir: path.resolve(c.MEDIA_DIR ?? path.join(c.DATA_DIR!, 'media')),
+    outboxDir: path.resolve(c.OUTBOX_DIR ?? path.join(c.DATA_DIR!, 'outbox')),
+    publicBaseUrl: c.PUBLIC_BASE_URL ?? `http://127.0.0.1:${c.PORT || 3000}`,
     retry: {
       startToCloseMs: c.ACTIVITY_START_TO_CLOSE,
       heartbeatTimeoutMs: c.ACTIVITY_HEARTBEAT_TIMEOUT,

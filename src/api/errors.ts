@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { isDatabaseUnavailable } from '../db.js';
-import { TemporalUnavailableError, UnknownWorkflowError, isUnavailable } from '../temporal/client.js';
+import { TemporalUnavailableError, UnknownVideoError, UnknownWorkflowError, WorkflowStateError, isUnavailable } from '../temporal/client.js';
 
 /** An error the client can act on: rendered as `{ error: { code, message, field? } }`. */
 export class HttpError extends Error {
@@ -39,6 +39,8 @@ export function handleError(err: FastifyError | Error, req: FastifyRequest, repl
     return reply.status(400).send(errorBody(h.code, h.message, h.field));
   }
   if (err instanceof UnknownWorkflowError) return reply.status(404).send(errorBody('workflow_not_found', err.message, 'workflowId'));
+  if (err instanceof UnknownVideoError) return reply.status(404).send(errorBody('video_not_found', err.message, 'videoId'));
+  if (err instanceof WorkflowStateError) return reply.status(409).send({ error: { code: err.code, message: err.message, ...err.details } });
   if (err instanceof TemporalUnavailableError || isUnavailable(err)) {
     req.log.warn({ err: err.message }, 'temporal unavailable');
     return reply.status(503).send(errorBody('temporal_unavailable', err instanceof TemporalUnavailableError ? err.message : `Temporal is not reachable: ${err.message.split('\n')[0]}`));

@@ -7,8 +7,8 @@ import {
 } from '@temporalio/client';
 import type { Config, PlatformName } from '../config.js';
 import { dailyWorkflowId } from '../domain/dates.js';
-import type { DailyLoopInput, DailyLoopResult, DailyStatus } from './types.js';
-import { statusQuery } from './workflows/daily-control-loop.js';
+import type { ApprovalSignal, DailyLoopInput, DailyLoopResult, DailyStatus, VideoApprovalView } from './types.js';
+import { approvalSignal, approvalsQuery, statusQuery } from './workflows/daily-control-loop.js';
 
 /** Temporal cannot be reached: the API answers 503 with this message. */
 export class TemporalUnavailableError extends Error {
@@ -26,6 +26,33 @@ export class UnknownWorkflowError extends Error {
     super(`No workflow with id "${workflowId}" exists. List recent runs with GET /orchestrator/workflow-logs.`);
     this.name = 'UnknownWorkflowError';
   }
+}
+
+/** The request cannot be applied in the workflow's current state (closed run, decided video …). */
+export class WorkflowStateError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'WorkflowStateError';
+  }
+}
+
+export class UnknownVideoError extends Error {
+  constructor(workflowId: string, videoId: string) {
+    super(`Video "${videoId}" is not part of run ${workflowId}. GET /orchestrator/daily-loop/status/${workflowId} lists its videos.`);
+    this.name = 'UnknownVideoError';
+  }
+}
+
+export interface ApprovalResult {
+  workflowId: string;
+  videoId: string;
+  /** true when this decision is the one that counts; false when the video had already been decided. */
+  effective: boolean;
+  state: VideoApprovalView;
 }
 
 export interface StartDailyOptions {
@@ -52,6 +79,7 @@ export interface WorkflowStatusView {
   startedAt: string;
   closedAt: string | null;
   progress: DailyStatus | null;
+  approvals?: VideoApprovalView[];
   result?: unknown;
   error?: string;
 }
@@ -116,6 +144,11 @@ export class Orchestrator {
       maxPerCategory: c.SELECT_MAX_PER_CATEGORY,
       rankWeights: c.rankWeights,
       retry: c.retry,
+      language: c.CONTENT_LANGUAGE,
+      approvalTimeoutMs: c.APPROVAL_TIMEOUT,
+      approvalDefaultAction: c.APPROVAL_DEFAULT_ACTION,
+      renderConcurrency: c.RENDER_CONCURRENCY,
+      maxVideoSeconds: c.VIDEO_MAX_SECONDS,
       startedBy: opts.startedBy,
     };
   }
@@ -170,6 +203,7 @@ export class Orchestrator {
         // Needs a worker; without one the query fails and the view says so instead of hanging.
         try {
           view.progress = await handle.query(statusQuery);
+          if (d.type === 'dailyControlLoop') view.approvals = await handle.query(approvalsQuery);
         } catch (err) {
           if (isUnavailable(err)) throw err;
           view.error = `Live progress unavailable (is a worker running?): ${(err as Error).message.split('\n')[0]}`;
@@ -192,6 +226,28 @@ export class Orchestrator {
     if (d.status.name !== 'RUNNING') return { workflowId, runId: d.runId, status: 'already-closed', closedAs: d.status.name };
     await this.call((client) => client.workflow.getHandle(workflowId, d.runId).cancel());
     return { workflowId, runId: d.runId, status: 'cancel-requested' };
+  }
+
+  /**
+   * Sends an approval decision. Every decision is recorded by the workflow; only
+   * the first per video counts. Answers with the state that counts afterwards.
+   */
+  async sendApproval(workflowId: string, decision: Omit<ApprovalSignal, 'at'> & { at?: string }): Promise<ApprovalResult> {
+    const d = await this.describe(workflowId);
+    if (d.status.name !== 'RUNNING') {
+      throw new WorkflowStateError('run_closed', `Run ${workflowId} is ${d.status.name.toLowerCase()}: approvals have expired for it.`, { status: d.status.name });
+    }
+    return this.call(async (client) => {
+      const handle = client.workflow.getHandle(workflowId, d.runId);
+      const before = await handle.query(approvalsQuery);
+      const current = before.find((v) => v.videoId === decision.videoId);
+      if (!current) throw new UnknownVideoError(workflowId, decision.videoId);
+      const signal: ApprovalSignal = { ...decision, at: decision.at ?? new Date().toISOString() };
+      await handle.signal(approvalSignal, signal);
+      const after = (await handle.query(approvalsQuery)).find((v) => v.videoId === decision.videoId) ?? current;
+      const effective = current.state === 'pending' && after.by === signal.by && after.at === signal.at;
+      return { workflowId, videoId: decision.videoId, effective, state: after };
+    });
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,12 @@ export interface DailyLoopInput {
   maxPerCategory: number;
   rankWeights: RankWeights;
   retry: ActivityRetryConfig;
+  language: 'en' | 'es';
+  approvalTimeoutMs: number;
+  /** What happens to videos nobody decided on when the approval wait expires. */
+  approvalDefaultAction: 'approve' | 'reject';
+  renderConcurrency: number;
+  maxVideoSeconds: number;
   /** Who or what started the run (api, schedule, slack:U123 …), for the log. */
   startedBy?: string;
 }
@@ -51,9 +57,46 @@ export interface DailyLoopResult {
   synced: { total: number; created: number; updated: number; source: string };
   ranked: number;
   selected: SelectedProduct[];
+  content?: { scriptsCreated: number; videoIds: string[] };
+  videos?: { videosGenerated: number; readyVideoIds: string[]; failed: { videoId: string; error: string }[] };
+  approvals?: { approved: string[]; rejected: string[]; expired: string[] };
+  publishing?: { published: PublishOutcome[]; failed: PublishFailure[] };
+}
+
+export interface PublishOutcome {
+  videoId: string;
+  platform: PlatformName;
+  externalId: string;
+  url: string;
+  status: string;
+}
+
+export interface PublishFailure {
+  videoId: string;
+  platform: PlatformName;
+  error: string;
+}
+
+export interface PublishToPlatformInput {
+  platform: PlatformName;
+  videoIds: string[];
+  retry: ActivityRetryConfig;
+}
+
+export type ApprovalState = 'pending' | 'approved' | 'rejected';
+
+export interface VideoApprovalView {
+  videoId: string;
+  state: ApprovalState;
+  by?: string;
+  at?: string;
+  reason?: string;
+  source?: string;
 }
 
 export interface ApprovalSignal {
+  /** Where the decision came from (api, slack, discord, console); defaults to api. */
+  source?: string;
   videoId: string;
   decision: 'approve' | 'reject';
   by: string;

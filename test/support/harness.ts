@@ -1,6 +1,9 @@
 // Per-file test harness: a fresh database cloned from the migrated template, a
 // unique task queue on the shared Temporal server, a real worker and the real API.
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../src/embedded/migrate.js';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -32,7 +35,9 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 
 /** Test defaults: fast retries so failure paths take milliseconds, not minutes. */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  const dataDir = fs.mkdtempSync(path.join(PROJECT_ROOT, 'var', 'test', 'data-'));
   return loadConfig({
+    DATA_DIR: dataDir,
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -103,6 +108,7 @@ export async function startTestSystem(opts: { env?: Record<string, string | unde
       await orchestrator.close();
       await db.$disconnect();
       await database.drop();
+      fs.rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
   if (opts.worker !== false) await sys.startWorker();

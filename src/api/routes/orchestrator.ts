@@ -29,6 +29,28 @@ const workflowIdParam = z.object({
   workflowId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'must be a workflow id such as daily-2026-11-27 (letters, digits, . _ : -)'),
 });
 
+export const approvalBody = z
+  .object({
+    videoId: z.string({ error: 'is required: the id of the video to decide on' }).min(1, 'is required').max(100),
+    decision: z.enum(['approve', 'reject'], { error: 'must be "approve" or "reject"' }),
+    by: z.string({ error: 'must be a string naming who decides' }).trim().min(1, 'must not be empty').max(200).optional(),
+    reason: z.string({ error: 'must be a string' }).max(1000, 'must be at most 1000 characters').optional(),
+  })
+  .strict();
+
+const notificationsQuery = z
+  .object({
+    limit: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number from 1 to 500')
+      .transform(Number)
+      .pipe(z.number().min(1, 'must be at least 1').max(500, 'must be at most 500'))
+      .optional(),
+    workflowId: z.string().max(200).optional(),
+    kind: z.string().max(50).optional(),
+  })
+  .strict();
+
 const logsQuery = z
   .object({
     limit: z
@@ -70,6 +92,33 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
     const r = await orchestrator.cancel(workflowId);
     req.log.info({ workflowId, status: r.status }, 'cancel requested');
     return reply.status(r.status === 'cancel-requested' ? 202 : 200).send(r);
+  });
+
+  app.post('/orchestrator/daily-loop/:workflowId/approval', async (req, reply) => {
+    const { workflowId } = parse(workflowIdParam, req.params);
+    if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
+      throw new HttpError(400, 'invalid_request', 'The body must be a JSON object such as {"videoId": "…", "decision": "approve", "by": "alice"}.');
+    }
+    const body = parse(approvalBody, req.body);
+    const r = await orchestrator.sendApproval(workflowId, { videoId: body.videoId, decision: body.decision, by: body.by ?? 'api', reason: body.reason, source: 'api' });
+    req.log.info({ workflowId, videoId: body.videoId, decision: body.decision, effective: r.effective }, 'approval sent');
+    if (!r.effective) {
+      return reply.status(409).send({
+        error: { code: 'already_decided', message: `Video ${body.videoId} was already ${r.state.state} by ${r.state.by} at ${r.state.at}; this decision was recorded and ignored.` },
+        state: r.state,
+      });
+    }
+    return r;
+  });
+
+  app.get('/orchestrator/notifications', async (req) => {
+    const q = parse(notificationsQuery, req.query);
+    const notifications = await db.notification.findMany({
+      where: { ...(q.workflowId ? { workflowId: q.workflowId } : {}), ...(q.kind ? { kind: q.kind } : {}) },
+      orderBy: { updatedAt: 'desc' },
+      take: q.limit ?? 50,
+    });
+    return { notifications };
   });
 
   app.get('/orchestrator/workflow-logs', async (req) => {

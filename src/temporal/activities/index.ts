@@ -1,11 +1,32 @@
+import type { PlatformName } from '../../config.js';
 import type { Db } from '../../db.js';
 import type { CatalogProvider } from '../../providers/catalog/index.js';
+import type { Notifier } from '../../providers/notifier/index.js';
+import type { Publisher } from '../../providers/publisher/types.js';
+import type { VideoRenderer } from '../../providers/renderer/types.js';
+import type { MediaStorage } from '../../providers/storage/types.js';
+import type { VoiceProvider } from '../../providers/voice/types.js';
+import type { ScriptWriter } from '../../providers/writer/types.js';
+import { approvalActivities } from './approvals.js';
+import { contentActivities } from './content.js';
+import { notifyActivities } from './notify.js';
 import { productActivities } from './products.js';
+import { publishingActivities, type PublishFault } from './publishing.js';
+import { videoActivities } from './videos.js';
 import { workflowLogActivities } from './workflow-log.js';
 
 export interface ActivityDeps {
   db: Db;
   catalog: () => CatalogProvider;
+  writer: () => ScriptWriter;
+  voice: VoiceProvider;
+  renderer: VideoRenderer;
+  storage: MediaStorage;
+  publishers: Record<PlatformName, Publisher>;
+  notifier: () => Notifier;
+  publicBaseUrl: string;
+  fetchImages: boolean;
+  fault: PublishFault;
 }
 
 /** Every activity the worker registers; workflows import only this type. */
@@ -13,6 +34,11 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...workflowLogActivities(deps.db),
     ...productActivities(deps),
+    ...contentActivities(deps),
+    ...videoActivities(deps),
+    ...approvalActivities(deps),
+    ...publishingActivities(deps),
+    ...notifyActivities(deps),
   };
 }
 

@@ -2,33 +2,41 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
+  condition,
   defineQuery,
+  defineSignal,
+  executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { ActivityRetryConfig } from '../../config.js';
-import { DAILY_STEPS, type DailyLoopInput, type DailyLoopResult, type DailyStatus, type DailyStep } from '../types.js';
+import type { ApprovalRecord } from '../activities/approvals.js';
+import {
+  DAILY_STEPS,
+  type ApprovalSignal,
+  type DailyLoopInput,
+  type DailyLoopResult,
+  type DailyStatus,
+  type DailyStep,
+  type PublishFailure,
+  type PublishOutcome,
+  type VideoApprovalView,
+} from '../types.js';
+import { activitiesWith } from './activity-options.js';
+import { publishToPlatform } from './publish-to-platform.js';
 
 export const statusQuery = defineQuery<DailyStatus>('status');
+/** Per-video approval state, for the API and chat adapters (who decided, when). */
+export const approvalsQuery = defineQuery<VideoApprovalView[]>('approvals');
+export const approvalSignal = defineSignal<[ApprovalSignal]>('approval');
 
-/** Steps 1-3 run for real; the later steps land with the content and analytics features. */
-const STEPS_RUN: DailyStep[] = ['syncProducts', 'rankAllProducts', 'selectTopProducts'];
-
-function activitiesWith(retry: ActivityRetryConfig) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: retry.startToCloseMs,
-    heartbeatTimeout: retry.heartbeatTimeoutMs,
-    retry: {
-      maximumAttempts: retry.maximumAttempts,
-      initialInterval: retry.initialIntervalMs,
-      backoffCoefficient: retry.backoffCoefficient,
-      maximumInterval: retry.maximumIntervalMs,
-    },
-  });
-}
+/** Steps 1-6 run; analytics and optimization land with the next feature. */
+const STEPS_RUN: DailyStep[] = ['syncProducts', 'rankAllProducts', 'selectTopProducts', 'generateContentForProducts', 'generateVideosForContent', 'awaitApproval', 'publishVideosToAll'];
+const STEPS_RUN_V1: DailyStep[] = ['syncProducts', 'rankAllProducts', 'selectTopProducts'];
 
 /** Bookkeeping activities are tiny and must not be starved by the business retry policy. */
 const bookkeeping = proxyActivities<Activities>({
@@ -36,7 +44,7 @@ const bookkeeping = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
 });
 
-/** The daily control loop: sync → rank → select (→ content, videos, approval, publish, analytics, optimize). */
+/** The daily control loop: sync → rank → select → content → videos → approval → publish (→ analytics, optimize). */
 export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoopResult> {
   const { workflowId, runId, workflowType } = workflowInfo();
   const acts = activitiesWith(input.retry);
@@ -50,6 +58,34 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
   };
   setHandler(statusQuery, () => status);
 
+  // Approval state. Signals can arrive at any time (even before videos are ready,
+  // or after the gate closed); every one is recorded, only the first per video counts.
+  const known = new Set<string>(); // this run's videos (from step 4 on)
+  const awaiting = new Set<string>(); // ready videos that need a decision
+  const decisions = new Map<string, VideoApprovalView>();
+  const unrecorded: ApprovalRecord[] = [];
+  let signalSeq = 0;
+  const recordDecision = (s: ApprovalSignal, source: string) => {
+    // Decisions count from the moment the run knows its videos (an operator may approve one while others still render).
+    const first = known.has(s.videoId) && !decisions.has(s.videoId);
+    if (first) decisions.set(s.videoId, { videoId: s.videoId, state: s.decision === 'approve' ? 'approved' : 'rejected', by: s.by, at: s.at, reason: s.reason, source });
+    unrecorded.push({ id: `${runId}:${++signalSeq}`, videoId: s.videoId, workflowId, decision: s.decision, by: s.by, at: s.at, reason: s.reason, effective: first, source });
+    refreshApprovalCounts();
+  };
+  const refreshApprovalCounts = () => {
+    const views = [...decisions.values()];
+    status.approvals = {
+      pending: [...(awaiting.size ? awaiting : known)].filter((id) => !decisions.has(id)).length,
+      approved: views.filter((v) => v.state === 'approved').length,
+      rejected: views.filter((v) => v.state === 'rejected').length,
+    };
+  };
+  setHandler(approvalSignal, (s) => {
+    if (!s || typeof s.videoId !== 'string' || (s.decision !== 'approve' && s.decision !== 'reject') || typeof s.by !== 'string') return; // malformed: nothing to record
+    recordDecision({ ...s, at: typeof s.at === 'string' ? s.at : new Date().toISOString() }, s.source ?? 'api');
+  });
+  setHandler(approvalsQuery, () => [...(awaiting.size ? awaiting : known)].map((id) => decisions.get(id) ?? { videoId: id, state: 'pending' as const }));
+
   const startedAt = new Date().toISOString(); // workflow time: deterministic on replay
 
   async function step<T>(name: DailyStep, run: () => Promise<T>): Promise<T> {
@@ -57,6 +93,13 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
     const out = await run();
     status.stepsDone.push(name);
     return out;
+  }
+
+  async function flushApprovals() {
+    while (unrecorded.length) {
+      const batch = unrecorded.splice(0, unrecorded.length);
+      await bookkeeping.recordApprovals(batch);
+    }
   }
 
   try {
@@ -73,12 +116,45 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
 
     const result: DailyLoopResult = {
       workflowId,
-      stepsRun: [...status.stepsDone],
-      stepsNotImplemented: DAILY_STEPS.filter((s) => !STEPS_RUN.includes(s)),
+      stepsRun: [],
+      stepsNotImplemented: [],
       synced,
       ranked: ranked.ranked,
       selected,
     };
+
+    // Runs recorded before content and publishing existed end here (replay compatibility).
+    if (patched('content-and-publishing-v1')) {
+      const content = await step('generateContentForProducts', () => acts.generateContentForProducts({ productIds: selected.map((p) => p.id), language: input.language ?? 'en', workflowId }));
+      result.content = content;
+      for (const id of content.videoIds) known.add(id);
+      refreshApprovalCounts();
+
+      // Rendering is long and CPU-bound: a generous timeout, progress by heartbeat.
+      const render = activitiesWith(input.retry, { startToCloseMs: Math.max(input.retry.startToCloseMs, 30 * 60_000) });
+      const videos = await step('generateVideosForContent', () =>
+        render.generateVideosForContent({ videoIds: content.videoIds, batchSize: input.renderConcurrency ?? 2, maxDurationSec: input.maxVideoSeconds ?? 60 }),
+      );
+      result.videos = videos;
+      status.videos.generated = videos.videosGenerated;
+      status.videos.ready = videos.readyVideoIds.length;
+      for (const f of videos.failed) status.errors.push({ step: 'generateVideosForContent', message: `video ${f.videoId}: ${f.error}` });
+
+      const approvals = await step('awaitApproval', () => awaitApproval(videos.readyVideoIds));
+      result.approvals = approvals;
+
+      const publishing = await step('publishVideosToAll', () => publishVideosToAll(approvals.approved));
+      result.publishing = publishing;
+      status.videos.published = new Set(publishing.published.map((p) => p.videoId)).size;
+      for (const f of publishing.failed) status.errors.push({ step: 'publishVideosToAll', message: `${f.platform} ${f.videoId}: ${f.error}` });
+      result.stepsRun = [...status.stepsDone];
+      result.stepsNotImplemented = DAILY_STEPS.filter((s) => !STEPS_RUN.includes(s));
+    } else {
+      result.stepsRun = [...status.stepsDone];
+      result.stepsNotImplemented = DAILY_STEPS.filter((s) => !STEPS_RUN_V1.includes(s));
+    }
+
+    await flushApprovals();
     status.step = 'completed';
     await bookkeeping.recordWorkflowEnd({ workflowId, runId, workflowType, startedAt, status: 'COMPLETED', completedAt: new Date().toISOString(), step: 'completed', result });
     return result;
@@ -87,16 +163,92 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
     if (isCancellation(err)) {
       status.step = 'cancelled';
       // The scope is cancelled: record the outcome in a scope that cannot be.
-      await CancellationScope.nonCancellable(() =>
-        bookkeeping.recordWorkflowEnd({ workflowId, runId, workflowType, startedAt, status: 'CANCELLED', completedAt: new Date().toISOString(), step: failedStep, errorMessage: `Cancelled during ${failedStep}` }),
-      );
+      await CancellationScope.nonCancellable(async () => {
+        await flushApprovals();
+        await bookkeeping.recordWorkflowEnd({ workflowId, runId, workflowType, startedAt, status: 'CANCELLED', completedAt: new Date().toISOString(), step: failedStep, errorMessage: `Cancelled during ${failedStep}` });
+      });
       throw err;
     }
     const message = describeFailure(err);
     status.errors.push({ step: failedStep, message });
     status.step = 'failed';
+    await flushApprovals();
     await bookkeeping.recordWorkflowEnd({ workflowId, runId, workflowType, startedAt, status: 'FAILED', completedAt: new Date().toISOString(), step: failedStep, errorMessage: `${failedStep}: ${message}` });
+    if (patched('notify-failures-v1')) {
+      await bookkeeping.notify({
+        kind: 'workflow_failed',
+        level: 'ERROR',
+        title: `Daily loop ${workflowId} failed at ${failedStep}`,
+        message,
+        workflowId,
+        data: { runId, step: failedStep, attempts: input.retry.maximumAttempts, error: message },
+        dedupeKey: `failed:${workflowId}:${runId}`,
+      });
+    }
     throw ApplicationFailure.nonRetryable(`${failedStep} failed: ${message}`, 'StepFailed', { step: failedStep });
+  }
+
+  /** Step 6: wait for a decision per ready video, up to the timeout; then apply the default action. */
+  async function awaitApproval(readyVideoIds: string[]): Promise<{ approved: string[]; rejected: string[]; expired: string[] }> {
+    for (const id of readyVideoIds) awaiting.add(id);
+    refreshApprovalCounts();
+    const expired: string[] = [];
+    if (input.autoApprove) {
+      const at = new Date().toISOString();
+      for (const id of readyVideoIds.filter((v) => !decisions.has(v))) recordDecision({ videoId: id, decision: 'approve', by: 'auto-approve', at, reason: 'autoApprove was set when the run started' }, 'auto-approve');
+    } else if (readyVideoIds.length) {
+      const cards = await bookkeeping.describeVideosForApproval({ videoIds: readyVideoIds });
+      for (const card of cards) {
+        await bookkeeping.notify({
+          kind: 'approval_requested',
+          level: 'INFO',
+          title: `Approve "${card.title}"?`,
+          message: `Video for ${card.product} (${card.asin}) is ready. Approve or reject it before it can be published to ${input.platforms.join(', ')}.`,
+          workflowId,
+          data: { ...card, platforms: input.platforms, timeoutMs: input.approvalTimeoutMs, defaultAction: input.approvalDefaultAction },
+          dedupeKey: `approval:${workflowId}:${card.videoId}`,
+        });
+      }
+      const deadline = Date.now() + input.approvalTimeoutMs;
+      const allDecided = () => [...awaiting].every((id) => decisions.has(id));
+      while (!allDecided()) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) break;
+        await condition(() => allDecided() || unrecorded.length > 0, remaining);
+        await flushApprovals();
+      }
+      if (!allDecided()) {
+        const at = new Date().toISOString();
+        for (const id of awaiting) {
+          if (decisions.has(id)) continue;
+          expired.push(id);
+          recordDecision({ videoId: id, decision: input.approvalDefaultAction, by: 'system:timeout', at, reason: `No decision within ${Math.round(input.approvalTimeoutMs / 60_000)} min; default action: ${input.approvalDefaultAction}` }, 'timeout');
+        }
+      }
+    }
+    await flushApprovals();
+    const approved = readyVideoIds.filter((id) => decisions.get(id)?.state === 'approved');
+    const rejected = readyVideoIds.filter((id) => decisions.get(id)?.state === 'rejected');
+    return { approved, rejected, expired };
+  }
+
+  /** Step 7: one child workflow per platform, in parallel; each publishes every approved video once. */
+  async function publishVideosToAll(videoIds: string[]): Promise<{ published: PublishOutcome[]; failed: PublishFailure[] }> {
+    if (!videoIds.length) return { published: [], failed: [] };
+    const results = await Promise.all(
+      input.platforms.map(async (platform) => {
+        try {
+          return await executeChild(publishToPlatform, {
+            workflowId: `${workflowId}-publish-${platform.toLowerCase()}`,
+            args: [{ platform, videoIds, retry: input.retry }],
+          });
+        } catch (err) {
+          const error = err instanceof ChildWorkflowFailure && err.cause ? err.cause.message : (err as Error).message;
+          return { published: [], failed: videoIds.map((videoId) => ({ videoId, platform, error })) };
+        }
+      }),
+    );
+    return { published: results.flatMap((r) => r.published), failed: results.flatMap((r) => r.failed) };
   }
 }
 

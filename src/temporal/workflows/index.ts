@@ -1,2 +1,3 @@
 // The workflow bundle's entry: every workflow type the worker serves.
 export { dailyControlLoop } from './daily-control-loop.js';
+export { publishToPlatform } from './publish-to-platform.js';

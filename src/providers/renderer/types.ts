@@ -1,0 +1,37 @@
+import type { Language } from '../writer/types.js';
+import type { VoiceSegment } from '../voice/types.js';
+
+export interface RenderInput {
+  videoId: string;
+  language: Language;
+  /** Timed speech: captions are burned in sentence by sentence, in sync with these. */
+  segments: VoiceSegment[];
+  title: string;
+  brand: string;
+  /** e.g. "$29.99". */
+  priceLabel: string;
+  /** A local image file of the product, when one could be fetched; otherwise a title card is generated. */
+  imagePath?: string;
+  /** The affiliate disclosure, on screen for the whole video. */
+  disclosure: string;
+  /** Output files (the renderer writes them atomically: temp file, then rename). */
+  videoPath: string;
+  thumbnailPath: string;
+  /** Hard cap on the video length in seconds (default 60). */
+  maxDurationSec?: number;
+  onProgress?: (fraction: number) => void;
+}
+
+export interface RenderOutput {
+  videoPath: string;
+  thumbnailPath: string;
+  durationSec: number;
+  width: number;
+  height: number;
+  sizeBytes: number;
+}
+
+export interface VideoRenderer {
+  readonly name: string;
+  render(input: RenderInput): Promise<RenderOutput>;
+}

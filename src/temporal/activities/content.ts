@@ -1,0 +1,81 @@
+import { Context } from '@temporalio/activity';
+import type { Db } from '../../db.js';
+import { newTrackingCode, trackedUrl } from '../../domain/links.js';
+import type { Language, ScriptWriter } from '../../providers/writer/types.js';
+
+export interface GenerateContentInput {
+  productIds: string[];
+  language: Language;
+  workflowId: string;
+}
+
+export interface GenerateContentResult {
+  scriptsCreated: number;
+  videoIds: string[];
+}
+
+/**
+ * Step 4: one script (Content) and one Video row per product. Idempotent: a
+ * retry finds the Content already written for (product, language, workflow) and
+ * reuses it and its video.
+ */
+export function contentActivities(deps: { db: Db; writer: () => ScriptWriter; publicBaseUrl: string }) {
+  const { db } = deps;
+  return {
+    async generateContentForProducts(input: GenerateContentInput): Promise<GenerateContentResult> {
+      const writer = deps.writer();
+      const products = await db.product.findMany({ where: { id: { in: input.productIds } } });
+      const byId = new Map(products.map((p) => [p.id, p]));
+      let scriptsCreated = 0;
+      const videoIds: string[] = [];
+      for (const productId of input.productIds) {
+        const product = byId.get(productId);
+        if (!product) throw new Error(`Product ${productId} no longer exists; re-run the daily loop to select again.`);
+        let content = await db.content.findUnique({
+          where: { productId_language_workflowId: { productId, language: input.language, workflowId: input.workflowId } },
+          include: { videos: true },
+        });
+        if (!content) {
+          const trackingCode = newTrackingCode();
+          const script = await writer.write({
+            product: {
+              asin: product.asin,
+              title: product.title,
+              brand: product.brand,
+              category: product.category,
+              price: Number(product.price),
+              currency: product.currency,
+              rating: product.rating,
+              reviewCount: product.reviewCount,
+            },
+            language: input.language,
+            trackedUrl: trackedUrl(deps.publicBaseUrl, trackingCode),
+            seed: `${input.workflowId}:${product.asin}`,
+          });
+          content = await db.content.create({
+            data: {
+              productId,
+              language: input.language,
+              workflowId: input.workflowId,
+              templateVariant: script.templateVariant,
+              templateVersion: script.templateVersion,
+              hook: script.hook,
+              script: script.sentences.join('\n'),
+              title: script.title,
+              description: script.description,
+              hashtags: script.hashtags,
+              disclosure: script.disclosure,
+              trackingCode,
+              videos: { create: { productId, workflowId: input.workflowId, status: 'PENDING' } },
+            },
+            include: { videos: true },
+          });
+          scriptsCreated++;
+        }
+        videoIds.push(content.videos[0].id);
+        Context.current().heartbeat({ done: videoIds.length });
+      }
+      return { scriptsCreated, videoIds };
+    },
+  };
+}
