@@ -182,6 +182,8 @@ const SPEC = {
   FAULT_INJECTION: oneOf(['none', 'publish-after-call:throw-once', 'publish-after-call:crash'] as const, 'none'),
 
   CATALOG_FILE: str({ hint: 'the path of a .json or .csv product file' }),
+  CLICK_HASH_SECRET: str({ secret: true, pattern: /^\S{16,}$/, hint: 'at least 16 characters (unset: a random secret kept in DATA_DIR)' }),
+  TRUST_PROXY: bool(false),
   AMAZON_PARTNER_TAG: str({ default: 'affiliateempire-20', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'your Associates tracking id, e.g. mystore-20' }),
 
   SLACK_BOT_TOKEN: str({ pattern: /^xoxb-/, hint: 'a bot token starting with xoxb-', secret: true }),

@@ -4,6 +4,13 @@ import type { Config } from './config.js';
 import { createDb, type Db } from './db.js';
 import type { Logger } from './logger.js';
 import { createCatalogProvider } from './providers/catalog/index.js';
+import { DatabaseFeedNotifier } from './providers/notifier/index.js';
+import { createPublishers } from './providers/publisher/index.js';
+import { FfmpegRenderer } from './providers/renderer/ffmpeg.js';
+import { LocalMediaStorage } from './providers/storage/local.js';
+import { EspeakVoice } from './providers/voice/espeak.js';
+import { createScriptWriter } from './providers/writer/index.js';
+import type { ActivityDeps } from './temporal/activities/index.js';
 import { databaseUrl, temporalAddress } from './services.js';
 import { createActivities } from './temporal/activities/index.js';
 
@@ -27,10 +34,7 @@ export async function createWorker(
   const db = createDb(databaseUrl(config));
   const address = temporalAddress(config);
   const connection = await connectWithRetry(address, log, opts.connectRetries ?? 30);
-  const activities = createActivities({
-    db,
-    catalog: () => createCatalogProvider({ catalogFile: config.CATALOG_FILE }),
-  });
+  const activities = createActivities(buildActivityDeps(config, db));
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -72,6 +76,26 @@ async function connectWithRetry(address: string, log: Logger, retries: number): 
       await new Promise((r) => setTimeout(r, delay));
     }
   }
+}
+
+/**
+ * The providers behind each port, from configuration: the offline defaults, or
+ * the real adapters when their credentials are set.
+ */
+export function buildActivityDeps(config: Config, db: Db): ActivityDeps {
+  return {
+    db,
+    catalog: () => createCatalogProvider({ catalogFile: config.CATALOG_FILE }),
+    writer: () => createScriptWriter(config),
+    voice: new EspeakVoice(),
+    renderer: new FfmpegRenderer({ preset: config.RENDER_PRESET }),
+    storage: new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }),
+    publishers: createPublishers(config),
+    notifier: () => new DatabaseFeedNotifier(db),
+    publicBaseUrl: config.publicBaseUrl,
+    fetchImages: config.FETCH_PRODUCT_IMAGES,
+    fault: config.FAULT_INJECTION,
+  };
 }
 
 let runtimeInstalled = false;

@@ -6,12 +6,18 @@ import type { Orchestrator } from '../temporal/client.js';
 import { bearerAuth } from './auth.js';
 import { errorBody, handleError } from './errors.js';
 import { orchestratorRoutes } from './routes/orchestrator.js';
+import { mediaRoutes } from './routes/media.js';
+import { redirectRoutes } from './routes/redirect.js';
+import { LocalMediaStorage } from '../providers/storage/local.js';
+import type { MediaStorage } from '../providers/storage/types.js';
+import { clickHashSecret } from './secrets.js';
 
 export interface ApiDeps {
   config: Config;
   db: Db;
   orchestrator: Orchestrator;
   log: Logger;
+  storage?: MediaStorage;
 }
 
 const HEALTH_TIMEOUT_MS = 3000;
@@ -21,6 +27,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Behind a reverse proxy, the client address comes from X-Forwarded-For.
+    trustProxy: config.TRUST_PROXY,
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((req, reply) =>
@@ -50,6 +58,11 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     const ok = temporal.ok && database.ok;
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', temporal, database });
   });
+
+  // Public: tracked links in published videos must work for everyone.
+  // Rendered videos and thumbnails (approval cards link to them; browsers seek with Range).
+  mediaRoutes(app, { storage: deps.storage ?? new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }) });
+  redirectRoutes(app, { db, partnerTag: config.AMAZON_PARTNER_TAG!, ipHashSecret: clickHashSecret(config) });
 
   await app.register(async (scoped) => {
     if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth(config.API_TOKEN));

@@ -10,6 +10,8 @@ export const DEFAULT_FFPROBE = 'ffprobe';
 const STDERR_KEEP_BYTES = 64 * 1024;
 const ERROR_TAIL_LINES = 30;
 const KILL_GRACE_MS = 5000;
+/** Harmless notices that would push the real error out of the tail (one per mono WAV input). */
+const NOISE = /^Guessed Channel Layout for Input Stream/;
 
 /** ffmpeg (or ffprobe) exited non-zero, was killed, or timed out. The message ends with the tail of its stderr. */
 export class FfmpegError extends Error {
@@ -73,7 +75,7 @@ class Tail {
   }
   lines(n: number): string {
     const text = Buffer.concat(this.chunks).toString('utf8');
-    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !NOISE.test(l));
     return lines.slice(-n).join('\n');
   }
 }

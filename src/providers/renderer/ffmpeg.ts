@@ -2,11 +2,13 @@
 // graph, two outputs (the MP4 and a PNG thumbnail from the same graph).
 //
 // How the graph stays cheap on 2 cores: everything static (the blurred
-// background, the product image or the title card) is composed ONCE on a single
-// frame, which the `loop` filter repeats by reference; the only per-frame work
-// is libass drawing the captions, the disclosure and the labels (all in one
-// generated ASS file), and x264 encoding. Audio is the sentence WAVs joined by
-// the concat filter with a 0.15 s gap, so caption times are the exact offsets.
+// background, the product image or the title card, the disclosure, brand and
+// price) is composed ONCE on a single frame; the `loop` filter repeats it once
+// per caption state (a sentence on screen, or the gap after it), libass draws
+// each state's caption once, and the `fps` filter turns the states into 30 fps
+// by repeating frame references. Per output frame, only x264 works. Audio is
+// the sentence WAVs joined by the concat filter with a 0.15 s gap, so the
+// caption times are the exact audio offsets.
 //
 // Length guard: when the speech is longer than maxDurationSec (default 60),
 // trailing sentences are dropped but the LAST one (the disclosure) is always
@@ -49,11 +51,13 @@ export interface FfmpegRendererOptions {
   tailPadSec?: number;
   /** Kill ffmpeg after this long (default 10 min). */
   timeoutMs?: number;
+  /** Where the per-render working directory (the generated subtitle files) is made (default the OS temp dir). */
+  tmpDir?: string;
   /** Record ffmpeg's peak RSS (Linux /proc) in lastRun (benchmarks). */
   measureMemory?: boolean;
 }
 
-type ResolvedOptions = Required<Omit<FfmpegRendererOptions, 'measureMemory'>> & { measureMemory: boolean };
+export type ResolvedRendererOptions = Required<FfmpegRendererOptions>;
 
 export interface FfmpegRenderOutput extends RenderOutput {
   /** Sentences dropped by the length guard (the disclosure is never dropped). */
@@ -76,7 +80,7 @@ export class RenderTooLongError extends Error {
 
 export class FfmpegRenderer implements VideoRenderer {
   readonly name = 'ffmpeg';
-  readonly options: ResolvedOptions;
+  readonly options: ResolvedRendererOptions;
   /** The last ffmpeg run (timings and, with measureMemory, peak RSS); undefined after a reuse. */
   lastRun: FfmpegRunResult | undefined;
 
@@ -91,6 +95,7 @@ export class FfmpegRenderer implements VideoRenderer {
       gapSec: opts.gapSec ?? 0.15,
       tailPadSec: opts.tailPadSec ?? 0.5,
       timeoutMs: opts.timeoutMs ?? 600_000,
+      tmpDir: opts.tmpDir ?? os.tmpdir(),
       measureMemory: opts.measureMemory ?? false,
     };
     const o = this.options;
@@ -141,13 +146,14 @@ export class FfmpegRenderer implements VideoRenderer {
     }
 
     await Promise.all([fs.mkdir(path.dirname(videoPath), { recursive: true }), fs.mkdir(path.dirname(thumbnailPath), { recursive: true })]);
-    const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ae-render-'));
+    await fs.mkdir(this.options.tmpDir, { recursive: true });
+    const workDir = await fs.mkdtemp(path.join(this.options.tmpDir, 'ae-render-'));
     const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
     const videoTmp = `${videoPath}.partial-${suffix}`;
     const thumbTmp = `${thumbnailPath}.partial-${suffix}`;
     try {
-      const plan = planRender(input, this.options, { fit, imagePath: image, assPath: path.join(workDir, 'captions.ass'), videoOut: videoTmp, thumbnailOut: thumbTmp, renderKey: key });
-      await fs.writeFile(plan.assPath, plan.ass, 'utf8');
+      const plan = planRender(input, this.options, { fit, imagePath: image, workDir, videoOut: videoTmp, thumbnailOut: thumbTmp, renderKey: key });
+      await Promise.all(plan.files.map((f) => fs.writeFile(f.path, f.content, 'utf8')));
       this.lastRun = await runFfmpeg(plan.args, {
         ffmpegPath: this.options.ffmpegPath,
         durationSec: plan.durationSec,
@@ -259,7 +265,8 @@ export interface PlanFiles {
   fit: SegmentFit;
   /** A decodable product image (absolute path), or undefined for the title card. */
   imagePath?: string;
-  assPath: string;
+  /** A private directory for the generated subtitle files. */
+  workDir: string;
   videoOut: string;
   thumbnailOut: string;
   renderKey: string;
@@ -268,18 +275,29 @@ export interface PlanFiles {
 export interface RenderPlan {
   /** ffmpeg arguments (without -progress): the same graph our renderer runs. */
   args: string[];
-  /** The generated subtitle file (captions, disclosure, labels), to be written to assPath. */
-  ass: string;
-  assPath: string;
+  /** Generated files the graph reads (the two ASS files): write them before running ffmpeg. */
+  files: { path: string; content: string }[];
   durationSec: number;
   frames: number;
-  thumbnailFrame: number;
+  /** Distinct caption states (caption i on screen, or none): libass draws each once. */
+  states: number;
   background: 'image' | 'title-card';
   timeline: { text: string; startSec: number; endSec: number }[];
 }
 
-/** Builds the ffmpeg command line and the ASS file for one render (pure: touches no file). */
-export function planRender(input: RenderInput, opts: ResolvedOptions, files: PlanFiles): RenderPlan {
+/**
+ * Builds the ffmpeg command line and the subtitle files for one render (pure:
+ * touches no file).
+ *
+ * The video branch: the still (background + image or title card) gets the static
+ * text (disclosure, brand, title, price) drawn once; the `loop` filter repeats it
+ * once per caption state (caption i from its start, nothing in the gap after
+ * it); libass draws each state's caption once; `fps` turns the states into a
+ * 30 fps stream by repeating frame references, and `trim` cuts it to the audio
+ * length. Per output frame, only x264 works. The thumbnail is the first state
+ * (the hook on screen), from the same graph.
+ */
+export function planRender(input: RenderInput, opts: ResolvedRendererOptions, files: PlanFiles): RenderPlan {
   const { fit } = files;
   const kept = fit.keep.map((i) => input.segments[i]);
   const timeline: RenderPlan['timeline'] = [];
@@ -290,21 +308,31 @@ export function planRender(input: RenderInput, opts: ResolvedOptions, files: Pla
   }
   const durationSec = fit.totalSec;
   const frames = Math.max(1, Math.round(durationSec * FPS));
-  const firstSec = kept[0].durationSec;
-  const thumbnailFrame = Math.min(frames - 1, Math.round(Math.min(1, firstSec * 0.5) * FPS));
   const background = files.imagePath ? 'image' : 'title-card';
 
-  const ass = buildAss({
-    timeline,
-    durationSec,
-    title: input.title,
-    brand: input.brand,
-    priceLabel: input.priceLabel,
-    disclosure: input.disclosure,
-    language: input.language,
-    background,
-    fontName: opts.fontName,
+  // Caption states on a centisecond grid (ASS times are centiseconds): the frame
+  // of a state is stamped exactly at its event's start, so libass shows it.
+  const captionCs = timeline.map((c) => ({ text: c.text, start: Math.round(c.startSec * 100), end: Math.round(c.endSec * 100) }));
+  const statesMs: number[] = [];
+  const addState = (cs: number) => {
+    const ms = cs * 10;
+    if (!statesMs.length || ms > statesMs[statesMs.length - 1]) statesMs.push(ms);
+  };
+  captionCs.forEach((c, i) => {
+    addState(c.start);
+    const next = captionCs[i + 1];
+    if (!next || c.end < next.start) addState(c.end);
   });
+  // A closing frame at the very end, so `fps` repeats the last state up to it (cut off by trim).
+  statesMs.push(Math.max(Math.round(durationSec * 1000), statesMs[statesMs.length - 1] + 1));
+  const ptsExpr = statesMs.map((ms, n) => (n === 0 ? String(ms) : `eq(N,${n})*${ms}`)).join('+');
+
+  const fontsDir = path.dirname(path.resolve(opts.fontFile));
+  const staticAss = buildStaticAss({ title: input.title, brand: input.brand, priceLabel: input.priceLabel, disclosure: input.disclosure, language: input.language, background, fontName: opts.fontName });
+  const captionsAss = buildCaptionsAss({ captions: captionCs, language: input.language, fontName: opts.fontName });
+  const staticPath = path.join(files.workDir, 'static.ass');
+  const captionsPath = path.join(files.workDir, 'captions.ass');
+  const assFilter = (file: string) => `ass=filename=${escapeFilterValue(file)}:fontsdir=${escapeFilterValue(fontsDir)}`;
 
   const args: string[] = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'warning'];
   const graph: string[] = [];
@@ -318,20 +346,18 @@ export function planRender(input: RenderInput, opts: ResolvedOptions, files: Pla
       `[bgsrc]scale=${WIDTH / 4}:${HEIGHT / 4}:force_original_aspect_ratio=increase,crop=${WIDTH / 4}:${HEIGHT / 4},boxblur=12:2,` +
         `scale=${WIDTH}:${HEIGHT}:flags=bicubic,format=rgb24,colorchannelmixer=rr=0.55:gg=0.55:bb=0.55[bg]`,
       `[fgsrc]scale=${IMAGE_BOX.w}:${IMAGE_BOX.h}:force_original_aspect_ratio=decrease:flags=lanczos[fg]`,
-      `[bg][fg]overlay=x=(W-w)/2:y=${IMAGE_BOX.y}+(${IMAGE_BOX.h}-h)/2:format=rgb,format=yuv420p[still]`,
+      `[bg][fg]overlay=x=(W-w)/2:y=${IMAGE_BOX.y}+(${IMAGE_BOX.h}-h)/2:format=rgb,format=rgb24[base]`,
     );
   } else {
     const [c0, c1] = paletteFor(input.brand + input.title);
-    graph.push(
-      `gradients=s=${WIDTH}x${HEIGHT}:c0=${c0}:c1=${c1}:x0=0:y0=0:x1=${WIDTH}:y1=${HEIGHT}:nb_colors=2:r=1:d=1,trim=end_frame=1,format=yuv420p[still]`,
-    );
+    graph.push(`gradients=s=${WIDTH}x${HEIGHT}:c0=${c0}:c1=${c1}:x0=0:y0=0:x1=${WIDTH}:y1=${HEIGHT}:nb_colors=2:r=1:d=1,trim=end_frame=1,format=rgb24[base]`);
   }
   for (const s of kept) args.push('-i', fileUrl(path.resolve(s.audioPath)));
 
-  const subtitle = `ass=filename=${escapeFilterValue(files.assPath)}:fontsdir=${escapeFilterValue(path.dirname(path.resolve(opts.fontFile)))}`;
   graph.push(
-    `[still]loop=loop=-1:size=1:start=0,settb=1/${FPS},setpts=N,fps=${FPS},trim=end_frame=${frames},${subtitle},split=2[vout][vthumb]`,
-    `[vthumb]trim=start_frame=${thumbnailFrame}:end_frame=${thumbnailFrame + 1},format=rgb24[thumb]`,
+    `[base]${assFilter(staticPath)},loop=loop=${statesMs.length - 1}:size=1:start=0,settb=1/1000,setpts=${escapeFilterValue(ptsExpr)},${assFilter(captionsPath)},split=2[states][thumbsrc]`,
+    `[states]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,fps=${FPS},trim=end_frame=${frames}[vout]`,
+    `[thumbsrc]trim=end_frame=1[thumb]`,
   );
   const gapSamples = Math.round(opts.gapSec * AUDIO_RATE);
   const tailSamples = Math.round(opts.tailPadSec * AUDIO_RATE);
@@ -348,15 +374,27 @@ export function planRender(input: RenderInput, opts: ResolvedOptions, files: Pla
     '-map', '[vout]', '-map', '[aout]',
     '-r', String(FPS),
     '-c:v', 'libx264', '-preset', opts.preset, '-crf', String(opts.crf), '-pix_fmt', 'yuv420p', '-profile:v', 'high',
+    '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
     '-c:a', 'aac', '-b:a', '128k', '-ar', String(AUDIO_RATE), '-ac', '2',
     '-metadata', `title=${oneLine(input.title).slice(0, 200)}`,
     '-metadata', `comment=${commentFor(files.renderKey)}`,
     '-movflags', '+faststart',
     '-f', 'mp4', fileUrl(files.videoOut),
-    // The thumbnail: one frame of the same graph (the hook caption on screen).
+    // The thumbnail: the first caption state of the same graph (the hook on screen).
     '-map', '[thumb]', '-frames:v', '1', '-c:v', 'png', '-update', '1', '-f', 'image2', fileUrl(files.thumbnailOut),
   );
-  return { args, ass, assPath: files.assPath, durationSec, frames, thumbnailFrame, background, timeline };
+  return {
+    args,
+    files: [
+      { path: staticPath, content: staticAss },
+      { path: captionsPath, content: captionsAss },
+    ],
+    durationSec,
+    frames,
+    states: statesMs.length,
+    background,
+    timeline,
+  };
 }
 
 const IMAGE_BOX = { w: 960, h: 900, y: 250 };
@@ -395,9 +433,45 @@ export function escapeFilterValue(value: string): string {
 
 // ---------------------------------------------------------------- ASS
 
-interface AssParams {
-  timeline: { text: string; startSec: number; endSec: number }[];
-  durationSec: number;
+/** ASS colours are &HAABBGGRR (alpha 00 = opaque). */
+const STYLE_FORMAT =
+  'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding';
+const EVENT_FORMAT = 'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text';
+
+const CAPTION = { size: 72, marginX: 70, marginV: 290 };
+
+function styleLine(fontName: string, name: string, size: number, primary: string, outline: string, back: string, borderStyle: 1 | 3, outlineW: number, shadow: number, align: number, marginX: number, marginV: number) {
+  const font = fontName.replace(/[,\r\n]/g, ' ');
+  return `Style: ${name},${font},${size},${primary},${primary},${outline},${back},-1,0,0,0,100,100,0,0,${borderStyle},${outlineW},${shadow},${align},${marginX},${marginX},${marginV},1`;
+}
+
+function assDocument(language: Language, styles: string[], events: string[]): string {
+  return [
+    '[Script Info]',
+    '; Generated by affiliate-empire',
+    'ScriptType: v4.00+',
+    `PlayResX: ${WIDTH}`,
+    `PlayResY: ${HEIGHT}`,
+    'WrapStyle: 0',
+    'ScaledBorderAndShadow: yes',
+    `Language: ${language}`,
+    '',
+    '[V4+ Styles]',
+    STYLE_FORMAT,
+    ...styles,
+    '',
+    '[Events]',
+    EVENT_FORMAT,
+    ...events,
+    '',
+  ].join('\n');
+}
+
+function dialogue(layer: number, start: string, end: string, style: string, text: string, marginV = 0): string {
+  return `Dialogue: ${layer},${start},${end},${style},,0,0,${marginV},,${text}`;
+}
+
+export interface StaticAssParams {
   title: string;
   brand: string;
   priceLabel: string;
@@ -407,63 +481,43 @@ interface AssParams {
   fontName: string;
 }
 
-/** ASS colours are &HAABBGGRR (alpha 00 = opaque). */
-const STYLE_FORMAT =
-  'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding';
-
-const CAPTION = { size: 72, marginX: 70, marginV: 290 };
-
-export function buildAss(p: AssParams): string {
-  const font = p.fontName.replace(/[,\r\n]/g, ' ');
-  const style = (name: string, size: number, primary: string, outline: string, back: string, borderStyle: 1 | 3, outlineW: number, shadow: number, align: number, marginX: number, marginV: number) =>
-    `Style: ${name},${font},${size},${primary},${primary},${outline},${back},-1,0,0,0,100,100,0,0,${borderStyle},${outlineW},${shadow},${align},${marginX},${marginX},${marginV},1`;
+/** The text that stays on screen for the whole video, drawn once on the still frame (at t = 0). */
+export function buildStaticAss(p: StaticAssParams): string {
   const styles = [
-    // Captions: large bold white, thick black outline and a soft shadow, bottom third.
-    style('Caption', CAPTION.size, '&H00FFFFFF', '&H00000000', '&H96000000', 1, 6, 2, 2, CAPTION.marginX, CAPTION.marginV),
-    // The disclosure: small white text on a translucent black box at the top, the whole video.
-    style('Disclosure', 34, '&H00FFFFFF', '&H64000000', '&H00000000', 3, 12, 0, 8, 60, 56),
-    style('Brand', 46, '&H00D8F0FF', '&H00000000', '&H96000000', 1, 3, 1, 8, 80, 0),
-    style('Title', 78, '&H00FFFFFF', '&H00000000', '&H96000000', 1, 4, 2, 5, 80, 80),
+    // The disclosure: white text on a translucent black box at the top.
+    styleLine(p.fontName, 'Disclosure', 40, '&H00FFFFFF', '&H64000000', '&H00000000', 3, 12, 0, 8, 60, 56),
+    styleLine(p.fontName, 'Brand', 50, '&H00D8F0FF', '&H00000000', '&H96000000', 1, 3, 1, 8, 80, 0),
+    styleLine(p.fontName, 'Title', 78, '&H00FFFFFF', '&H00000000', '&H96000000', 1, 4, 2, 5, 80, 80),
     // The price: dark text on a gold box.
-    style('Price', 80, '&H00101010', '&H0000D7FF', '&H00000000', 3, 18, 0, 8, 80, 0),
+    styleLine(p.fontName, 'Price', 80, '&H00101010', '&H0000D7FF', '&H00000000', 3, 18, 0, 8, 80, 0),
   ];
-  const end = assTime(p.durationSec + 1);
-  const ev = (layer: number, start: string, stop: string, styleName: string, text: string, marginV = 0) =>
-    `Dialogue: ${layer},${start},${stop},${styleName},,0,0,${marginV},,${text}`;
+  const [a, b] = [assTime(0), assTime(1)];
   const events: string[] = [];
-  const zero = assTime(0);
-  if (p.disclosure.trim()) events.push(ev(0, zero, end, 'Disclosure', escapeAssText(p.disclosure)));
+  if (p.disclosure.trim()) events.push(dialogue(0, a, b, 'Disclosure', escapeAssText(p.disclosure)));
   if (p.background === 'title-card') {
-    if (p.brand.trim()) events.push(ev(0, zero, end, 'Brand', escapeAssText(p.brand.toUpperCase()), 430));
+    if (p.brand.trim()) events.push(dialogue(0, a, b, 'Brand', escapeAssText(truncate(oneLine(p.brand), 40).toUpperCase()), 430));
     const title = truncate(oneLine(p.title), 110);
-    if (title) events.push(ev(0, zero, end, 'Title', `{\\pos(${WIDTH / 2},${760})}${wrapLongTokens(title, 78)}`));
-    if (p.priceLabel.trim()) events.push(ev(0, zero, end, 'Price', escapeAssText(p.priceLabel), 1110));
+    if (title) events.push(dialogue(0, a, b, 'Title', `{\\pos(${WIDTH / 2},760)}${wrapLongTokens(title, 78, 80)}`));
+    if (p.priceLabel.trim()) events.push(dialogue(0, a, b, 'Price', escapeAssText(truncate(oneLine(p.priceLabel), 24)), 1110));
   } else {
-    if (p.brand.trim()) events.push(ev(0, zero, end, 'Brand', escapeAssText(truncate(oneLine(p.brand), 40)), IMAGE_BOX.y + IMAGE_BOX.h + 20));
-    if (p.priceLabel.trim()) events.push(ev(0, zero, end, 'Price', escapeAssText(p.priceLabel), IMAGE_BOX.y + IMAGE_BOX.h + 95));
+    if (p.brand.trim()) events.push(dialogue(0, a, b, 'Brand', escapeAssText(truncate(oneLine(p.brand), 40)), IMAGE_BOX.y + IMAGE_BOX.h + 20));
+    if (p.priceLabel.trim()) events.push(dialogue(0, a, b, 'Price', escapeAssText(truncate(oneLine(p.priceLabel), 24)), IMAGE_BOX.y + IMAGE_BOX.h + 95));
   }
-  for (const c of p.timeline) {
-    events.push(ev(1, assTime(c.startSec), assTime(c.endSec), 'Caption', wrapLongTokens(oneLine(c.text), CAPTION.size)));
-  }
-  return [
-    '[Script Info]',
-    '; Generated by affiliate-empire',
-    'ScriptType: v4.00+',
-    `PlayResX: ${WIDTH}`,
-    `PlayResY: ${HEIGHT}`,
-    'WrapStyle: 0',
-    'ScaledBorderAndShadow: yes',
-    `Language: ${p.language}`,
-    '',
-    '[V4+ Styles]',
-    STYLE_FORMAT,
-    ...styles,
-    '',
-    '[Events]',
-    'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
-    ...events,
-    '',
-  ].join('\n');
+  return assDocument(p.language, styles, events);
+}
+
+export interface CaptionsAssParams {
+  /** Times in centiseconds. */
+  captions: { text: string; start: number; end: number }[];
+  language: Language;
+  fontName: string;
+}
+
+/** One Dialogue line per sentence, from its start in the audio to its end: large bold white text, black outline, bottom third. */
+export function buildCaptionsAss(p: CaptionsAssParams): string {
+  const styles = [styleLine(p.fontName, 'Caption', CAPTION.size, '&H00FFFFFF', '&H00000000', '&H96000000', 1, 6, 2, 2, CAPTION.marginX, CAPTION.marginV)];
+  const events = p.captions.map((c) => dialogue(1, assTime(c.start / 100), assTime(c.end / 100), 'Caption', wrapLongTokens(oneLine(c.text), CAPTION.size, CAPTION.marginX)));
+  return assDocument(p.language, styles, events);
 }
 
 /** H:MM:SS.cc (ASS times are in centiseconds). */
@@ -499,8 +553,8 @@ function truncate(text: string, max: number): string {
  * compound word) would run off the screen, so it is cut into pieces joined by
  * hard line breaks. Widths are estimated conservatively for DejaVu Sans Bold.
  */
-function wrapLongTokens(text: string, fontSize: number): string {
-  const maxChars = Math.max(6, Math.floor((WIDTH - 2 * CAPTION.marginX) / (fontSize * 0.72)));
+function wrapLongTokens(text: string, fontSize: number, marginX: number): string {
+  const maxChars = Math.max(6, Math.floor((WIDTH - 2 * marginX) / (fontSize * 0.72)));
   return text
     .split(' ')
     .map((token) => {
@@ -525,7 +579,7 @@ function validateInput(input: RenderInput): void {
 }
 
 /** A hash of everything that shapes the output: a finished file with another key is rendered again. */
-async function renderKey(input: RenderInput, opts: ResolvedOptions): Promise<string> {
+async function renderKey(input: RenderInput, opts: ResolvedRendererOptions): Promise<string> {
   const h = createHash('sha1');
   let imageHash: string | null = null;
   if (input.imagePath) {

@@ -10,6 +10,6 @@ export type { Language, ScriptInput, ScriptProduct, ScriptWriter, WrittenScript 
  * writer. An OpenAI-backed adapter (used when OPENAI_API_KEY is set, falling back
  * to the templates on failure) will be added here later; it is not implemented yet.
  */
-export function createScriptWriter(_config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL'> | Config): ScriptWriter {
+export function createScriptWriter(_config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL'>): ScriptWriter {
   return new TemplateScriptWriter();
 }

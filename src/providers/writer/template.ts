@@ -587,7 +587,7 @@ const EN: LangPack = {
   numbers: { 2: ['Two', 'two'], 3: ['Three', 'three'] },
   ordinals: ['First', 'Second', 'Third', 'And third'],
   intros: [
-    (f) => `That's exactly where ${f.ref} comes in.`,
+    (f) => `That's exactly where ${f.ref} come${f.s} in.`,
     (f) => `Meet ${f.ref}, a simple fix for that.`,
     (f) => `${cap(f.ref)} make${f.s} that a whole lot easier.`,
   ],
@@ -635,7 +635,7 @@ const EN: LangPack = {
       titles: [(f) => `${f.name}: the fix you've been looking for`, (f) => `How ${f.ref} make${f.s} everyday life easier`],
       summary: [(f) => `A quick look at how ${f.ref} tackle${f.s} an everyday problem.`],
     },
-    'top-reasons': { hooks: [], titles: [], summary: [(f) => `A few quick reasons ${f.ref} deserves a spot on your list.`] },
+    'top-reasons': { hooks: [], titles: [], summary: [(f) => `A few quick reasons ${f.ref} deserve${f.s} a spot on your list.`] },
     'social-proof': {
       hooks: [
         (f) => (f.manyReviews ? `${cap(f.reviews!)} can't all be wrong.` : null),
@@ -649,7 +649,7 @@ const EN: LangPack = {
         (f) => (f.rating ? `Why shoppers rate ${f.ref} so highly` : null),
         (f) => `${f.name}: ${f.plural ? 'are they' : 'is it'} worth the hype?`,
       ],
-      summary: [(f) => (f.rating || f.reviews ? `Why so many shoppers are happy with ${f.ref}.` : `A quick look at ${f.ref} and whether it's worth it.`)],
+      summary: [(f) => (f.rating || f.reviews ? `Why so many shoppers are happy with ${f.ref}.` : `A quick look at ${f.ref} and whether ${f.plural ? "they're" : "it's"} worth it.`)],
     },
     'deal-alert': {
       hooks: [
@@ -854,7 +854,7 @@ function composeBody(variant: TemplateVariantName, pack: LangPack, f: Facts, rng
     if (lines.length < maxLines) {
       // A closing line: the price if no reason was about it, else a benefit not used yet.
       const unused = benefits.find((b) => !used.has(lcFirst(noStop(b))));
-      const closing = used.has(price) ? (unused ? `${pack.bottomLine} ${lcFirst(unused)}` : null) : choose(rng, pack.priceLines, f);
+      const closing = price === null || used.has(price) ? (unused ? `${pack.bottomLine} ${lcFirst(unused)}` : null) : choose(rng, pack.priceLines, f);
       if (closing) lines.push(closing);
     }
     const hooks = pack.reasonHooks.map((h) => h(f, pack.numbers[n])).filter(fits);
@@ -984,8 +984,8 @@ export function isPluralName(name: string): boolean {
 export function agreeEn(text: string, plural: boolean): string {
   if (!plural) return text;
   return text
-    .replace(/(^|, )([Ii])t's\b/g, (_m, pre: string, i: string) => `${pre}${i === 'I' ? 'T' : 't'}hey're`)
-    .replace(/(^|, )([Ii])t ([a-z]+s)\b/g, (_m, pre: string, i: string, verb: string) => `${pre}${i === 'I' ? 'T' : 't'}hey ${IRREGULAR_PLURAL_VERBS[verb] ?? verb.replace(/s$/, '')}`)
+    .replace(/(^|, |: )([Ii])t's\b/g, (_m, pre: string, i: string) => `${pre}${i === 'I' ? 'T' : 't'}hey're`)
+    .replace(/(^|, |: )([Ii])t ([a-z]+s)\b/g, (_m, pre: string, i: string, verb: string) => `${pre}${i === 'I' ? 'T' : 't'}hey ${IRREGULAR_PLURAL_VERBS[verb] ?? verb.replace(/s$/, '')}`)
     .replace(/\b(rate|give) it\b/g, '$1 them');
 }
 

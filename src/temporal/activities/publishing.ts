@@ -44,7 +44,8 @@ export function publishingActivities(deps: { db: Db; publishers: Record<Platform
       if (video.status !== 'APPROVED' && video.status !== 'PUBLISHED') {
         throw ApplicationFailure.nonRetryable(`Video ${videoId} is ${video.status}, not approved: refusing to publish it.`, 'NotApproved');
       }
-      if (!video.videoPath) throw ApplicationFailure.nonRetryable(`Video ${videoId} has no rendered file.`, 'NotRendered');
+      const videoKey = video.videoPath;
+      if (!videoKey) throw ApplicationFailure.nonRetryable(`Video ${videoId} has no rendered file.`, 'NotRendered');
 
       // 1. Before: claim the ledger row and count the attempt.
       const row = await db.publication.upsert({
@@ -77,7 +78,7 @@ export function publishingActivities(deps: { db: Db; publishers: Record<Platform
         idempotencyKey: row.id,
         platform,
         videoId,
-        videoPath: deps.storage.localPath(video.videoPath),
+        videoPath: deps.storage.localPath(videoKey),
         thumbnailPath: video.thumbnailPath ? deps.storage.localPath(video.thumbnailPath) : null,
         title: metadata.title,
         description,
