@@ -1,5 +1,6 @@
 // `npm run db:new-migration -- <name>`: writes prisma/migrations/<timestamp>_<name>/migration.sql
-// with the SQL that takes the last committed schema (git HEAD) to prisma/schema.prisma.
+// with the SQL that takes the last committed schema (git HEAD, or the revision given as a
+// second argument) to prisma/schema.prisma.
 // Prisma's `migrate dev` needs engine binaries that are not available offline; `migrate diff`
 // works, but needs a database to talk to, so a throwaway embedded one is started.
 import { execFileSync } from 'node:child_process';
@@ -11,14 +12,15 @@ import { startEmbeddedPostgres } from '../src/embedded/postgres.js';
 import { freePort } from '../src/embedded/temporal.js';
 
 const name = process.argv[2];
+const fromRev = process.argv[3] ?? 'HEAD';
 if (!name || !/^[a-z0-9_]+$/.test(name)) {
-  console.error('usage: npm run db:new-migration -- <name_in_snake_case>');
+  console.error('usage: npm run db:new-migration -- <name_in_snake_case> [git-revision-of-the-previous-schema]');
   process.exit(2);
 }
 const previous = path.join(os.tmpdir(), `schema-head-${process.pid}.prisma`);
 const hasHead = (() => {
   try {
-    fs.writeFileSync(previous, execFileSync('git', ['show', 'HEAD:prisma/schema.prisma'], { cwd: PROJECT_ROOT }));
+    fs.writeFileSync(previous, execFileSync('git', ['show', `${fromRev}:prisma/schema.prisma`], { cwd: PROJECT_ROOT }));
     return true;
   } catch {
     return false;
@@ -32,7 +34,7 @@ try {
     { cwd: PROJECT_ROOT, env: { ...process.env, DATABASE_URL: pg.url, CHECKPOINT_DISABLE: '1' } },
   ).toString();
   if (/This is an empty migration/.test(sql)) {
-    console.log('schema.prisma has not changed since HEAD: no migration written.');
+    console.log(`schema.prisma has not changed since ${fromRev}: no migration written.`);
   } else {
     const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
     const dir = path.join(PROJECT_ROOT, 'prisma', 'migrations', `${stamp}_${name}`);

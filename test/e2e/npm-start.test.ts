@@ -62,9 +62,9 @@ describe('npm start (zero configuration)', () => {
     expect(output).toMatch(/API_TOKEN is not set: the API listens on 127\.0\.0\.1 only/);
     expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
 
-    const run = await api('POST', '/orchestrator/daily-loop/start', { maxProducts: 3 });
+    const run = await api('POST', '/orchestrator/daily-loop/start', { maxProducts: 1, autoApprove: true, platforms: ['youtube'] });
     expect(run.status).toBe(201);
-    await eventually(async () => (await api('GET', `/orchestrator/daily-loop/status/${run.body.workflowId}`)).body.status === 'COMPLETED', 60_000);
+    await eventually(async () => (await api('GET', `/orchestrator/daily-loop/status/${run.body.workflowId}`)).body.status === 'COMPLETED', 120_000);
 
     expect(await stop(first, 'SIGINT')).toContain('affiliate-empire stopped cleanly.');
     for (const port of Object.values(ports)) expect(await portInUse(port), `port ${port} closed`).toBe(false);

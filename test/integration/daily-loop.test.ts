@@ -9,8 +9,8 @@ describe('daily control loop through the HTTP API (real Temporal + PostgreSQL)',
   });
   afterAll(async () => sys?.stop());
 
-  it('runs sync → rank → select, reports live status, and logs the run once', async () => {
-    const start = await sys.request('POST', '/orchestrator/daily-loop/start', { maxProducts: 5, platforms: ['youtube', 'TikTok'] });
+  it('runs every step through publishing, reports live status, and logs the run once', async () => {
+    const start = await sys.request('POST', '/orchestrator/daily-loop/start', { maxProducts: 3, platforms: ['youtube', 'TikTok'], autoApprove: true });
     expect(start.status).toBe(201);
     expect(start.body).toMatchObject({ status: 'started', workflowId: expect.stringMatching(/^daily-\d{4}-\d{2}-\d{2}$/), runId: expect.any(String) });
     const { workflowId, runId } = start.body;
@@ -18,12 +18,13 @@ describe('daily control loop through the HTTP API (real Temporal + PostgreSQL)',
     const done = await eventually(async () => {
       const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
       return r.body.status === 'COMPLETED' ? r.body : undefined;
-    });
-    expect(done.result.stepsRun).toEqual(['syncProducts', 'rankAllProducts', 'selectTopProducts']);
-    expect(done.result.stepsNotImplemented).toContain('publishVideosToAll');
+    }, 150_000, 250);
+    expect(done.result.stepsRun).toEqual(['syncProducts', 'rankAllProducts', 'selectTopProducts', 'generateContentForProducts', 'generateVideosForContent', 'awaitApproval', 'publishVideosToAll']);
+    expect(done.result.stepsNotImplemented).toEqual(['collectAnalytics', 'optimizeStrategy']);
+    expect(done.result.publishing.published).toHaveLength(6);
     expect(done.result.synced.total).toBeGreaterThanOrEqual(200);
     expect(done.result.synced.created).toBe(done.result.synced.total);
-    expect(done.result.selected).toHaveLength(5);
+    expect(done.result.selected).toHaveLength(3);
     const perCategory = new Map<string, number>();
     for (const p of done.result.selected) perCategory.set(p.category, (perCategory.get(p.category) ?? 0) + 1);
     expect(Math.max(...perCategory.values())).toBeLessThanOrEqual(sys.config.SELECT_MAX_PER_CATEGORY);
@@ -42,18 +43,18 @@ describe('daily control loop through the HTTP API (real Temporal + PostgreSQL)',
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ runId, workflowType: 'dailyControlLoop', status: 'COMPLETED', errorMessage: null });
     expect(rows[0].duration).toBeGreaterThan(0);
-    expect(rows[0].result.selected).toHaveLength(5);
+    expect(rows[0].result.selected).toHaveLength(3);
   });
 
   it('re-syncing the same catalog updates rows instead of duplicating them', async () => {
     const before = await sys.db.product.count();
     // The first run is closed, so a new run with the same id starts (a new run id).
-    const start = await sys.request('POST', '/orchestrator/daily-loop/start', {});
+    const start = await sys.request('POST', '/orchestrator/daily-loop/start', { maxProducts: 1, autoApprove: true, platforms: 'instagram' });
     expect(start.body.status).toBe('started');
     const done = await eventually(async () => {
       const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
       return r.body.status === 'COMPLETED' ? r.body : undefined;
-    });
+    }, 120_000, 250);
     expect(done.result.synced).toMatchObject({ created: 0, updated: before });
     expect(await sys.db.product.count()).toBe(before);
     expect(await sys.db.workflowLog.count({ where: { workflowId: start.body.workflowId } })).toBe(2);

@@ -5,12 +5,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/embedded/migrate.js';
 import { eventually, startTestSystem, type TestSystem } from '../support/harness.js';
 
-/** Posts per platform according to the outbox's own log: a double publish would show twice. */
+/**
+ * Posts per platform: the outbox creates a new post folder (random id) on every
+ * publish call, like a real platform, so a double publish would show as two.
+ * Each entry is the post's idempotency key (its ledger row id).
+ */
 function postsByPlatform(outboxDir: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const platform of ['youtube', 'tiktok', 'instagram']) {
-    const log = path.join(outboxDir, platform, 'posts.log');
-    out[platform] = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : [];
+    const dir = path.join(outboxDir, platform);
+    const folders = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !f.startsWith('.') && fs.statSync(path.join(dir, f)).isDirectory()) : [];
+    out[platform] = folders.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f, 'metadata.json'), 'utf8')).idempotencyKey);
   }
   return out;
 }
@@ -43,11 +48,11 @@ describe('exactly-once publishing', () => {
     expect(done.result.publishing.published.map((p: { status: string }) => p.status)).toEqual(['recovered', 'recovered', 'recovered']);
     const pubs = await sys.db.publication.findMany();
     expect(pubs.map((p) => [p.status, p.attempts])).toEqual([['PUBLISHED', 2], ['PUBLISHED', 2], ['PUBLISHED', 2]]);
-    for (const p of pubs) expect(posts[p.platform.toLowerCase()][0]).toContain(p.id);
+    for (const p of pubs) expect(posts[p.platform.toLowerCase()]).toEqual([p.id]);
   }, 240_000);
 
   it('publishes once when the worker process is SIGKILLed between the call and the confirmation', async () => {
-    const sys = await startTestSystem({ worker: false, env: { ACTIVITY_HEARTBEAT_TIMEOUT: '2s', ACTIVITY_START_TO_CLOSE: '20s' } });
+    const sys = await startTestSystem({ worker: false, env: { ACTIVITY_HEARTBEAT_TIMEOUT: '3s' } });
     systems.push(sys);
     const worker = (fault: string) => {
       const child = spawn(process.execPath, ['--import', path.join(PROJECT_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(PROJECT_ROOT, 'worker/index.ts')], {
@@ -80,6 +85,7 @@ describe('exactly-once publishing', () => {
 
     worker('none');
     const done = await runToCompletion(sys, start.body.workflowId);
+    expect(done.result.publishing.failed).toEqual([]);
     const posts = postsByPlatform(sys.config.outboxDir);
     expect(posts.youtube).toHaveLength(1);
     expect(posts.instagram).toHaveLength(1);

@@ -20,19 +20,36 @@ describe('workflow replay', () => {
   });
   afterAll(async () => sys?.stop());
 
-  it('replays a freshly recorded daily-loop history ', async () => {
-    const start = await sys.request('POST', '/orchestrator/daily-loop/start', { maxProducts: 3 });
-    await eventually(async () => (await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`)).body.status === 'COMPLETED');
+  async function replayFresh(start: { workflowId: string; runId: string }, name: string) {
+    await eventually(async () => (await sys.request('GET', `/orchestrator/daily-loop/status/${start.workflowId}`)).body.status === 'COMPLETED', 120_000, 250);
     const client = await sys.orchestrator.client();
-    const history = await client.workflow.getHandle(start.body.workflowId, start.body.runId).fetchHistory();
+    const history = await client.workflow.getHandle(start.workflowId, start.runId).fetchHistory();
     if (process.env.RECORD_HISTORY) {
       fs.mkdirSync(FIXTURES, { recursive: true });
       // The CLI's JSON is the canonical export format that historyFromJSON reads.
-      const json = execFileSync(inject('temporalCli'), ['workflow', 'show', '--address', inject('temporalAddress'), '--workflow-id', start.body.workflowId, '--run-id', start.body.runId, '--output', 'json']);
-      fs.writeFileSync(path.join(FIXTURES, `daily-loop-${process.env.RECORD_HISTORY}.json`), json);
+      const json = execFileSync(inject('temporalCli'), ['workflow', 'show', '--address', inject('temporalAddress'), '--workflow-id', start.workflowId, '--run-id', start.runId, '--output', 'json']);
+      fs.writeFileSync(path.join(FIXTURES, `daily-loop-${process.env.RECORD_HISTORY}-${name}.json`), json);
     }
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, start.body.workflowId);
-  });
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, start.workflowId);
+  }
+
+  it('replays a freshly recorded history of an auto-approved run through publishing', async () => {
+    const start = await sys.request('POST', '/orchestrator/daily-loop/start', { maxProducts: 1, autoApprove: true, platforms: ['youtube', 'tiktok'] });
+    await replayFresh(start.body, 'autoapprove');
+  }, 180_000);
+
+  it('replays a freshly recorded history with approval signals, a duplicate and a rejection', async () => {
+    const start = await sys.request('POST', '/orchestrator/daily-loop/start', { maxProducts: 2, platforms: ['instagram'] });
+    const pending = await eventually(async () => {
+      const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
+      return r.body.approvals?.length === 2 && r.body.progress?.step === 'awaitApproval' ? r.body.approvals : undefined;
+    }, 120_000, 250);
+    const url = `/orchestrator/daily-loop/${start.body.workflowId}/approval`;
+    await sys.request('POST', url, { videoId: pending[0].videoId, decision: 'approve', by: 'alice' });
+    await sys.request('POST', url, { videoId: pending[0].videoId, decision: 'reject', by: 'bob' });
+    await sys.request('POST', url, { videoId: pending[1].videoId, decision: 'reject', by: 'alice', reason: 'off-brand' });
+    await replayFresh(start.body, 'signals');
+  }, 240_000);
 
   const fixtures = fs.existsSync(FIXTURES) ? fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')) : [];
   it('has committed history fixtures to replay', () => {
@@ -42,7 +59,9 @@ describe('workflow replay', () => {
     it(`replays the committed history ${file}`, async () => {
       // Raw CLI JSON: the worker converts it with its own historyFromJSON.
       const history = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
-      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, file);
+      // Child workflow ids derive from the parent's id, which was daily-<UTC date of the recording>.
+      const workflowId = `daily-${String(history.events[0].eventTime).slice(0, 10)}`;
+      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
     });
   }
 });

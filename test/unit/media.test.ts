@@ -3,6 +3,7 @@
 // /media route (ranges, conditional requests, errors).
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -134,8 +135,9 @@ describe('EspeakVoice', () => {
       expect(s.durationSec).toBeGreaterThan(0.5);
       expect(s.durationSec).toBeLessThan(12);
     }
-    // Not the English voice reading Spanish: the hash of the file name includes the voice.
-    expect(path.basename(segs[0].audioPath)).not.toBe(voice.fileName(0, ES[0], 'en'));
+    // Named by language, and hashed with the voice: never mixed up with an English take of the same text.
+    expect(path.basename(segs[0].audioPath)).toMatch(/^sentence-es-000-[0-9a-f]{12}\.wav$/);
+    expect(voice.fileName(0, ES[0], 'en')).not.toBe(path.basename(segs[0].audioPath));
   });
 
   it('reuses the WAVs of a second call (same files, untouched) and re-speaks only a changed sentence', async () => {
@@ -361,6 +363,25 @@ describe('FfmpegRenderer', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
+  it('stops ffmpeg when the render is aborted and leaves nothing behind; removes stale partial files of crashed renders', async () => {
+    const dir = path.join(tmp, 'render-abort');
+    fs.mkdirSync(dir, { recursive: true });
+    const stale = path.join(dir, 'video.mp4.partial-1-deadbeef');
+    fs.writeFileSync(stale, 'half a video');
+    const old = new Date(Date.now() - 3600_000);
+    fs.utimesSync(stale, old, old);
+    const fresh = path.join(dir, 'thumb.png.partial-2-cafebabe');
+    fs.writeFileSync(fresh, 'a render running elsewhere');
+    const ac = new AbortController();
+    const t0 = performance.now();
+    const err = await renderer
+      .render(input({ imagePath: productPng, videoPath: path.join(dir, 'video.mp4'), thumbnailPath: path.join(dir, 'thumb.png'), signal: ac.signal, onProgress: (f) => f > 0.1 && ac.abort(new Error('activity cancelled')) }))
+      .then(() => undefined, (e: unknown) => e);
+    expect((err as Error).message).toBe('activity cancelled');
+    expect(performance.now() - t0).toBeLessThan(imageRenderMs);
+    expect(fs.readdirSync(dir).sort()).toEqual(['thumb.png.partial-2-cafebabe']);
+  });
+
   it('says how to install ffmpeg when it is missing', async () => {
     const r = new FfmpegRenderer({ ffmpegPath: '/nonexistent/ffmpeg' });
     const dir = path.join(tmp, 'render-missing');
@@ -521,11 +542,28 @@ describe('GET /media/*', () => {
     const missing = await app.inject({ url: '/media/videos/v1/nope.mp4' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
-    for (const url of ['/media/videos/%2e%2e/%2e%2e/etc/passwd', '/media/..%2F..%2Fetc%2Fpasswd', '/media/videos/v1/a%5Cb.mp4', '/media/videos/v1/..', '/media/%2Fetc%2Fpasswd']) {
+    for (const url of ['/media/..%2F..%2Fetc%2Fpasswd', '/media/videos/v1/a%5Cb.mp4', '/media/videos/v1/..', '/media/%2Fetc%2Fpasswd', '/media/videos/v1/a%20b.mp4']) {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(400);
       expect(res.json()).toEqual({ error: { code: 'invalid_path', message: expect.any(String) } });
     }
+  });
+
+  it('answers 400 invalid_path to a raw ../ path sent over the network (not normalized by a client)', async () => {
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = new URL(address);
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/media/../../etc/passwd', method: 'GET' }, (r) => {
+        let body = '';
+        r.setEncoding('utf8');
+        r.on('data', (d: string) => (body += d));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'invalid_path' } });
   });
 
   it('parses Range headers (unit)', () => {

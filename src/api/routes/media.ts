@@ -50,8 +50,8 @@ export function parseRange(header: string | undefined, size: number): RangeResul
     return { kind: 'range', start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(a);
-  const end = b === '' ? size - 1 : Number(b);
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start) return { kind: 'none' };
+  const end = b === '' ? Infinity : Number(b);
+  if (!Number.isSafeInteger(start) || end < start) return { kind: 'none' };
   if (start >= size) return { kind: 'unsatisfiable' };
   return { kind: 'range', start, end: Math.min(end, size - 1) };
 }

@@ -60,11 +60,8 @@ export interface FfmpegRendererOptions {
 export type ResolvedRendererOptions = Required<FfmpegRendererOptions>;
 
 export interface FfmpegRenderOutput extends RenderOutput {
-  /** Sentences dropped by the length guard (the disclosure is never dropped). */
   droppedSentences: number;
-  /** True when finished files from an earlier attempt were returned without rendering. */
   reused: boolean;
-  /** Non-fatal problems, e.g. an image that could not be decoded (a title card was used instead). */
   warnings: string[];
   /** Where each kept sentence is in the video: its caption is on screen from startSec to endSec. */
   timeline: { text: string; startSec: number; endSec: number }[];
@@ -146,6 +143,7 @@ export class FfmpegRenderer implements VideoRenderer {
     }
 
     await Promise.all([fs.mkdir(path.dirname(videoPath), { recursive: true }), fs.mkdir(path.dirname(thumbnailPath), { recursive: true })]);
+    await Promise.all([removeStalePartials(videoPath, this.options.timeoutMs), removeStalePartials(thumbnailPath, this.options.timeoutMs)]);
     await fs.mkdir(this.options.tmpDir, { recursive: true });
     const workDir = await fs.mkdtemp(path.join(this.options.tmpDir, 'ae-render-'));
     const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -158,6 +156,7 @@ export class FfmpegRenderer implements VideoRenderer {
         ffmpegPath: this.options.ffmpegPath,
         durationSec: plan.durationSec,
         onProgress: input.onProgress,
+        signal: input.signal,
         timeoutMs: this.options.timeoutMs,
         measureMemory: this.options.measureMemory,
       });
@@ -176,7 +175,7 @@ export class FfmpegRenderer implements VideoRenderer {
         droppedSentences: fit.dropped,
         reused: false,
         warnings,
-        timeline: plan.timeline,
+        timeline: plan.timeline.map((c) => ({ text: c.text, startSec: round3(c.startSec), endSec: round3(c.endSec) })),
       };
     } finally {
       await Promise.all([fs.rm(workDir, { recursive: true, force: true }), fs.rm(videoTmp, { force: true }), fs.rm(thumbTmp, { force: true })]);
@@ -683,6 +682,27 @@ export async function moovBeforeMdat(file: string): Promise<boolean | undefined>
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Temporary outputs of a render that crashed (killed with the machine) stay
+ * behind under `<final>.partial-*`; any older than the render timeout cannot
+ * belong to a running render and are removed.
+ */
+async function removeStalePartials(finalPath: string, timeoutMs: number): Promise<void> {
+  const dir = path.dirname(finalPath);
+  const prefix = `${path.basename(finalPath)}.partial-`;
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const cutoff = Date.now() - timeoutMs - 60_000;
+  await Promise.all(
+    names
+      .filter((n) => n.startsWith(prefix))
+      .map(async (n) => {
+        const file = path.join(dir, n);
+        const st = await fs.stat(file).catch(() => undefined);
+        if (st && st.mtimeMs < cutoff) await fs.rm(file, { force: true });
+      }),
+  );
 }
 
 function round3(x: number): number {

@@ -20,6 +20,8 @@ export interface RenderInput {
   /** Hard cap on the video length in seconds (default 60). */
   maxDurationSec?: number;
   onProgress?: (fraction: number) => void;
+  /** Aborting stops the render (the encoder is killed, nothing is left under the final names). */
+  signal?: AbortSignal;
 }
 
 export interface RenderOutput {
@@ -29,6 +31,12 @@ export interface RenderOutput {
   width: number;
   height: number;
   sizeBytes: number;
+  /** Sentences the length guard dropped (the last one, the disclosure, is always kept). */
+  droppedSentences?: number;
+  /** True when finished files from an earlier attempt were returned without rendering again. */
+  reused?: boolean;
+  /** Non-fatal problems, e.g. a product image that could not be decoded (a title card was used). */
+  warnings?: string[];
 }
 
 export interface VideoRenderer {

@@ -54,13 +54,13 @@ export class EspeakVoice implements VoiceProvider {
     if (!Number.isInteger(this.pitch) || this.pitch < 0 || this.pitch > 99) throw new RangeError(`pitch must be an integer from 0 to 99, got ${opts.pitch}`);
   }
 
-  /** The file name for sentence `index`: its position plus a short hash of voice, speed, pitch and text. */
+  /** The file name for sentence `index`: language and position plus a short hash of voice, speed, pitch and text. */
   fileName(index: number, text: string, language: Language): string {
     const hash = createHash('sha1')
       .update(JSON.stringify([this.name, this.voices[language], this.wpm, this.pitch, normalizeText(text)]))
       .digest('hex')
       .slice(0, 12);
-    return `sentence-${String(index).padStart(3, '0')}-${hash}.wav`;
+    return `sentence-${language}-${String(index).padStart(3, '0')}-${hash}.wav`;
   }
 
   async synthesize(sentences: string[], language: Language, outDir: string): Promise<VoiceSegment[]> {

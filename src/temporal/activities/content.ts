@@ -7,6 +7,7 @@ export interface GenerateContentInput {
   productIds: string[];
   language: Language;
   workflowId: string;
+  runId: string;
 }
 
 export interface GenerateContentResult {
@@ -32,7 +33,7 @@ export function contentActivities(deps: { db: Db; writer: () => ScriptWriter; pu
         const product = byId.get(productId);
         if (!product) throw new Error(`Product ${productId} no longer exists; re-run the daily loop to select again.`);
         let content = await db.content.findUnique({
-          where: { productId_language_workflowId: { productId, language: input.language, workflowId: input.workflowId } },
+          where: { productId_language_workflowId_runId: { productId, language: input.language, workflowId: input.workflowId, runId: input.runId } },
           include: { videos: true },
         });
         if (!content) {
@@ -57,6 +58,7 @@ export function contentActivities(deps: { db: Db; writer: () => ScriptWriter; pu
               productId,
               language: input.language,
               workflowId: input.workflowId,
+              runId: input.runId,
               templateVariant: script.templateVariant,
               templateVersion: script.templateVersion,
               hook: script.hook,

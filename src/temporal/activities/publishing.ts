@@ -117,7 +117,8 @@ export function publishingActivities(deps: { db: Db; publishers: Record<Platform
 async function withHeartbeats<T>(fn: () => Promise<T>): Promise<T> {
   const ctx = Context.current();
   ctx.heartbeat();
-  const timer = setInterval(() => ctx.heartbeat(), 2000);
+  const every = Math.max(200, Math.min(5000, (ctx.info.heartbeatTimeoutMs ?? 15_000) / 3));
+  const timer = setInterval(() => ctx.heartbeat(), every);
   try {
     return await fn();
   } finally {

@@ -61,6 +61,8 @@ export function videoActivities(deps: VideoDeps) {
       thumbnailPath: deps.storage.localPath(`${base}/thumbnail.png`),
       maxDurationSec,
       onProgress,
+      // A cancelled run stops ffmpeg instead of letting it finish a video nobody wants.
+      signal: Context.current().cancellationSignal,
     });
     await deps.storage.commit(`${base}/video.mp4`);
     await deps.storage.commit(`${base}/thumbnail.png`);

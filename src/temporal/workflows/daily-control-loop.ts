@@ -125,7 +125,7 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
 
     // Runs recorded before content and publishing existed end here (replay compatibility).
     if (patched('content-and-publishing-v1')) {
-      const content = await step('generateContentForProducts', () => acts.generateContentForProducts({ productIds: selected.map((p) => p.id), language: input.language ?? 'en', workflowId }));
+      const content = await step('generateContentForProducts', () => acts.generateContentForProducts({ productIds: selected.map((p) => p.id), language: input.language ?? 'en', workflowId, runId }));
       result.content = content;
       for (const id of content.videoIds) known.add(id);
       refreshApprovalCounts();

@@ -4,8 +4,12 @@ CREATE TYPE "NotificationLevel" AS ENUM ('INFO', 'WARNING', 'ERROR');
 -- DropIndex
 DROP INDEX "Product_status_overallScore_idx";
 
+-- DropIndex
+DROP INDEX "Content_productId_language_workflowId_key";
+
 -- AlterTable
-ALTER TABLE "Content" ADD COLUMN     "disclosure" TEXT NOT NULL DEFAULT '';
+ALTER TABLE "Content" ADD COLUMN     "disclosure" TEXT NOT NULL DEFAULT '',
+ADD COLUMN     "runId" TEXT;
 
 -- AlterTable
 ALTER TABLE "Publication" ADD COLUMN     "metadata" JSONB;
@@ -35,4 +39,7 @@ CREATE INDEX "Notification_createdAt_idx" ON "Notification"("createdAt");
 
 -- CreateIndex
 CREATE INDEX "Notification_workflowId_idx" ON "Notification"("workflowId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Content_productId_language_workflowId_runId_key" ON "Content"("productId", "language", "workflowId", "runId");
 
