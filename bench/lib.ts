@@ -181,3 +181,43 @@ export async function embeddedPostgresBinaryVersion(): Promise<string> {
 export function printJsonLine(payload: object): void {
   console.log(JSON.stringify(payload));
 }
+
+/** The median of a non-empty list (the mean of the two middle values for an even count). */
+export function median(xs: number[]): number {
+  if (!xs.length) throw new Error('median of an empty list');
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A memory figure over several runs, in MiB (the memory counterpart of Measurement). */
+export interface MemoryMeasurement {
+  key: string;
+  label: string;
+  samplesMiB: number[];
+  medianMiB: number;
+  minMiB: number;
+  maxMiB: number;
+  targetMiB: number | null;
+  /** Whether the median is within the target (null when there is no target). */
+  withinTarget: boolean | null;
+}
+
+export function memoryMeasurement(key: string, label: string, samplesMiB: number[], targetMiB: number | null = null): MemoryMeasurement {
+  if (!samplesMiB.length) throw new Error(`no samples for ${key}`);
+  const med = median(samplesMiB);
+  return {
+    key,
+    label,
+    samplesMiB: samplesMiB.map(round1),
+    medianMiB: round1(med),
+    minMiB: round1(Math.min(...samplesMiB)),
+    maxMiB: round1(Math.max(...samplesMiB)),
+    targetMiB,
+    withinTarget: targetMiB === null ? null : med <= targetMiB,
+  };
+}
+
+export function fmtMiB(mib: number | null): string {
+  return mib === null ? '-' : `${mib.toFixed(1)} MiB`;
+}

@@ -48,6 +48,8 @@ export interface DevServerOptions {
   /** SQLite file for persistence; undefined keeps everything in memory (tests). */
   dbFile?: string;
   namespace: string;
+  /** More namespaces to create at start (tests isolate files in their own namespace). */
+  extraNamespaces?: string[];
   onLog?: (line: string) => void;
   readyTimeoutMs?: number;
 }
@@ -58,6 +60,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServerH
     throw new Error(`Port ${opts.port} is already in use, so the Temporal dev server cannot start: stop whatever uses it, set TEMPORAL_DEV_PORT to a free port, or set TEMPORAL_ADDRESS to use that server.`);
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace, '--log-level', 'warn'];
+  for (const ns of opts.extraNamespaces ?? []) args.push('--namespace', ns);
   if (opts.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort));
   if (opts.dbFile) {

@@ -64,6 +64,7 @@ describe('exactly-once publishing', () => {
           DATABASE_URL: sys.databaseUrl,
           TEMPORAL_ADDRESS: sys.config.TEMPORAL_ADDRESS,
           TEMPORAL_TASK_QUEUE: sys.config.TEMPORAL_TASK_QUEUE,
+          TEMPORAL_NAMESPACE: sys.config.TEMPORAL_NAMESPACE,
           FAULT_INJECTION: fault,
         },
         stdio: ['ignore', 'inherit', 'inherit'],

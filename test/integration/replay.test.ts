@@ -27,7 +27,7 @@ describe('workflow replay', () => {
     if (process.env.RECORD_HISTORY) {
       fs.mkdirSync(FIXTURES, { recursive: true });
       // The CLI's JSON is the canonical export format that historyFromJSON reads.
-      const json = execFileSync(inject('temporalCli'), ['workflow', 'show', '--address', inject('temporalAddress'), '--workflow-id', start.workflowId, '--run-id', start.runId, '--output', 'json']);
+      const json = execFileSync(inject('temporalCli'), ['workflow', 'show', '--address', inject('temporalAddress'), '--namespace', sys.config.TEMPORAL_NAMESPACE!, '--workflow-id', start.workflowId, '--run-id', start.runId, '--output', 'json']);
       fs.writeFileSync(path.join(FIXTURES, `daily-loop-${process.env.RECORD_HISTORY}-${name}.json`), json);
     }
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, start.workflowId);

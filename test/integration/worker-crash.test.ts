@@ -31,6 +31,7 @@ describe('fault: the worker is SIGKILLed in the middle of syncProducts', () => {
         DATABASE_URL: sys.databaseUrl,
         TEMPORAL_ADDRESS: sys.config.TEMPORAL_ADDRESS,
         TEMPORAL_TASK_QUEUE: sys.config.TEMPORAL_TASK_QUEUE,
+        TEMPORAL_NAMESPACE: sys.config.TEMPORAL_NAMESPACE,
         CATALOG_FILE: catalogFile,
         ACTIVITY_HEARTBEAT_TIMEOUT: '2s',
         DATA_DIR: sys.config.dataDir,

@@ -17,8 +17,15 @@ declare module 'vitest' {
     temporalAddress: string;
     workflowBundlePath: string;
     temporalCli: string;
+    runDir: string;
   }
 }
+
+/**
+ * Workflow ids such as daily-YYYY-MM-DD are the same in every test file, so
+ * files running at the same time each take a namespace of their own.
+ */
+export const TEST_NAMESPACES = Array.from({ length: 40 }, (_, i) => `test-${i + 1}`);
 
 export default async function setup(project: TestProject) {
   const runDir = path.join(PROJECT_ROOT, 'var', 'test', `run-${process.pid}`);
@@ -30,7 +37,7 @@ export default async function setup(project: TestProject) {
 
   const [pg, temporal, bundle] = await Promise.all([
     freePort().then((port) => startEmbeddedPostgres({ dataDir: path.join(runDir, 'pg'), port, database: 'ae_template', ephemeral: true })),
-    freePort().then((port) => startDevServer({ cli, port, uiPort: null, namespace: 'default' })),
+    freePort().then((port) => startDevServer({ cli, port, uiPort: null, namespace: 'default', extraNamespaces: TEST_NAMESPACES })),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
   ]);
   await migrateDeploy(pg.url);
@@ -42,6 +49,7 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', temporal.address);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('temporalCli', cli);
+  project.provide('runDir', runDir);
 
   return async () => {
     await temporal.stop();

@@ -33,6 +33,19 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
+/** Claims a Temporal namespace no other test system in this run uses (see global-setup). */
+function claimNamespace(): string {
+  for (let i = 1; i <= 40; i++) {
+    try {
+      fs.closeSync(fs.openSync(path.join(inject('runDir'), `namespace-test-${i}`), 'wx'));
+      return `test-${i}`;
+    } catch {
+      /* taken */
+    }
+  }
+  throw new Error('All 40 test namespaces are taken: raise TEST_NAMESPACES in test/support/global-setup.ts');
+}
+
 /** Test defaults: fast retries so failure paths take milliseconds, not minutes. */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
   const dataDir = fs.mkdtempSync(path.join(PROJECT_ROOT, 'var', 'test', 'data-'));
@@ -41,6 +54,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: claimNamespace(),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID().slice(0, 8)}`,
     ACTIVITY_INITIAL_INTERVAL: '200ms',
     ACTIVITY_MAX_INTERVAL: '1s',
