@@ -117,6 +117,12 @@ export interface MemoryFigures {
   nodePeakMiB: number;
   /** Worker node + its descendants at the same instant, highest sum seen. */
   treePeakMiB: number;
+  /**
+   * The same sum of RssAnon (private anonymous memory: heaps, frame buffers), highest seen.
+   * VmRSS also counts each process's mapped libraries and files, so the RSS sum counts
+   * shared pages (libav*, libx264 …) once per ffmpeg; this sum does not.
+   */
+  treeAnonPeakMiB: number;
   /** What the tree held at its peak. */
   treeAtPeak: { nodeMiB: number; children: { comm: string; rssMiB: number }[] };
   /** The same two peaks restricted to samples taken while the step was generateVideosForContent. */
@@ -145,6 +151,8 @@ export interface DailyLoopRun {
   dataDir: string;
   startToHealthyMs: number;
   postMs: number;
+  /** Status polls made, and how long one took (a Temporal describe + query through the API). */
+  polls: { count: number; medianMs: number; maxMs: number };
   /** POST to the poll answer saying COMPLETED. */
   loopMs: number;
   /** Temporal's own closeTime - startTime of the workflow. */
@@ -320,12 +328,15 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-/** A `Vm…:  123 kB` field of /proc/<pid>/status, in KiB. */
-function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
+type StatusField = 'VmRSS' | 'VmHWM' | 'RssAnon';
+
+/** `Field:  123 kB` lines of /proc/<pid>/status, in KiB (null when the process is gone). */
+function statusKiB(pid: number): Partial<Record<StatusField, number>> | null {
   const s = readProc(`/proc/${pid}/status`);
   if (!s) return null;
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(s);
-  return m ? Number(m[1]) : null;
+  const out: Partial<Record<StatusField, number>> = {};
+  for (const m of s.matchAll(/^(VmRSS|VmHWM|RssAnon):\s+(\d+) kB/gm)) out[m[1] as StatusField] = Number(m[2]);
+  return out;
 }
 
 /** utime+stime+cutime+cstime of a live process, in seconds. */
@@ -380,6 +391,7 @@ function startMemorySampler(startPid: number, state: SamplerState) {
   let maxGap = 0;
   let nodePeak = 0;
   let treePeak = 0;
+  let treeAnonPeak = 0;
   let treeAtPeak: MemoryFigures['treeAtPeak'] = { nodeMiB: 0, children: [] };
   let renderNodePeak: number | null = null;
   let renderTreePeak: number | null = null;
@@ -395,14 +407,19 @@ function startMemorySampler(startPid: number, state: SamplerState) {
   const sample = () => {
     const w = findWorker();
     if (w === null) return;
-    const nodeKiB = statusKiB(w, 'VmRSS');
-    if (nodeKiB === null) return;
-    const kids = descendants(w).map((p) => ({ pid: p, comm: (readProc(`/proc/${p}/comm`) ?? '?').trim(), kib: statusKiB(p, 'VmRSS') ?? 0 }));
+    const st = statusKiB(w);
+    const nodeKiB = st?.VmRSS;
+    if (nodeKiB === undefined) return;
+    const kids = descendants(w).map((p) => {
+      const k = statusKiB(p);
+      return { pid: p, comm: (readProc(`/proc/${p}/comm`) ?? '?').trim(), kib: k?.VmRSS ?? 0, anon: k?.RssAnon ?? 0 };
+    });
     const t = now();
     if (lastAt) maxGap = Math.max(maxGap, t - lastAt);
     lastAt = t;
     samples++;
     const tree = nodeKiB + kids.reduce((a, k) => a + k.kib, 0);
+    treeAnonPeak = Math.max(treeAnonPeak, (st!.RssAnon ?? 0) + kids.reduce((a, k) => a + k.anon, 0));
     maxFfmpeg = Math.max(maxFfmpeg, kids.filter((k) => k.comm === 'ffmpeg').length);
     nodePeak = Math.max(nodePeak, nodeKiB);
     if (tree > treePeak) {
@@ -422,13 +439,14 @@ function startMemorySampler(startPid: number, state: SamplerState) {
     stop(): MemoryFigures {
       clearInterval(timer);
       const w = findWorker();
-      const hwm = w === null ? null : statusKiB(w, 'VmHWM');
+      const hwm = w === null ? null : (statusKiB(w)?.VmHWM ?? null);
       return {
         samples,
         maxSampleGapMs: round1(maxGap),
         workerPids: [...workerPids],
         nodePeakMiB: mib(nodePeak),
         treePeakMiB: mib(treePeak),
+        treeAnonPeakMiB: mib(treeAnonPeak),
         treeAtPeak,
         renderNodePeakMiB: renderNodePeak === null ? null : mib(renderNodePeak),
         renderTreePeakMiB: renderTreePeak === null ? null : mib(renderTreePeak),
@@ -671,6 +689,7 @@ async function runOnce(cfg: DailyConfig, run: number): Promise<DailyLoopRun> {
     let failingSince: number | null = null;
     let lastPollError = '';
     let loopMs = 0;
+    const pollMs: number[] = [];
     for (;;) {
       const tick = now();
       if (tick - t0 > LOOP_TIMEOUT_MS) {
@@ -686,6 +705,7 @@ async function runOnce(cfg: DailyConfig, run: number): Promise<DailyLoopRun> {
         lastPollError = (err as Error).message;
       }
       const at = now() - t0;
+      pollMs.push(now() - tick);
       if (!view) {
         failingSince ??= tick;
         if (now() - failingSince > POLL_ERROR_BUDGET_MS) throw new Error(`status polls failing for ${POLL_ERROR_BUDGET_MS / 1000} s: ${lastPollError}`);
@@ -768,6 +788,7 @@ async function runOnce(cfg: DailyConfig, run: number): Promise<DailyLoopRun> {
       dataDir: path.relative(PROJECT_ROOT, dataDir),
       startToHealthyMs: round1(startToHealthyMs),
       postMs: round1(postMs),
+      polls: { count: pollMs.length, medianMs: round1(median(pollMs)), maxMs: round1(Math.max(...pollMs)) },
       loopMs: round1(loopMs),
       workflowMs,
       steps,
@@ -792,9 +813,15 @@ async function runOnce(cfg: DailyConfig, run: number): Promise<DailyLoopRun> {
   }
 }
 
-/** The banner and the stop message `npm start` prints at any log level. */
+/**
+ * The banner and the stop message `npm start` prints at any log level, and the
+ * warning every offline start gives by design (no API_TOKEN: loopback only).
+ */
 function isBannerLine(l: string): boolean {
-  return /^\s*(affiliate-empire is up|API |Temporal UI|Temporal |Database |Press Ctrl-C|affiliate-empire stopped cleanly)/.test(l);
+  return (
+    /^\s*(affiliate-empire is up|API |Temporal UI|Temporal |Database |Press Ctrl-C|affiliate-empire stopped cleanly)/.test(l) ||
+    /"msg":"API_TOKEN is not set: the API listens on 127\.0\.0\.1 only/.test(l)
+  );
 }
 
 // ---------------------------------------------------------------- all runs
@@ -861,6 +888,7 @@ function summarize(cfg: DailyConfig, runs: DailyLoopRun[]): DailyConfigResult {
   const memory = [
     memoryMeasurement(`workerTreePeakMiB${tag}`, 'worker peak RSS, node + ffmpeg/espeak-ng', runs.map((r) => r.memory.treePeakMiB), TARGET_MEM_MIB),
     memoryMeasurement(`workerNodePeakMiB${tag}`, 'worker peak RSS, node process alone', runs.map((r) => r.memory.nodePeakMiB)),
+    memoryMeasurement(`workerTreeAnonPeakMiB${tag}`, 'worker peak RssAnon, node + children (no shared pages)', runs.map((r) => r.memory.treeAnonPeakMiB)),
   ];
   const hwm = runs.map((r) => r.memory.nodeVmHwmMiB);
   if (hwm.every((x): x is number => x !== null)) memory.push(memoryMeasurement(`workerNodeVmHwmMiB${tag}`, 'worker node VmHWM at COMPLETED', hwm));
@@ -897,7 +925,7 @@ export function printDailyLoop(r: DailyLoopResult): void {
   for (const c of r.configs) {
     console.log(`\n  --- RENDER_CONCURRENCY ${c.config.renderConcurrency}, RENDER_PRESET ${c.config.renderPreset}${c.config.name.includes('defaults') ? ' (defaults)' : ''} ---\n`);
     printTable(
-      ['run', 'to healthy', 'loop', 'workflow', 'node peak', 'tree peak', 'render tree peak', 'node VmHWM', 'ffmpeg max', 'worker CPU', 'other CPU', 'load 1m post→done (max)', 'published', 'outbox', 'stop'],
+      ['run', 'to healthy', 'loop', 'workflow', 'node peak', 'tree peak', 'tree anon peak', 'render tree peak', 'node VmHWM', 'ffmpeg max', 'worker CPU', 'other CPU', 'load 1m post→done (max)', 'published', 'outbox', 'stop'],
       c.runs.map((x) => [
         String(x.run),
         fmtMs(x.startToHealthyMs),
@@ -905,6 +933,7 @@ export function printDailyLoop(r: DailyLoopResult): void {
         fmtMs(x.workflowMs),
         fmtMiB(x.memory.nodePeakMiB),
         fmtMiB(x.memory.treePeakMiB),
+        fmtMiB(x.memory.treeAnonPeakMiB),
         fmtMiB(x.memory.renderTreePeakMiB),
         fmtMiB(x.memory.nodeVmHwmMiB),
         String(x.memory.maxConcurrentFfmpeg),
@@ -929,7 +958,8 @@ export function printDailyLoop(r: DailyLoopResult): void {
     console.log(
       `\n  tree at its highest peak (run ${peak.run}): node ${fmtMiB(peak.memory.treeAtPeak.nodeMiB)}` +
         (peak.memory.treeAtPeak.children.length ? ` + ${peak.memory.treeAtPeak.children.map((k) => `${k.comm} ${fmtMiB(k.rssMiB)}`).join(' + ')}` : ' (no child process)') +
-        `; samples every ${MEM_SAMPLE_MS} ms, longest gap ${Math.max(...c.runs.map((x) => x.memory.maxSampleGapMs))} ms`,
+        `; samples every ${MEM_SAMPLE_MS} ms, longest gap ${Math.max(...c.runs.map((x) => x.memory.maxSampleGapMs))} ms` +
+        `\n  status polls: ${c.runs.map((x) => `run ${x.run} ${x.polls.count} (median ${fmtMs(x.polls.medianMs)}, max ${fmtMs(x.polls.maxMs)})`).join(', ')}`,
     );
     console.log(`  every run published ${r.maxProducts} × ${r.platforms.length} = ${r.maxProducts * r.platforms.length} and the outbox holds them: ${c.allPublished ? 'yes' : 'NO'}`);
     for (const x of c.runs) {

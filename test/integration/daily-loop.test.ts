@@ -100,3 +100,34 @@ describe('a long daily run: live progress, no duplicate start, cancellation', ()
     expect(again.body).toMatchObject({ status: 'already-closed', closedAs: 'CANCELLED' });
   });
 });
+
+describe('a step that fails after its retries', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem({ env: { CATALOG_FILE: '/nonexistent/products.csv', ACTIVITY_MAX_ATTEMPTS: '2' } });
+  });
+  afterAll(async () => sys?.stop());
+
+  it('fails the run, logs the step and the error, and posts one failure notification', async () => {
+    const start = await sys.request('POST', '/orchestrator/daily-loop/start', {});
+    const failed = await eventually(async () => {
+      const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
+      return r.body.status === 'FAILED' ? r.body : undefined;
+    }, 30_000, 200);
+    expect(failed.error).toMatch(/syncProducts failed: .*\/nonexistent\/products\.csv/);
+
+    const log = await sys.db.workflowLog.findFirstOrThrow({ where: { runId: start.body.runId } });
+    expect(log).toMatchObject({ status: 'FAILED', step: 'syncProducts' });
+    expect(log.errorMessage).toMatch(/^syncProducts: .*nonexistent/);
+
+    const notes = await sys.request('GET', `/orchestrator/notifications?workflowId=${start.body.workflowId}`);
+    expect(notes.body.notifications).toHaveLength(1);
+    expect(notes.body.notifications[0]).toMatchObject({
+      kind: 'workflow_failed',
+      level: 'ERROR',
+      title: `Daily loop ${start.body.workflowId} failed at syncProducts`,
+      count: 1,
+      data: { runId: start.body.runId, step: 'syncProducts', attempts: 2 },
+    });
+  });
+});
