@@ -66,7 +66,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(async (scoped) => {
     if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth(config.API_TOKEN));
-    orchestratorRoutes(scoped, { orchestrator, db });
+    orchestratorRoutes(scoped, { orchestrator, db, publicBaseUrl: config.publicBaseUrl });
   });
 
   return app;

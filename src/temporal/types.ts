@@ -92,6 +92,10 @@ export interface VideoApprovalView {
   at?: string;
   reason?: string;
   source?: string;
+  /** Added by the API from the database. */
+  title?: string;
+  videoUrl?: string | null;
+  thumbnailUrl?: string | null;
 }
 
 export interface ApprovalSignal {

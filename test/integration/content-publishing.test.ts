@@ -33,6 +33,7 @@ describe('daily loop: content, videos, approval gate and publishing', () => {
     expect(waiting.progress.videos).toMatchObject({ generated: 2, ready: 2 });
     expect(waiting.approvals.map((a: { state: string }) => a.state)).toEqual(['pending', 'pending']);
     videoIds = waiting.approvals.map((a: { videoId: string }) => a.videoId);
+    expect(waiting.approvals[0]).toMatchObject({ title: expect.any(String), videoUrl: expect.stringMatching(/\/media\/videos\/[^/]+\/video\.mp4$/), thumbnailUrl: expect.stringMatching(/thumbnail\.png$/) });
 
     for (const id of videoIds) {
       const video = await sys.db.video.findUniqueOrThrow({ where: { id }, include: { content: true } });

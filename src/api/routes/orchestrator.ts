@@ -69,8 +69,8 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   return r.data;
 }
 
-export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: Orchestrator; db: Db }) {
-  const { orchestrator, db } = deps;
+export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: Orchestrator; db: Db; publicBaseUrl: string }) {
+  const { orchestrator, db, publicBaseUrl } = deps;
 
   app.post('/orchestrator/daily-loop/start', async (req, reply) => {
     if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
@@ -84,7 +84,19 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
 
   app.get('/orchestrator/daily-loop/status/:workflowId', async (req) => {
     const { workflowId } = parse(workflowIdParam, req.params);
-    return orchestrator.status(workflowId);
+    const view = await orchestrator.status(workflowId);
+    if (view.approvals?.length) {
+      // What an operator needs to decide: the title and a link to watch the video.
+      const videos = await db.video.findMany({ where: { id: { in: view.approvals.map((a) => a.videoId) } }, include: { content: true } });
+      const byId = new Map(videos.map((v) => [v.id, v]));
+      view.approvals = view.approvals.map((a) => {
+        const v = byId.get(a.videoId);
+        return v
+          ? { ...a, title: v.content.title, videoUrl: v.videoPath ? `${publicBaseUrl}/media/${v.videoPath}` : null, thumbnailUrl: v.thumbnailPath ? `${publicBaseUrl}/media/${v.thumbnailPath}` : null }
+          : a;
+      });
+    }
+    return view;
   });
 
   app.post('/orchestrator/daily-loop/cancel/:workflowId', async (req, reply) => {
