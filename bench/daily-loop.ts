@@ -201,6 +201,8 @@ export interface DailyLoopResult {
   platforms: string[];
   targets: { loopMs: number; memoryMiB: number };
   configs: DailyConfigResult[];
+  /** Runs that failed (the configuration's later runs were skipped); their figures are not in `configs`. */
+  failures: { config: string; run: number; error: string }[];
 }
 
 // ---------------------------------------------------------------- configurations
@@ -853,6 +855,7 @@ export async function runDailyLoop(runs = benchRuns({ BENCH_RUNS: process.env.BE
       espeak: toolVersion('espeak-ng', ['--version'], /text-to-speech: (\S+)/),
     };
     const out: DailyConfigResult[] = [];
+    const failures: DailyLoopResult['failures'] = [];
     console.log(
       `daily-loop: ${runs} run(s) × ${configs.length} configuration(s) of \`tsx scripts/start.ts\` + POST daily-loop/start {maxProducts: ${MAX_PRODUCTS}, autoApprove: true}, ` +
         `platforms ${PLATFORMS.join(', ')}; fresh DATA_DIR per run under ${path.relative(process.cwd(), BENCH_VAR_DIR)}/`,
@@ -861,7 +864,19 @@ export async function runDailyLoop(runs = benchRuns({ BENCH_RUNS: process.env.BE
       const results: DailyLoopRun[] = [];
       for (let i = 1; i <= runs; i++) {
         process.stdout.write(`  [${cfg.name}] run ${i}/${runs}: starting … `);
-        const r = await runOnce(cfg, i);
+        let r: DailyLoopRun;
+        try {
+          r = await runOnce(cfg, i);
+        } catch (err) {
+          if (interrupted()) return parkUntilExit();
+          // The runs done so far still count; this configuration's remaining runs are skipped.
+          const error = (err as Error).message;
+          failures.push({ config: cfg.name, run: i, error });
+          console.log(`FAILED: ${error.split('\n')[0]}`);
+          console.error(error);
+          if (i < runs) console.log(`  [${cfg.name}] runs ${i + 1}..${runs} skipped`);
+          break;
+        }
         results.push(r);
         console.log(
           `healthy ${fmtMs(r.startToHealthyMs)}; loop ${fmtMs(r.loopMs)}; worker peak ${fmtMiB(r.memory.nodePeakMiB)} node / ${fmtMiB(r.memory.treePeakMiB)} tree; ` +
@@ -871,13 +886,14 @@ export async function runDailyLoop(runs = benchRuns({ BENCH_RUNS: process.env.BE
       }
       out.push(summarize(cfg, results));
     }
-    return { bench: 'daily-loop', runs, machine, maxProducts: MAX_PRODUCTS, platforms: PLATFORMS, targets: { loopMs: TARGET_LOOP_MS, memoryMiB: TARGET_MEM_MIB }, configs: out };
+    return { bench: 'daily-loop', runs, machine, maxProducts: MAX_PRODUCTS, platforms: PLATFORMS, targets: { loopMs: TARGET_LOOP_MS, memoryMiB: TARGET_MEM_MIB }, configs: out, failures };
   } finally {
     unregister();
   }
 }
 
 function summarize(cfg: DailyConfig, runs: DailyLoopRun[]): DailyConfigResult {
+  if (!runs.length) return { config: cfg, runs, measurements: [], memory: [], stepMedians: [], allPublished: false };
   const tag = cfg.env.RENDER_CONCURRENCY || cfg.env.RENDER_PRESET ? `_c${cfg.renderConcurrency}_${cfg.renderPreset}` : '';
   const measurements = [
     measurement(`dailyLoopMs${tag}`, `daily loop, ${MAX_PRODUCTS} products, POST to COMPLETED`, runs.map((r) => r.loopMs), TARGET_LOOP_MS),
@@ -924,6 +940,10 @@ export function printDailyLoop(r: DailyLoopResult): void {
   console.log(`           ffmpeg ${r.machine.ffmpeg}, espeak-ng ${r.machine.espeak}`);
   for (const c of r.configs) {
     console.log(`\n  --- RENDER_CONCURRENCY ${c.config.renderConcurrency}, RENDER_PRESET ${c.config.renderPreset}${c.config.name.includes('defaults') ? ' (defaults)' : ''} ---\n`);
+    if (!c.runs.length) {
+      console.log('  no run completed (see the failures below)');
+      continue;
+    }
     printTable(
       ['run', 'to healthy', 'loop', 'workflow', 'node peak', 'tree peak', 'tree anon peak', 'render tree peak', 'node VmHWM', 'ffmpeg max', 'worker CPU', 'other CPU', 'load 1m post→done (max)', 'published', 'outbox', 'stop'],
       c.runs.map((x) => [
@@ -975,6 +995,7 @@ export function printDailyLoop(r: DailyLoopResult): void {
       for (const n of notes) console.log(`  run ${x.run}: ${n}`);
     }
   }
+  for (const f of r.failures) console.log(`\n  FAILED: [${f.config}] run ${f.run}: ${f.error.split('\n')[0]}`);
   console.log();
 }
 
@@ -982,4 +1003,5 @@ if (isMain(import.meta.url)) {
   const result = await runDailyLoop().catch((err: unknown) => (interrupted() ? parkUntilExit() : Promise.reject(err)));
   printDailyLoop(result);
   printJsonLine(result);
+  if (result.failures.length) process.exitCode = 1;
 }

@@ -37,6 +37,7 @@ const render: RenderBenchResult | undefined = await attempt('render', () => runR
 if (render) printRenderBench(render);
 const dailyLoop: DailyLoopResult | undefined = await attempt('daily-loop', () => runDailyLoop(longRuns));
 if (dailyLoop) printDailyLoop(dailyLoop);
+for (const f of dailyLoop?.failures ?? []) errors.push({ bench: `daily-loop [${f.config}] run ${f.run}`, error: f.error });
 
 console.log('\n=== summary ===');
 const machine = syncRank?.machine ?? startup?.machine ?? dailyLoop?.machine;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { parseCron } from './temporal/cron-fallback.js';
 
 /**
  * The one environment schema. Every variable is parsed here, once, into a typed
@@ -181,6 +182,21 @@ const SPEC = {
   MEDIA_DIR: str({ hint: 'a directory path' }),
   FAULT_INJECTION: oneOf(['none', 'publish-after-call:throw-once', 'publish-after-call:crash'] as const, 'none'),
 
+  COST_PER_VIDEO: num(0.05, 0, 1000),
+  COST_PER_API_CALL: num(0.002, 0, 1000),
+  ANALYTICS_DAYS_BACK: int(7, 1, 365),
+  KILL_THRESHOLD: num(0.3, 0, 1000),
+  SCALE_THRESHOLD: num(2, 0, 1000),
+  SCALE_FACTOR: num(1.5, 1, 100),
+  MAX_SELECTION_WEIGHT: num(5, 1, 1000),
+  OPTIMIZE_MIN_VIDEOS: int(2, 1, 1000),
+  OPTIMIZE_MIN_VIDEOS_PER_VARIANT: int(3, 1, 1000),
+  PROMOTED_VARIANT_SHARE: num(0.7, 0, 1),
+  SCHEDULER: oneOf(['temporal', 'cron', 'off'] as const, 'temporal'),
+  SCHEDULE_DAILY_CRON: str({ default: '0 0 * * *', pattern: /^(\S+\s+){4}\S+$/, hint: 'a 5-field cron expression such as "0 0 * * *"' }),
+  SCHEDULE_WEEKLY_CRON: str({ default: '0 0 * * 0', pattern: /^(\S+\s+){4}\S+$/, hint: 'a 5-field cron expression such as "0 0 * * 0" (Sundays)' }),
+  SCHEDULE_DAILY_AUTO_APPROVE: bool(false),
+
   CATALOG_FILE: str({ hint: 'the path of a .json or .csv product file' }),
   CLICK_HASH_SECRET: str({ secret: true, pattern: /^\S{16,}$/, hint: 'at least 16 characters (unset: a random secret kept in DATA_DIR)' }),
   TRUST_PROXY: bool(false),
@@ -271,6 +287,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (c.DISCORD_TOKEN && !c.DISCORD_APPLICATION_ID) {
     throw new ConfigError('DISCORD_APPLICATION_ID', 'DISCORD_APPLICATION_ID is missing: it is required with DISCORD_TOKEN (see the General Information page of your Discord application).');
+  }
+  for (const key of ['SCHEDULE_DAILY_CRON', 'SCHEDULE_WEEKLY_CRON'] as const) {
+    try {
+      parseCron(c[key]!);
+    } catch (err) {
+      throw new ConfigError(key, `${key} is invalid: ${(err as Error).message}. Use 5 fields such as "0 0 * * *" (midnight) or "0 0 * * 0" (Sundays).`);
+    }
   }
   if (c.HOST && !c.API_TOKEN && !isLoopback(c.HOST)) {
     throw new ConfigError('HOST', `HOST is ${c.HOST} but API_TOKEN is not set: an unprotected API may only listen on loopback. Set API_TOKEN, or unset HOST.`);

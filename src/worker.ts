@@ -95,6 +95,9 @@ export function buildActivityDeps(config: Config, db: Db): ActivityDeps {
     publicBaseUrl: config.publicBaseUrl,
     fetchImages: config.FETCH_PRODUCT_IMAGES,
     fault: config.FAULT_INJECTION,
+    partnerTags: [config.AMAZON_PARTNER_TAG!],
+    costPerVideo: config.COST_PER_VIDEO,
+    promotedVariantShare: config.PROMOTED_VARIANT_SHARE,
   };
 }
 

@@ -5,6 +5,8 @@ import { createDb } from '../db.js';
 import { createLogger } from '../logger.js';
 import { databaseUrl } from '../services.js';
 import { Orchestrator } from '../temporal/client.js';
+import { startCronFallback } from '../temporal/cron-fallback.js';
+import { applySchedules } from '../temporal/schedules.js';
 import { buildServer } from './server.js';
 
 const config = loadConfigOrExit();
@@ -25,11 +27,39 @@ if (!config.apiProtected) {
 }
 log.info({ url: `http://${config.listenHost}:${config.PORT}` }, 'API listening');
 
+// Schedules: applied idempotently at every start (in the background: Temporal may come up later).
+let stopCron: (() => void) | undefined;
+if (config.SCHEDULER === 'temporal') {
+  void (async () => {
+    for (let attempt = 1; attempt <= 60; attempt++) {
+      try {
+        const applied = await applySchedules(await orchestrator.client(), config, orchestrator);
+        log.info({ schedules: applied }, 'Temporal schedules applied');
+        return;
+      } catch (err) {
+        if (attempt === 60) log.error({ err: (err as Error).message }, 'could not apply the schedules; run npm run schedules:apply');
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * attempt)));
+      }
+    }
+  })();
+} else if (config.SCHEDULER === 'cron') {
+  log.warn('SCHEDULER=cron: using the in-process cron fallback instead of Temporal Schedules');
+  stopCron = startCronFallback(
+    [
+      { name: 'daily', cron: config.SCHEDULE_DAILY_CRON!, run: () => orchestrator.startDailyLoop({ autoApprove: config.SCHEDULE_DAILY_AUTO_APPROVE, startedBy: 'cron' }) },
+      { name: 'weekly', cron: config.SCHEDULE_WEEKLY_CRON!, run: () => orchestrator.startWeeklyOptimization({ startedBy: 'cron' }) },
+    ],
+    config.TIMEZONE!,
+    log,
+  );
+}
+
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, async () => {
     if (stopping) return;
     stopping = true;
+    stopCron?.();
     await app.close().catch(() => undefined);
     await orchestrator.close();
     await db.$disconnect().catch(() => undefined);

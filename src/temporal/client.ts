@@ -6,8 +6,8 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import type { Config, PlatformName } from '../config.js';
-import { dailyWorkflowId } from '../domain/dates.js';
-import type { ApprovalSignal, DailyLoopInput, DailyLoopResult, DailyStatus, VideoApprovalView } from './types.js';
+import { dailyWorkflowId, weeklyWorkflowId } from '../domain/dates.js';
+import type { ApprovalSignal, OptimizeSettings, WeeklyInput, DailyLoopInput, DailyLoopResult, DailyStatus, VideoApprovalView } from './types.js';
 import { approvalSignal, approvalsQuery, statusQuery } from './workflows/daily-control-loop.js';
 
 /** Temporal cannot be reached: the API answers 503 with this message. */
@@ -150,7 +150,42 @@ export class Orchestrator {
       renderConcurrency: c.RENDER_CONCURRENCY,
       maxVideoSeconds: c.VIDEO_MAX_SECONDS,
       startedBy: opts.startedBy,
+      optimize: this.optimizeSettings(),
     };
+  }
+
+  optimizeSettings(): OptimizeSettings {
+    const c = this.config;
+    return {
+      daysBack: c.ANALYTICS_DAYS_BACK,
+      killThreshold: c.KILL_THRESHOLD,
+      minROI: c.SCALE_THRESHOLD,
+      scaleFactor: c.SCALE_FACTOR,
+      maxSelectionWeight: c.MAX_SELECTION_WEIGHT,
+      minVideos: c.OPTIMIZE_MIN_VIDEOS,
+      minVideosPerVariant: c.OPTIMIZE_MIN_VIDEOS_PER_VARIANT,
+    };
+  }
+
+  weeklyInput(opts: { startedBy?: string; periodEnd?: string } = {}): WeeklyInput {
+    return { days: 7, optimize: this.optimizeSettings(), retry: this.config.retry, startedBy: opts.startedBy, periodEnd: opts.periodEnd };
+  }
+
+  /** Starts this week's optimization (`weekly-YYYY-Www`), or returns the open run. */
+  async startWeeklyOptimization(opts: { startedBy?: string; at?: Date; periodEnd?: string } = {}): Promise<StartResult> {
+    const workflowId = weeklyWorkflowId(opts.at ?? new Date(), this.config.TIMEZONE!);
+    return this.call(async (client) => {
+      try {
+        const handle = await client.workflow.start('weeklyOptimization', { taskQueue: this.taskQueue, workflowId, args: [this.weeklyInput(opts)] });
+        return { workflowId, runId: handle.firstExecutionRunId, status: 'started' as const };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          const d = await client.workflow.getHandle(workflowId).describe();
+          return { workflowId, runId: d.runId, status: 'already-running' as const };
+        }
+        throw err;
+      }
+    });
   }
 
   /** Starts today's daily loop, or returns the run that is already open (never a duplicate). */

@@ -30,6 +30,35 @@ export interface DailyLoopInput {
   maxVideoSeconds: number;
   /** Who or what started the run (api, schedule, slack:U123 …), for the log. */
   startedBy?: string;
+  /** Steps 8-9 (added later; absent in inputs of older runs). */
+  optimize?: OptimizeSettings;
+}
+
+export interface OptimizeSettings {
+  daysBack: number;
+  killThreshold: number;
+  minROI: number;
+  scaleFactor: number;
+  maxSelectionWeight: number;
+  minVideos: number;
+  minVideosPerVariant: number;
+}
+
+export interface WeeklyInput {
+  /** The week's last day is the day before `periodEnd` (exclusive); computed from workflow time when absent. */
+  periodEnd?: string;
+  days: number;
+  optimize: OptimizeSettings;
+  retry: ActivityRetryConfig;
+  startedBy?: string;
+}
+
+export interface WeeklyResult {
+  workflowId: string;
+  period: { from: string; to: string };
+  analytics: { totalEarnings: number; totalRevenue: number; totalViews: number | null; totalClicks: number; totalCost: number; roi: number | null; notes: string[] };
+  optimization: { archived: { asin: string; reason: string }[]; scaled: { asin: string; reason: string }[]; promotedVariant: string | null; variantReason: string };
+  report: { reportId: string; chartUrl: string };
 }
 
 export interface DailyStatus {
@@ -61,6 +90,8 @@ export interface DailyLoopResult {
   videos?: { videosGenerated: number; readyVideoIds: string[]; failed: { videoId: string; error: string }[] };
   approvals?: { approved: string[]; rejected: string[]; expired: string[] };
   publishing?: { published: PublishOutcome[]; failed: PublishFailure[] };
+  analytics?: { totalRevenue: number; totalEarnings: number; totalViews: number | null; totalClicks: number; totalCost: number; roi: number | null; notes: string[] };
+  optimization?: { archived: { asin: string; reason: string }[]; scaled: { asin: string; reason: string }[]; promotedVariant: string | null; variantReason: string };
 }
 
 export interface PublishOutcome {

@@ -19,8 +19,10 @@ describe('daily control loop through the HTTP API (real Temporal + PostgreSQL)',
       const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
       return r.body.status === 'COMPLETED' ? r.body : undefined;
     }, 150_000, 250);
-    expect(done.result.stepsRun).toEqual(['syncProducts', 'rankAllProducts', 'selectTopProducts', 'generateContentForProducts', 'generateVideosForContent', 'awaitApproval', 'publishVideosToAll']);
-    expect(done.result.stepsNotImplemented).toEqual(['collectAnalytics', 'optimizeStrategy']);
+    expect(done.result.stepsRun).toEqual(['syncProducts', 'rankAllProducts', 'selectTopProducts', 'generateContentForProducts', 'generateVideosForContent', 'awaitApproval', 'publishVideosToAll', 'collectAnalytics', 'optimizeStrategy']);
+    expect(done.result.analytics).toMatchObject({ totalViews: null, totalEarnings: 0 });
+    expect(done.result.analytics.notes.join(' ')).toMatch(/view/i);
+    expect(done.result.stepsNotImplemented).toEqual([]);
     expect(done.result.publishing.published).toHaveLength(6);
     expect(done.result.synced.total).toBeGreaterThanOrEqual(200);
     expect(done.result.synced.created).toBe(done.result.synced.total);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PLATFORMS, type PlatformName } from '../../config.js';
 import type { Db } from '../../db.js';
 import type { Orchestrator } from '../../temporal/client.js';
+import { listSchedules } from '../../temporal/schedules.js';
 import { HttpError, fromZod } from '../errors.js';
 
 const platformList = z
@@ -121,6 +122,32 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
       });
     }
     return r;
+  });
+
+  app.post('/orchestrator/weekly-optimization/start', async (req, reply) => {
+    if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
+      throw new HttpError(400, 'invalid_request', 'The body must be a JSON object (or empty).');
+    }
+    parse(z.object({}).strict(), req.body);
+    const started = await orchestrator.startWeeklyOptimization({ startedBy: 'api' });
+    return reply.status(started.status === 'started' ? 201 : 200).send(started);
+  });
+
+  app.get('/orchestrator/reports', async (req) => {
+    const q = parse(z.object({ limit: logsQuery.shape.limit }).strict(), req.query);
+    const reports = await db.report.findMany({ orderBy: { createdAt: 'desc' }, take: q.limit ?? 20 });
+    return { reports: reports.map((r) => ({ ...r, chartUrl: r.chartKey ? `${publicBaseUrl}/media/${r.chartKey}` : null })) };
+  });
+
+  app.get('/orchestrator/reports/:workflowId', async (req) => {
+    const { workflowId } = parse(workflowIdParam, req.params);
+    const r = await db.report.findUnique({ where: { workflowId } });
+    if (!r) throw new HttpError(404, 'report_not_found', `No report for ${workflowId}. Reports are made by the weekly optimization: POST /orchestrator/weekly-optimization/start.`, 'workflowId');
+    return { ...r, chartUrl: r.chartKey ? `${publicBaseUrl}/media/${r.chartKey}` : null };
+  });
+
+  app.get('/orchestrator/schedules', async () => {
+    return { schedules: await listSchedules(await orchestrator.client()) };
   });
 
   app.get('/orchestrator/notifications', async (req) => {

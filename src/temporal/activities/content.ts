@@ -20,11 +20,13 @@ export interface GenerateContentResult {
  * retry finds the Content already written for (product, language, workflow) and
  * reuses it and its video.
  */
-export function contentActivities(deps: { db: Db; writer: () => ScriptWriter; publicBaseUrl: string }) {
+export function contentActivities(deps: { db: Db; writer: () => ScriptWriter; publicBaseUrl: string; promotedVariantShare: number }) {
   const { db } = deps;
   return {
     async generateContentForProducts(input: GenerateContentInput): Promise<GenerateContentResult> {
       const writer = deps.writer();
+      // Exploit the template optimization promoted for most scripts, keep exploring with the rest.
+      const promoted = await db.optimizationDecision.findFirst({ where: { kind: 'promote-variant' }, orderBy: { createdAt: 'desc' } });
       const products = await db.product.findMany({ where: { id: { in: input.productIds } } });
       const byId = new Map(products.map((p) => [p.id, p]));
       let scriptsCreated = 0;
@@ -52,6 +54,7 @@ export function contentActivities(deps: { db: Db; writer: () => ScriptWriter; pu
             language: input.language,
             trackedUrl: trackedUrl(deps.publicBaseUrl, trackingCode),
             seed: `${input.workflowId}:${product.asin}`,
+            variant: promoted?.variant && exploit(`${input.workflowId}:${product.asin}`, deps.promotedVariantShare) ? promoted.variant : undefined,
           });
           content = await db.content.create({
             data: {
@@ -80,4 +83,11 @@ export function contentActivities(deps: { db: Db; writer: () => ScriptWriter; pu
       return { scriptsCreated, videoIds };
     },
   };
+}
+
+/** Deterministic coin flip per (run, product): true for `share` of them. */
+function exploit(seed: string, share: number): boolean {
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
+  return ((h >>> 0) % 1000) / 1000 < share;
 }

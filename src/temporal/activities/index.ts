@@ -7,6 +7,7 @@ import type { VideoRenderer } from '../../providers/renderer/types.js';
 import type { MediaStorage } from '../../providers/storage/types.js';
 import type { VoiceProvider } from '../../providers/voice/types.js';
 import type { ScriptWriter } from '../../providers/writer/types.js';
+import { analyticsActivities } from './analytics.js';
 import { approvalActivities } from './approvals.js';
 import { contentActivities } from './content.js';
 import { notifyActivities } from './notify.js';
@@ -27,6 +28,11 @@ export interface ActivityDeps {
   publicBaseUrl: string;
   fetchImages: boolean;
   fault: PublishFault;
+  /** Associates tracking ids whose earnings are ours. */
+  partnerTags: string[];
+  costPerVideo: number;
+  /** Share of new scripts that use the template variant optimization promoted (the rest explore). */
+  promotedVariantShare: number;
 }
 
 /** Every activity the worker registers; workflows import only this type. */
@@ -39,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...approvalActivities(deps),
     ...publishingActivities(deps),
     ...notifyActivities(deps),
+    ...analyticsActivities(deps),
   };
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Context, heartbeat } from '@temporalio/activity';
+import { recordCost } from '../../analytics/costs.js';
 import type { Db } from '../../db.js';
 import type { VideoRenderer } from '../../providers/renderer/types.js';
 import type { MediaStorage } from '../../providers/storage/types.js';
@@ -26,6 +27,7 @@ export interface VideoDeps {
   renderer: VideoRenderer;
   storage: MediaStorage;
   fetchImages: boolean;
+  costPerVideo: number;
 }
 
 const IMAGE_FETCH_TIMEOUT_MS = 4000;
@@ -78,6 +80,8 @@ export function videoActivities(deps: VideoDeps) {
         sizeBytes: BigInt(out.sizeBytes),
       },
     });
+    // The cost ledger: one entry per generated video (keyed, so a retry cannot count it twice).
+    await recordCost(db, { key: `video:${videoId}`, kind: 'VIDEO', productId: video.productId, videoId, provider: `${deps.voice.name}+${deps.renderer.name}`, amount: deps.costPerVideo });
   }
 
   return {

@@ -34,8 +34,6 @@ export const statusQuery = defineQuery<DailyStatus>('status');
 export const approvalsQuery = defineQuery<VideoApprovalView[]>('approvals');
 export const approvalSignal = defineSignal<[ApprovalSignal]>('approval');
 
-/** Steps 1-6 run; analytics and optimization land with the next feature. */
-const STEPS_RUN: DailyStep[] = ['syncProducts', 'rankAllProducts', 'selectTopProducts', 'generateContentForProducts', 'generateVideosForContent', 'awaitApproval', 'publishVideosToAll'];
 const STEPS_RUN_V1: DailyStep[] = ['syncProducts', 'rankAllProducts', 'selectTopProducts'];
 
 /** Bookkeeping activities are tiny and must not be starved by the business retry policy. */
@@ -147,8 +145,17 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
       result.publishing = publishing;
       status.videos.published = new Set(publishing.published.map((p) => p.videoId)).size;
       for (const f of publishing.failed) status.errors.push({ step: 'publishVideosToAll', message: `${f.platform} ${f.videoId}: ${f.error}` });
+      if (patched('analytics-and-optimization-v1') && input.optimize) {
+        const o = input.optimize;
+        const to = new Date().toISOString();
+        const from = new Date(Date.now() - o.daysBack * 86_400_000).toISOString();
+        result.analytics = await step('collectAnalytics', () => acts.collectAnalytics({ from, to }));
+        result.optimization = await step('optimizeStrategy', () =>
+          acts.optimizeStrategy({ from, to, workflowId, killThreshold: o.killThreshold, minROI: o.minROI, scaleFactor: o.scaleFactor, maxSelectionWeight: o.maxSelectionWeight, minVideos: o.minVideos, minVideosPerVariant: o.minVideosPerVariant }),
+        );
+      }
       result.stepsRun = [...status.stepsDone];
-      result.stepsNotImplemented = DAILY_STEPS.filter((s) => !STEPS_RUN.includes(s));
+      result.stepsNotImplemented = DAILY_STEPS.filter((s) => !status.stepsDone.includes(s));
     } else {
       result.stepsRun = [...status.stepsDone];
       result.stepsNotImplemented = DAILY_STEPS.filter((s) => !STEPS_RUN_V1.includes(s));
