@@ -26,12 +26,9 @@ export function parseCron(expr: string): Set<number>[] {
       const step = m[2] ? Number(m[2]) : 1;
       let [a, b] = m[1] === '*' ? [lo, hi] : m[1].split('-').map(Number).concat([]) as number[];
       if (b === undefined) b = m[2] ? hi : a;
-      if (i === 4) {
-        a = a === 7 ? 0 : a;
-        b = b === 7 ? 6 : b;
-      }
-      if (a < lo || b > hi || a > b || step < 1) throw new Error(`cron field "${field}" is out of range ${lo}-${hi}`);
-      for (let v = a; v <= b; v += step) values.add(v);
+      const max = i === 4 ? 7 : hi; // day of week: 7 is Sunday too
+      if (a < lo || b > max || a > b || step < 1) throw new Error(`cron field "${field}" is out of range ${lo}-${hi}`);
+      for (let v = a; v <= b; v += step) values.add(i === 4 && v === 7 ? 0 : v);
     }
     return values;
   });

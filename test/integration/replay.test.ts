@@ -51,6 +51,19 @@ describe('workflow replay', () => {
     await replayFresh(start.body, 'signals');
   }, 240_000);
 
+  it('replays a freshly recorded weekly optimization history', async () => {
+    const client = await sys.orchestrator.client();
+    const workflowId = 'weekly-replay-W01';
+    await client.workflow.execute('weeklyOptimization', { workflowId, taskQueue: sys.config.TEMPORAL_TASK_QUEUE!, args: [sys.orchestrator.weeklyInput()] });
+    const handle = client.workflow.getHandle(workflowId);
+    const history = await handle.fetchHistory();
+    if (process.env.RECORD_HISTORY) {
+      const json = execFileSync(inject('temporalCli'), ['workflow', 'show', '--address', inject('temporalAddress'), '--namespace', sys.config.TEMPORAL_NAMESPACE!, '--workflow-id', workflowId, '--output', 'json']);
+      fs.writeFileSync(path.join(FIXTURES, `weekly-${process.env.RECORD_HISTORY}.json`), json);
+    }
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
+  }, 60_000);
+
   const fixtures = fs.existsSync(FIXTURES) ? fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')) : [];
   it('has committed history fixtures to replay', () => {
     expect(fixtures.length).toBeGreaterThan(0);
@@ -60,7 +73,7 @@ describe('workflow replay', () => {
       // Raw CLI JSON: the worker converts it with its own historyFromJSON.
       const history = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
       // Child workflow ids derive from the parent's id, which was daily-<UTC date of the recording>.
-      const workflowId = `daily-${String(history.events[0].eventTime).slice(0, 10)}`;
+      const workflowId = file.startsWith('weekly') ? 'weekly-replay-W01' : `daily-${String(history.events[0].eventTime).slice(0, 10)}`;
       await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
     });
   }
