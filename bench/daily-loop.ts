@@ -35,6 +35,7 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config.js';
 import { freePort } from '../src/embedded/temporal.js';
+import { DAILY_STEPS } from '../src/temporal/types.js';
 import {
   BENCH_VAR_DIR,
   benchRuns,
@@ -78,6 +79,8 @@ const STRAGGLER_GRACE_MS = 10_000;
 const POLL_ERROR_BUDGET_MS = 30_000;
 const RENDER_STEP = 'generateVideosForContent';
 const WORKER_MARK = 'worker/index.ts';
+/** How the status query names the loop's steps, in order (unknown future steps sort before `completed`). */
+const STEP_ORDER = ['starting', ...DAILY_STEPS, '(other)', 'completed'];
 /** Kept from the caller's environment although they are configuration variables: where tools are, not state. */
 const KEEP = new Set(['TEMPORAL_CLI_PATH']);
 const APP_DEFAULTS = loadConfig({});
@@ -113,6 +116,8 @@ export interface MemoryFigures {
   /** Longest gap between two samples (the sampler shares the CPU with the run). */
   maxSampleGapMs: number;
   workerPids: number[];
+  /** Worker node process VmRSS at the first sample (healthy and idle, just before the POST). */
+  nodeIdleMiB: number | null;
   /** Worker node process alone, highest VmRSS seen. */
   nodePeakMiB: number;
   /** Worker node + its descendants at the same instant, highest sum seen. */
@@ -392,6 +397,7 @@ function startMemorySampler(startPid: number, state: SamplerState) {
   let lastAt = 0;
   let maxGap = 0;
   let nodePeak = 0;
+  let nodeIdle: number | null = null;
   let treePeak = 0;
   let treeAnonPeak = 0;
   let treeAtPeak: MemoryFigures['treeAtPeak'] = { nodeMiB: 0, children: [] };
@@ -424,6 +430,7 @@ function startMemorySampler(startPid: number, state: SamplerState) {
     treeAnonPeak = Math.max(treeAnonPeak, (st!.RssAnon ?? 0) + kids.reduce((a, k) => a + k.anon, 0));
     maxFfmpeg = Math.max(maxFfmpeg, kids.filter((k) => k.comm === 'ffmpeg').length);
     nodePeak = Math.max(nodePeak, nodeKiB);
+    nodeIdle ??= nodeKiB;
     if (tree > treePeak) {
       treePeak = tree;
       treeAtPeak = { nodeMiB: mib(nodeKiB), children: kids.map((k) => ({ comm: k.comm, rssMiB: mib(k.kib) })) };
@@ -446,6 +453,7 @@ function startMemorySampler(startPid: number, state: SamplerState) {
         samples,
         maxSampleGapMs: round1(maxGap),
         workerPids: [...workerPids],
+        nodeIdleMiB: nodeIdle === null ? null : mib(nodeIdle),
         nodePeakMiB: mib(nodePeak),
         treePeakMiB: mib(treePeak),
         treeAnonPeakMiB: mib(treeAnonPeak),
@@ -908,8 +916,14 @@ function summarize(cfg: DailyConfig, runs: DailyLoopRun[]): DailyConfigResult {
   ];
   const hwm = runs.map((r) => r.memory.nodeVmHwmMiB);
   if (hwm.every((x): x is number => x !== null)) memory.push(memoryMeasurement(`workerNodeVmHwmMiB${tag}`, 'worker node VmHWM at COMPLETED', hwm));
+  // Steps in the loop's order (a short step some polls missed must not end up last).
   const allSteps: string[] = [];
   for (const r of runs) for (const s of r.steps) if (!allSteps.includes(s.step)) allSteps.push(s.step);
+  const rank = (step: string) => {
+    const i = STEP_ORDER.indexOf(step);
+    return i === -1 ? STEP_ORDER.indexOf('(other)') : i;
+  };
+  allSteps.sort((a, b) => rank(a) - rank(b));
   const stepMedians = allSteps.map((step) => {
     const xs = runs.flatMap((r) => r.steps.filter((s) => s.step === step).map((s) => s.durationMs));
     return { step, runs: xs.length, medianMs: round1(median(xs)), minMs: round1(Math.min(...xs)), maxMs: round1(Math.max(...xs)) };
@@ -945,12 +959,13 @@ export function printDailyLoop(r: DailyLoopResult): void {
       continue;
     }
     printTable(
-      ['run', 'to healthy', 'loop', 'workflow', 'node peak', 'tree peak', 'tree anon peak', 'render tree peak', 'node VmHWM', 'ffmpeg max', 'worker CPU', 'other CPU', 'load 1m post→done (max)', 'published', 'outbox', 'stop'],
+      ['run', 'to healthy', 'loop', 'workflow', 'node idle', 'node peak', 'tree peak', 'tree anon peak', 'render tree peak', 'node VmHWM', 'ffmpeg max', 'worker CPU', 'other CPU', 'load 1m post→done (max)', 'published', 'outbox', 'stop'],
       c.runs.map((x) => [
         String(x.run),
         fmtMs(x.startToHealthyMs),
         fmtMs(x.loopMs),
         fmtMs(x.workflowMs),
+        fmtMiB(x.memory.nodeIdleMiB),
         fmtMiB(x.memory.nodePeakMiB),
         fmtMiB(x.memory.treePeakMiB),
         fmtMiB(x.memory.treeAnonPeakMiB),
