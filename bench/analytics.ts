@@ -13,7 +13,10 @@
 // measures collectAnalytics over the last 7 days and over all 30 days.
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { collectAnalytics, type AnalyticsResult } from '../src/analytics/collect.js';
+import { LocalMediaStorage } from '../src/providers/storage/local.js';
+import { analyticsActivities } from '../src/temporal/activities/analytics.js';
 import { createDb, type Db } from '../src/db.js';
 import { migrateDeploy } from '../src/embedded/migrate.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/embedded/postgres.js';
@@ -183,6 +186,20 @@ export async function runAnalyticsBench(runs = benchRuns()): Promise<AnalyticsBe
       }
       measurements.push(measurement(p.key, p.label, samples, TARGET_MS));
     }
+    // The weekly owner report over the same data: analytics + decisions + Markdown + PNG chart, stored.
+    {
+      const mediaRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
+      const acts = analyticsActivities({ db, storage: new LocalMediaStorage({ root: mediaRoot }), partnerTags: [OUR_TAG], publicBaseUrl: 'http://127.0.0.1:3000' });
+      const samples: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const r = await timed(() => acts.buildWeeklyReport({ workflowId: `weekly-bench-${i}`, from: new Date(end.getTime() - 7 * 86_400_000).toISOString(), to: end.toISOString() }));
+        samples.push(r.ms);
+        console.log(`  weekly report (7 days, chart included): run ${i + 1}/${runs} ${fmtMs(r.ms)} (${r.value.markdown.length} chars of Markdown)`);
+      }
+      measurements.push(measurement('weeklyReport', 'weekly owner report, 7 days, chart included', samples, 10_000));
+      fs.rmSync(mediaRoot, { recursive: true, force: true });
+    }
+
     if (!last30 || last30.totals.clicks + last30.totals.botClicks !== CLICKS) {
       throw new Error(`analytics: expected ${CLICKS} clicks in 30 days, got ${JSON.stringify(last30?.totals)}`);
     }
