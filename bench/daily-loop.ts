@@ -134,6 +134,8 @@ export interface MemoryFigures {
   renderNodePeakMiB: number | null;
   renderTreePeakMiB: number | null;
   maxConcurrentFfmpeg: number;
+  /** Highest node and tree VmRSS per step of the loop (`idle` before the POST), in the order first seen. */
+  byStep: { step: string; nodePeakMiB: number; treePeakMiB: number }[];
   /** VmHWM of the worker node process, read at COMPLETED (its whole life, start-up included). */
   nodeVmHwmMiB: number | null;
 }
@@ -194,7 +196,7 @@ export interface DailyConfigResult {
   measurements: Measurement[];
   memory: MemoryMeasurement[];
   /** Median duration per step over the runs that saw it. */
-  stepMedians: { step: string; runs: number; medianMs: number; minMs: number; maxMs: number }[];
+  stepMedians: { step: string; runs: number; medianMs: number; minMs: number; maxMs: number; nodePeakMiB: number | null; treePeakMiB: number | null }[];
   allPublished: boolean;
 }
 
@@ -404,6 +406,7 @@ function startMemorySampler(startPid: number, state: SamplerState) {
   let renderNodePeak: number | null = null;
   let renderTreePeak: number | null = null;
   let maxFfmpeg = 0;
+  const byStep = new Map<string, { node: number; tree: number }>();
 
   const findWorker = (): number | null => {
     if (worker !== null && cmdline(worker).includes(WORKER_MARK)) return worker;
@@ -435,6 +438,9 @@ function startMemorySampler(startPid: number, state: SamplerState) {
       treePeak = tree;
       treeAtPeak = { nodeMiB: mib(nodeKiB), children: kids.map((k) => ({ comm: k.comm, rssMiB: mib(k.kib) })) };
     }
+    const phase = state.currentStep === 'not started' ? 'idle' : state.currentStep;
+    const b = byStep.get(phase) ?? { node: 0, tree: 0 };
+    byStep.set(phase, { node: Math.max(b.node, nodeKiB), tree: Math.max(b.tree, tree) });
     if (state.currentStep === RENDER_STEP) {
       renderNodePeak = Math.max(renderNodePeak ?? 0, nodeKiB);
       renderTreePeak = Math.max(renderTreePeak ?? 0, tree);
@@ -461,6 +467,7 @@ function startMemorySampler(startPid: number, state: SamplerState) {
         renderNodePeakMiB: renderNodePeak === null ? null : mib(renderNodePeak),
         renderTreePeakMiB: renderTreePeak === null ? null : mib(renderTreePeak),
         maxConcurrentFfmpeg: maxFfmpeg,
+        byStep: [...byStep].map(([step, v]) => ({ step, nodePeakMiB: mib(v.node), treePeakMiB: mib(v.tree) })),
         nodeVmHwmMiB: hwm === null ? null : mib(hwm),
       };
     },
@@ -924,10 +931,17 @@ function summarize(cfg: DailyConfig, runs: DailyLoopRun[]): DailyConfigResult {
     return i === -1 ? STEP_ORDER.indexOf('(other)') : i;
   };
   allSteps.sort((a, b) => rank(a) - rank(b));
-  const stepMedians = allSteps.map((step) => {
-    const xs = runs.flatMap((r) => r.steps.filter((s) => s.step === step).map((s) => s.durationMs));
-    return { step, runs: xs.length, medianMs: round1(median(xs)), minMs: round1(Math.min(...xs)), maxMs: round1(Math.max(...xs)) };
-  });
+  const memOf = (step: string, k: 'nodePeakMiB' | 'treePeakMiB') => {
+    const xs = runs.flatMap((r) => r.memory.byStep.filter((m) => m.step === step).map((m) => m[k]));
+    return xs.length ? Math.max(...xs) : null;
+  };
+  const stepMedians = [
+    { step: 'idle', runs: runs.length, medianMs: NaN, minMs: NaN, maxMs: NaN, nodePeakMiB: memOf('idle', 'nodePeakMiB'), treePeakMiB: memOf('idle', 'treePeakMiB') },
+    ...allSteps.map((step) => {
+      const xs = runs.flatMap((r) => r.steps.filter((s) => s.step === step).map((s) => s.durationMs));
+      return { step, runs: xs.length, medianMs: round1(median(xs)), minMs: round1(Math.min(...xs)), maxMs: round1(Math.max(...xs)), nodePeakMiB: memOf(step, 'nodePeakMiB'), treePeakMiB: memOf(step, 'treePeakMiB') };
+    }),
+  ];
   return { config: cfg, runs, measurements, memory, stepMedians, allPublished: runs.every((r) => r.outcome.complete) };
 }
 
@@ -980,10 +994,14 @@ export function printDailyLoop(r: DailyLoopResult): void {
         `${fmtMs(x.shutdown.ms)} ${x.shutdown.exitSignal ?? `code ${x.shutdown.exitCode}`}`,
       ]),
     );
-    console.log('\n  per step (from the first poll that showed it to the first that showed the next; 250 ms resolution)\n');
+    console.log(
+      '\n  per step: time from the first poll that showed it to the first that showed the next (250 ms resolution);' +
+        '\n  memory: highest VmRSS sampled while the polls showed the step, over all runs ("idle": healthy, before the POST)\n',
+    );
+    const ms = (x: number) => (Number.isNaN(x) ? '-' : fmtMs(x));
     printTable(
-      ['step', 'runs', 'median', 'min', 'max'],
-      c.stepMedians.map((s) => [s.step, String(s.runs), fmtMs(s.medianMs), fmtMs(s.minMs), fmtMs(s.maxMs)]),
+      ['step', 'runs', 'median', 'min', 'max', 'node peak', 'tree peak'],
+      c.stepMedians.map((s) => [s.step, String(s.runs), ms(s.medianMs), ms(s.minMs), ms(s.maxMs), fmtMiB(s.nodePeakMiB), fmtMiB(s.treePeakMiB)]),
     );
     console.log();
     printMeasurements(c.measurements);

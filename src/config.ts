@@ -202,6 +202,8 @@ const SPEC = {
   TRUST_PROXY: bool(false),
   AMAZON_PARTNER_TAG: str({ default: 'affiliateempire-20', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'your Associates tracking id, e.g. mystore-20' }),
 
+  CHATOPS_OPERATORS: str({ hint: 'a comma-separated list of user ids (U123, 4567…), @names or role:<id>' }),
+  CHATOPS_CHANNELS: str({ hint: 'a comma-separated list of channel ids where commands are accepted' }),
   SLACK_BOT_TOKEN: str({ pattern: /^xoxb-/, hint: 'a bot token starting with xoxb-', secret: true }),
   SLACK_SIGNING_SECRET: str({ pattern: /^[0-9a-f]{16,}$/i, hint: "the app's signing secret (hex)", secret: true }),
   SLACK_APP_TOKEN: str({ pattern: /^xapp-/, hint: 'an app-level token starting with xapp-', secret: true }),

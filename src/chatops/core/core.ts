@@ -1,0 +1,250 @@
+import type { Db } from '../../db.js';
+import type { Orchestrator, WorkflowStatusView } from '../../temporal/client.js';
+import { UnknownVideoError, UnknownWorkflowError, WorkflowStateError, TemporalUnavailableError, isUnavailable } from '../../temporal/client.js';
+import { dailyWorkflowId } from '../../domain/dates.js';
+import { listSchedules, setSchedulePaused, triggerSchedule, type ScheduleName } from '../../temporal/schedules.js';
+import { helpText, usage, type Permission } from '../../../commands/index.js';
+import { authorize, type Actor, type Policy } from './auth.js';
+import { actionId, ephemeral, inChannel, msg, parseActionId, type ChatMessage, type Reply } from './messages.js';
+import { UsageError, type ParsedCommand } from './parse.js';
+import { PLATFORMS, type PlatformName } from '../../config.js';
+import { isDatabaseUnavailable } from '../../db.js';
+
+export interface ChatOpsDeps {
+  orchestrator: Orchestrator;
+  db: Db;
+  policy: Policy;
+  timeZone: string;
+  publicBaseUrl: string;
+  temporalUiUrl?: string;
+}
+
+/**
+ * The platform-neutral chat-ops core: Slack, Discord and the console parse their
+ * input, call these two functions, and render the Reply. Every call is
+ * authorized and recorded as an AuditEvent.
+ */
+export class ChatOps {
+  constructor(private readonly d: ChatOpsDeps) {}
+
+  async command(actor: Actor, parsed: ParsedCommand | UsageError): Promise<Reply> {
+    const started = Date.now();
+    const name = parsed instanceof UsageError ? 'invalid' : `/${parsed.command.name}${parsed.sub ? ' ' + parsed.sub.name : ''}`;
+    let reply: Reply;
+    let outcome = 'ok';
+    try {
+      if (parsed instanceof UsageError) throw parsed;
+      const permission: Permission = parsed.sub?.permission ?? 'everyone';
+      const auth = authorize(actor, permission, this.d.policy);
+      if (!auth.ok) {
+        outcome = 'denied';
+        reply = ephemeral(msg(`🚫 ${auth.reason}`));
+      } else {
+        reply = await this.run(actor, parsed);
+      }
+    } catch (err) {
+      ({ reply, outcome } = this.failure(err));
+    }
+    await this.audit(actor, name, parsed instanceof UsageError ? { error: parsed.message } : parsed.args, outcome, Date.now() - started);
+    return reply;
+  }
+
+  async action(actor: Actor, rawActionId: string): Promise<Reply> {
+    const started = Date.now();
+    const action = parseActionId(rawActionId);
+    let reply: Reply;
+    let outcome = 'ok';
+    try {
+      if (!action) {
+        outcome = 'invalid';
+        reply = ephemeral(msg('This button is not recognised (it may come from an older version).'));
+      } else if (action.kind === 'approve' || action.kind === 'reject') {
+        const auth = authorize(actor, 'operators', this.d.policy);
+        if (!auth.ok) {
+          outcome = 'denied';
+          reply = ephemeral(msg(`🚫 ${auth.reason} The video is still waiting for a decision.`));
+        } else {
+          reply = await this.decide(actor, action.workflowId, action.videoId, action.kind);
+        }
+      } else if (action.kind === 'cancel-confirm' || action.kind === 'cancel-abort') {
+        const auth = authorize(actor, 'operators', this.d.policy);
+        if (!auth.ok) {
+          outcome = 'denied';
+          reply = ephemeral(msg(`🚫 ${auth.reason}`));
+        } else if (action.kind === 'cancel-abort') {
+          reply = { ...ephemeral(msg('Not cancelled.')), replaceOriginal: msg(`Cancel of ${action.workflowId} aborted by ${who(actor)}.`) };
+        } else {
+          const r = await this.d.orchestrator.cancel(action.workflowId);
+          const text = r.status === 'cancel-requested' ? `🛑 ${action.workflowId} cancelled by ${who(actor)}.` : `${action.workflowId} had already finished (${r.closedAs?.toLowerCase()}).`;
+          reply = { ...inChannel(msg(text)), replaceOriginal: msg(text) };
+        }
+      } else {
+        const r = (action as { workflowType: string }).workflowType === 'daily' ? await this.d.orchestrator.startDailyLoop({ startedBy: `${actor.platform}:${actor.userId}` }) : await this.d.orchestrator.startWeeklyOptimization({ startedBy: `${actor.platform}:${actor.userId}` });
+        reply = inChannel(msg(r.status === 'started' ? `🔁 Retry started: ${r.workflowId} by ${who(actor)}.` : `${r.workflowId} is already running.`));
+      }
+    } catch (err) {
+      ({ reply, outcome } = this.failure(err));
+    }
+    await this.audit(actor, `button ${action?.kind ?? 'unknown'}`, { actionId: rawActionId }, outcome, Date.now() - started, action && 'workflowId' in action ? action.workflowId : undefined);
+    return reply;
+  }
+
+  private async decide(actor: Actor, workflowId: string, videoId: string, kind: 'approve' | 'reject'): Promise<Reply> {
+    try {
+      const r = await this.d.orchestrator.sendApproval(workflowId, { videoId, decision: kind, by: who(actor), source: actor.platform });
+      const final = decidedText(r.state.state, r.state.by, r.state.at, this.d.timeZone);
+      if (!r.effective) return { ...ephemeral(msg(`Already decided: ${final}.`)), replaceOriginal: await this.decidedCard(workflowId, videoId, final) };
+      return { ...ephemeral(msg(`Done: ${final}.`)), replaceOriginal: await this.decidedCard(workflowId, videoId, final) };
+    } catch (err) {
+      if (err instanceof WorkflowStateError) return { ...ephemeral(msg('Expired: this run no longer accepts decisions.')), replaceOriginal: await this.decidedCard(workflowId, videoId, 'Expired: the run has finished') };
+      throw err;
+    }
+  }
+
+  private async decidedCard(workflowId: string, videoId: string, final: string): Promise<ChatMessage> {
+    const card = await this.approvalCardData(workflowId, videoId);
+    return approvalCard(card, this.d.publicBaseUrl, final);
+  }
+
+  async approvalCardData(workflowId: string, videoId: string): Promise<ApprovalCardData> {
+    const v = await this.d.db.video.findUnique({ where: { id: videoId }, include: { content: true, product: true } });
+    return { workflowId, videoId, title: v?.content.title ?? videoId, product: v?.product.title ?? '', asin: v?.product.asin ?? '', videoKey: v?.videoPath ?? null, thumbnailKey: v?.thumbnailPath ?? null, platforms: [] };
+  }
+
+  private async run(actor: Actor, p: ParsedCommand): Promise<Reply> {
+    const by = `${actor.platform}:${actor.userId}`;
+    const sub = p.sub?.name;
+    switch (`${p.command.name} ${sub ?? ''}`.trim()) {
+      case 'affiliate-help':
+        return ephemeral(msg(helpText()));
+      case 'daily-loop start': {
+        const platforms = p.args.platforms ? parsePlatforms(String(p.args.platforms), usage(p.command, p.sub)) : undefined;
+        const r = await this.d.orchestrator.startDailyLoop({ maxProducts: p.args.max as number | undefined, platforms, autoApprove: p.args['auto-approve'] === true, startedBy: by });
+        if (r.status === 'already-running') return ephemeral(msg(`${r.workflowId} is already running: \`/daily-loop status\` shows its progress.`));
+        return inChannel(msg(`▶️ ${who(actor)} started ${r.workflowId}.`, { type: 'text', text: `▶️ *${r.workflowId}* started by ${who(actor)}` }, { type: 'context', text: `run ${r.runId}` }));
+      }
+      case 'daily-loop status': {
+        const id = String(p.args['workflow-id'] ?? dailyWorkflowId(new Date(), this.d.timeZone));
+        return ephemeral(statusMessage(await this.d.orchestrator.status(id), this.d.temporalUiUrl));
+      }
+      case 'daily-loop cancel': {
+        const id = String(p.args['workflow-id'] ?? dailyWorkflowId(new Date(), this.d.timeZone));
+        const d = await this.d.orchestrator.describe(id);
+        if (d.status.name !== 'RUNNING') return ephemeral(msg(`${id} is not running (${d.status.name.toLowerCase()}).`));
+        return ephemeral(
+          msg(`Cancel ${id}?`, { type: 'text', text: `Really cancel *${id}*? Videos not yet published will not be.` }, {
+            type: 'buttons',
+            buttons: [
+              { actionId: actionId({ kind: 'cancel-confirm', workflowId: id }), label: 'Yes, cancel it', style: 'danger' },
+              { actionId: actionId({ kind: 'cancel-abort', workflowId: id }), label: 'No' },
+            ],
+          }),
+        );
+      }
+      case 'daily-loop list': {
+        const logs = await this.d.db.workflowLog.findMany({ orderBy: { startedAt: 'desc' }, take: 10 });
+        if (!logs.length) return ephemeral(msg('No runs yet. Start one with `/daily-loop start`.'));
+        const lines = logs.map((l) => `• \`${l.workflowId}\` ${l.status.toLowerCase()}${l.duration != null ? ` in ${formatDuration(l.duration)}` : ''}${l.step && l.status !== 'COMPLETED' ? ` (${l.step})` : ''}, started ${l.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+        return ephemeral(msg(lines.join('\n')));
+      }
+      case 'weekly-optimization start': {
+        const r = await this.d.orchestrator.startWeeklyOptimization({ startedBy: by });
+        return r.status === 'started' ? inChannel(msg(`▶️ ${who(actor)} started ${r.workflowId}. The owner report follows when it is done.`)) : ephemeral(msg(`${r.workflowId} is already running.`));
+      }
+      case 'schedules list': {
+        const s = await listSchedules(await this.d.orchestrator.client());
+        if (!s.length) return ephemeral(msg('No schedules yet: `npm run schedules:apply` creates them (the API does at start).'));
+        return ephemeral(msg(s.map((x) => `• *${x.name}* ${x.paused ? '⏸ paused' : '▶️ active'}: \`${x.cron}\` (${x.timeZone}), next ${x.nextRuns[0] ?? '-'}`).join('\n')));
+      }
+      case 'schedules pause':
+      case 'schedules resume':
+      case 'schedules trigger': {
+        const which = String(p.args.which).toLowerCase();
+        if (which !== 'daily' && which !== 'weekly') throw new UsageError(`"${which}" is not a schedule: use daily or weekly.`, usage(p.command, p.sub));
+        const client = await this.d.orchestrator.client();
+        if (sub === 'trigger') await triggerSchedule(client, which as ScheduleName);
+        else await setSchedulePaused(client, which as ScheduleName, sub === 'pause', `${sub}d by ${who(actor)} on ${actor.platform}`);
+        return inChannel(msg(`${which} schedule ${sub === 'trigger' ? 'triggered' : sub === 'pause' ? 'paused' : 'resumed'} by ${who(actor)}.`));
+      }
+    }
+    throw new UsageError('Unknown command.', '/affiliate-help');
+  }
+
+  private failure(err: unknown): { reply: Reply; outcome: string } {
+    if (err instanceof UsageError) return { reply: ephemeral(msg(`${err.message}\nUsage: \`${err.usage}\``)), outcome: 'usage' };
+    if (err instanceof UnknownWorkflowError) return { reply: ephemeral(msg(err.message)), outcome: 'not-found' };
+    if (err instanceof UnknownVideoError) return { reply: ephemeral(msg(err.message)), outcome: 'not-found' };
+    if (err instanceof TemporalUnavailableError || isUnavailable(err)) return { reply: ephemeral(msg('⚠️ Temporal is not reachable right now, so nothing was started or changed. Try again in a minute; an admin can check `/healthz`.')), outcome: 'temporal-unavailable' };
+    if (isDatabaseUnavailable(err)) return { reply: ephemeral(msg('⚠️ The database is not reachable right now; nothing was changed. Try again in a minute.')), outcome: 'database-unavailable' };
+    return { reply: ephemeral(msg(`Something went wrong: ${(err as Error).message.split('\n')[0]}`)), outcome: 'error' };
+  }
+
+  private async audit(actor: Actor, action: string, args: unknown, outcome: string, latencyMs: number, workflowId?: string): Promise<void> {
+    await this.d.db.auditEvent
+      .create({ data: { actor: actor.userName ? `${actor.userId} (${actor.userName})` : actor.userId, platform: actor.platform, channel: actor.channelId, action, arguments: (args ?? {}) as object, outcome, latencyMs, workflowId } })
+      .catch(() => undefined); // auditing must never break the reply
+  }
+}
+
+export interface ApprovalCardData {
+  workflowId: string;
+  videoId: string;
+  title: string;
+  product: string;
+  asin: string;
+  videoKey: string | null;
+  thumbnailKey: string | null;
+  platforms: string[];
+}
+
+/** The approval card: what is asked, a link to watch, and Approve/Reject (or the final state). */
+export function approvalCard(c: ApprovalCardData, baseUrl: string, final?: string): ChatMessage {
+  const videoUrl = c.videoKey ? `${baseUrl}/media/${c.videoKey}` : undefined;
+  const thumbUrl = c.thumbnailKey ? `${baseUrl}/media/${c.thumbnailKey}` : undefined;
+  return {
+    text: `Approve "${c.title}"? ${final ?? ''}`.trim(),
+    blocks: [
+      { type: 'header', text: `🎬 ${c.title}` },
+      { type: 'fields', fields: [{ label: 'Product', value: `${c.product} (${c.asin})` }, ...(c.platforms.length ? [{ label: 'Platforms', value: c.platforms.join(', ') }] : []), { label: 'Run', value: c.workflowId }] },
+      ...(videoUrl ? [{ type: 'video' as const, url: videoUrl, posterUrl: thumbUrl, title: c.title }] : []),
+      ...(final
+        ? [{ type: 'context' as const, text: final }]
+        : [
+            {
+              type: 'buttons' as const,
+              buttons: [
+                { actionId: actionId({ kind: 'approve', workflowId: c.workflowId, videoId: c.videoId }), label: 'Approve', style: 'primary' as const },
+                { actionId: actionId({ kind: 'reject', workflowId: c.workflowId, videoId: c.videoId }), label: 'Reject', style: 'danger' as const },
+              ],
+            },
+          ]),
+    ],
+  };
+}
+
+export function decidedText(state: string, by: string | undefined, at: string | undefined, timeZone: string): string {
+  const time = at ? new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(at)) : '';
+  return `${state === 'approved' ? '✅ Approved' : state === 'rejected' ? '❌ Rejected' : state} by ${by ?? 'someone'}${time ? ` at ${time}` : ''}`;
+}
+
+function statusMessage(v: WorkflowStatusView, temporalUi?: string): ChatMessage {
+  const p = v.progress;
+  const fields = [
+    { label: 'Status', value: v.status.toLowerCase() },
+    ...(p ? [{ label: 'Step', value: `${p.step} (${p.stepsDone.length} done)` }, { label: 'Products', value: `${p.products.selected} selected of ${p.products.synced}` }, { label: 'Videos', value: `${p.videos.ready} ready, ${p.videos.published} published` }, { label: 'Approvals', value: `${p.approvals.pending} pending, ${p.approvals.approved} approved, ${p.approvals.rejected} rejected` }] : []),
+  ];
+  const blocks: ChatMessage['blocks'] = [{ type: 'header', text: v.workflowId }, { type: 'fields', fields }];
+  if (v.error) blocks.push({ type: 'context', text: v.error });
+  if (temporalUi) blocks.push({ type: 'context', text: `<${temporalUi}/namespaces/default/workflows/${v.workflowId}|Open in the Temporal UI>` });
+  return { text: `${v.workflowId}: ${v.status.toLowerCase()}${p ? `, ${p.step}` : ''}`, blocks };
+}
+
+function parsePlatforms(raw: string, u: string): PlatformName[] {
+  const list = raw.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean);
+  const bad = list.find((x) => !(PLATFORMS as readonly string[]).includes(x));
+  if (bad || !list.length) throw new UsageError(`"${bad ?? raw}" is not a platform: use youtube, tiktok or instagram.`, u);
+  return [...new Set(list)] as PlatformName[];
+}
+
+const who = (a: Actor) => (a.userName ? `@${a.userName}` : a.userId);
+const formatDuration = (s: number) => (s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);

@@ -1,0 +1,60 @@
+import type { NotificationInput } from '../../providers/notifier/index.js';
+import { approvalCard } from './core.js';
+import { actionId, type ChatMessage } from './messages.js';
+
+/**
+ * How each notification looks in chat, for every platform: approval cards with
+ * buttons, failure alerts with a Retry button and a Temporal UI link, the weekly
+ * report with its chart.
+ */
+export function renderNotification(n: NotificationInput, opts: { publicBaseUrl: string; temporalUiUrl?: string; namespace?: string; count?: number }): ChatMessage {
+  const d = (n.data ?? {}) as Record<string, unknown>;
+  if (n.kind === 'approval_requested') {
+    return approvalCard(
+      {
+        workflowId: n.workflowId ?? String(d.workflowId ?? ''),
+        videoId: String(d.videoId),
+        title: String(d.title ?? 'Video'),
+        product: String(d.product ?? ''),
+        asin: String(d.asin ?? ''),
+        videoKey: (d.videoKey as string) ?? null,
+        thumbnailKey: (d.thumbnailKey as string) ?? null,
+        platforms: (d.platforms as string[]) ?? [],
+      },
+      opts.publicBaseUrl,
+    );
+  }
+  if (n.kind === 'workflow_failed') {
+    const ui = opts.temporalUiUrl && n.workflowId ? `${opts.temporalUiUrl}/namespaces/${opts.namespace ?? 'default'}/workflows/${encodeURIComponent(n.workflowId)}` : undefined;
+    const type = n.workflowId?.startsWith('weekly-') ? 'weekly' : 'daily';
+    return {
+      text: `🚨 ${n.title}: ${n.message}`,
+      blocks: [
+        { type: 'header', text: `🚨 ${n.title}` },
+        { type: 'fields', fields: [{ label: 'Workflow', value: n.workflowId ?? '-' }, { label: 'Step', value: String(d.step ?? '-') }, { label: 'Attempts', value: String(d.attempts ?? '-') }, ...(opts.count && opts.count > 1 ? [{ label: 'Seen', value: `${opts.count} times` }] : [])] },
+        { type: 'text', text: summarize(n.message) },
+        { type: 'buttons', buttons: [{ actionId: actionId({ kind: 'retry', workflowType: type }), label: 'Retry', style: 'primary' }, ...(ui ? [{ actionId: 'open-temporal-ui', label: 'Open in Temporal UI', url: ui }] : [])] },
+      ],
+    };
+  }
+  if (n.kind === 'weekly_report') {
+    const chartUrl = d.chartUrl as string | undefined;
+    return {
+      text: n.title,
+      blocks: [
+        { type: 'header', text: `📊 ${n.title}` },
+        { type: 'fields', fields: [{ label: 'Earnings', value: money(d.earnings) }, { label: 'Cost', value: money(d.cost) }, { label: 'ROI', value: d.roi == null ? 'n/a' : `${Math.round(Number(d.roi) * 100)} %` }, { label: 'Clicks', value: String(d.clicks ?? 0) }, { label: 'Views', value: d.views == null ? 'no platform data yet' : String(d.views) }] },
+        ...(chartUrl ? [{ type: 'image' as const, url: chartUrl, alt: 'Daily clicks, views and earnings' }] : []),
+        { type: 'context', text: `Full report: ${opts.publicBaseUrl}/orchestrator/reports/${n.workflowId}` },
+      ],
+    };
+  }
+  return { text: `${n.title}: ${n.message}`, blocks: [{ type: 'text', text: `*${n.title}*\n${n.message}` }] };
+}
+
+function summarize(message: string): string {
+  const first = message.split('\n')[0];
+  return first.length > 300 ? first.slice(0, 297) + '…' : first;
+}
+
+const money = (v: unknown) => `$${Number(v ?? 0).toFixed(2)}`;
