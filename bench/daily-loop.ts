@@ -116,8 +116,12 @@ export interface MemoryFigures {
   /** Longest gap between two samples (the sampler shares the CPU with the run). */
   maxSampleGapMs: number;
   workerPids: number[];
-  /** Worker node process VmRSS at the first sample (healthy and idle, just before the POST). */
-  nodeIdleMiB: number | null;
+  /**
+   * Worker node process VmRSS at the first sample: /healthz 200, just before the POST. /healthz does
+   * not wait for the worker, which may still be in Worker.create (bundling the workflows); it
+   * grows to ~330-340 MiB within ~2 s whether or not a loop runs.
+   */
+  nodeAtHealthyMiB: number | null;
   /** Worker node process alone, highest VmRSS seen. */
   nodePeakMiB: number;
   /** Worker node + its descendants at the same instant, highest sum seen. */
@@ -134,7 +138,7 @@ export interface MemoryFigures {
   renderNodePeakMiB: number | null;
   renderTreePeakMiB: number | null;
   maxConcurrentFfmpeg: number;
-  /** Highest node and tree VmRSS per step of the loop (`idle` before the POST), in the order first seen. */
+  /** Highest node and tree VmRSS per step of the loop (`before POST`: from /healthz 200 to the POST), in the order first seen. */
   byStep: { step: string; nodePeakMiB: number; treePeakMiB: number }[];
   /** VmHWM of the worker node process, read at COMPLETED (its whole life, start-up included). */
   nodeVmHwmMiB: number | null;
@@ -438,7 +442,7 @@ function startMemorySampler(startPid: number, state: SamplerState) {
       treePeak = tree;
       treeAtPeak = { nodeMiB: mib(nodeKiB), children: kids.map((k) => ({ comm: k.comm, rssMiB: mib(k.kib) })) };
     }
-    const phase = state.currentStep === 'not started' ? 'idle' : state.currentStep;
+    const phase = state.currentStep === 'not started' ? 'before POST' : state.currentStep;
     const b = byStep.get(phase) ?? { node: 0, tree: 0 };
     byStep.set(phase, { node: Math.max(b.node, nodeKiB), tree: Math.max(b.tree, tree) });
     if (state.currentStep === RENDER_STEP) {
@@ -459,7 +463,7 @@ function startMemorySampler(startPid: number, state: SamplerState) {
         samples,
         maxSampleGapMs: round1(maxGap),
         workerPids: [...workerPids],
-        nodeIdleMiB: nodeIdle === null ? null : mib(nodeIdle),
+        nodeAtHealthyMiB: nodeIdle === null ? null : mib(nodeIdle),
         nodePeakMiB: mib(nodePeak),
         treePeakMiB: mib(treePeak),
         treeAnonPeakMiB: mib(treeAnonPeak),
@@ -936,7 +940,7 @@ function summarize(cfg: DailyConfig, runs: DailyLoopRun[]): DailyConfigResult {
     return xs.length ? Math.max(...xs) : null;
   };
   const stepMedians = [
-    { step: 'idle', runs: runs.length, medianMs: NaN, minMs: NaN, maxMs: NaN, nodePeakMiB: memOf('idle', 'nodePeakMiB'), treePeakMiB: memOf('idle', 'treePeakMiB') },
+    { step: 'before POST', runs: runs.length, medianMs: NaN, minMs: NaN, maxMs: NaN, nodePeakMiB: memOf('before POST', 'nodePeakMiB'), treePeakMiB: memOf('before POST', 'treePeakMiB') },
     ...allSteps.map((step) => {
       const xs = runs.flatMap((r) => r.steps.filter((s) => s.step === step).map((s) => s.durationMs));
       return { step, runs: xs.length, medianMs: round1(median(xs)), minMs: round1(Math.min(...xs)), maxMs: round1(Math.max(...xs)), nodePeakMiB: memOf(step, 'nodePeakMiB'), treePeakMiB: memOf(step, 'treePeakMiB') };
@@ -973,13 +977,13 @@ export function printDailyLoop(r: DailyLoopResult): void {
       continue;
     }
     printTable(
-      ['run', 'to healthy', 'loop', 'workflow', 'node idle', 'node peak', 'tree peak', 'tree anon peak', 'render tree peak', 'node VmHWM', 'ffmpeg max', 'worker CPU', 'other CPU', 'load 1m post→done (max)', 'published', 'outbox', 'stop'],
+      ['run', 'to healthy', 'loop', 'workflow', 'node at healthy', 'node peak', 'tree peak', 'tree anon peak', 'render tree peak', 'node VmHWM', 'ffmpeg max', 'worker CPU', 'other CPU', 'load 1m post→done (max)', 'published', 'outbox', 'stop'],
       c.runs.map((x) => [
         String(x.run),
         fmtMs(x.startToHealthyMs),
         fmtMs(x.loopMs),
         fmtMs(x.workflowMs),
-        fmtMiB(x.memory.nodeIdleMiB),
+        fmtMiB(x.memory.nodeAtHealthyMiB),
         fmtMiB(x.memory.nodePeakMiB),
         fmtMiB(x.memory.treePeakMiB),
         fmtMiB(x.memory.treeAnonPeakMiB),
@@ -996,7 +1000,8 @@ export function printDailyLoop(r: DailyLoopResult): void {
     );
     console.log(
       '\n  per step: time from the first poll that showed it to the first that showed the next (250 ms resolution);' +
-        '\n  memory: highest VmRSS sampled while the polls showed the step, over all runs ("idle": healthy, before the POST)\n',
+        '\n  memory: highest VmRSS sampled while the polls showed the step, over all runs ("before POST": at /healthz 200;' +
+        '\n  the worker may still be starting then, and finishes within the first second or two of the loop)\n',
     );
     const ms = (x: number) => (Number.isNaN(x) ? '-' : fmtMs(x));
     printTable(

@@ -74,6 +74,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 ok "$(ffmpeg -hide_banner -version | head -1 | cut -d' ' -f1-3), espeak-ng $(espeak-ng --version | awk '{print $4}')"
 
+step "Chromium (browser tests of the local console)"
+if ! command -v chromium >/dev/null 2>&1; then
+  if is_root && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || echo "    warning: chromium could not be installed; the console browser test will fail (apt-get install chromium)"
+  else
+    echo "    warning: chromium is missing; only the console browser test needs it (Debian/Ubuntu: sudo apt-get install -y chromium)"
+  fi
+fi
+command -v chromium >/dev/null 2>&1 && ok "$(chromium --version 2>/dev/null | head -1)"
+
 step "Prisma client"
 # The CLI must be able to read the schema, which needs DATABASE_URL set (any URL will do for generate).
 DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5433/affiliate_empire}" CHECKPOINT_DISABLE=1 \

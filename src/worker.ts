@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { createDb, type Db } from './db.js';
 import type { Logger } from './logger.js';
 import { createCatalogProvider } from './providers/catalog/index.js';
-import { DatabaseFeedNotifier } from './providers/notifier/index.js';
+import { createNotifier } from './providers/notifier/factory.js';
 import { createPublishers } from './providers/publisher/index.js';
 import { FfmpegRenderer } from './providers/renderer/ffmpeg.js';
 import { LocalMediaStorage } from './providers/storage/local.js';
@@ -91,7 +91,7 @@ export function buildActivityDeps(config: Config, db: Db): ActivityDeps {
     renderer: new FfmpegRenderer({ preset: config.RENDER_PRESET }),
     storage: new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }),
     publishers: createPublishers(config),
-    notifier: () => new DatabaseFeedNotifier(db),
+    notifier: memo(() => createNotifier(config, db)),
     publicBaseUrl: config.publicBaseUrl,
     fetchImages: config.FETCH_PRODUCT_IMAGES,
     fault: config.FAULT_INJECTION,
@@ -99,6 +99,11 @@ export function buildActivityDeps(config: Config, db: Db): ActivityDeps {
     costPerVideo: config.COST_PER_VIDEO,
     promotedVariantShare: config.PROMOTED_VARIANT_SHARE,
   };
+}
+
+function memo<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
 }
 
 let runtimeInstalled = false;

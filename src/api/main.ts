@@ -8,6 +8,7 @@ import { Orchestrator } from '../temporal/client.js';
 import { startCronFallback } from '../temporal/cron-fallback.js';
 import { applySchedules } from '../temporal/schedules.js';
 import { buildServer } from './server.js';
+import { createDiscordBot } from '../chatops/discord/bot.js';
 
 const config = loadConfigOrExit();
 const log = createLogger('api', config.LOG_LEVEL);
@@ -26,6 +27,17 @@ if (!config.apiProtected) {
   log.warn(`API_TOKEN is not set: the API listens on ${config.listenHost} only (loopback). Set API_TOKEN to require a bearer token and allow other interfaces.`);
 }
 log.info({ url: `http://${config.listenHost}:${config.PORT}` }, 'API listening');
+
+// Chat platforms: the Discord gateway bot when its token is set (Slack is served at /slack/events).
+let discordBot: { stop(): Promise<void> } | undefined;
+if (config.DISCORD_TOKEN) {
+  const bot = createDiscordBot({ config, chatops: app.chatops, log });
+  bot.start().then(
+    () => log.info('Discord bot connected'),
+    (err: Error) => log.error({ err: err.message }, 'Discord bot could not connect; the API keeps serving'),
+  );
+  discordBot = bot;
+}
 
 // Schedules: applied idempotently at every start (in the background: Temporal may come up later).
 let stopCron: (() => void) | undefined;
@@ -60,6 +72,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     stopCron?.();
+    await discordBot?.stop().catch(() => undefined);
     await app.close().catch(() => undefined);
     await orchestrator.close();
     await db.$disconnect().catch(() => undefined);

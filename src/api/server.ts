@@ -7,10 +7,19 @@ import { bearerAuth } from './auth.js';
 import { errorBody, handleError } from './errors.js';
 import { orchestratorRoutes } from './routes/orchestrator.js';
 import { mediaRoutes } from './routes/media.js';
+import { ChatOps } from '../chatops/core/core.js';
+import { policyFromConfig } from '../chatops/core/auth.js';
+import { consoleRoutes } from '../chatops/console/routes.js';
 import { redirectRoutes } from './routes/redirect.js';
 import { LocalMediaStorage } from '../providers/storage/local.js';
 import type { MediaStorage } from '../providers/storage/types.js';
 import { clickHashSecret } from './secrets.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    chatops: ChatOps;
+  }
+}
 
 export interface ApiDeps {
   config: Config;
@@ -58,6 +67,11 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     const ok = temporal.ok && database.ok;
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', temporal, database });
   });
+
+  // The local chat console: the same commands and cards as Slack and Discord, through the same core.
+  const chatops = new ChatOps({ orchestrator, db, policy: policyFromConfig(config), timeZone: config.TIMEZONE ?? 'UTC', publicBaseUrl: config.publicBaseUrl, temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE });
+  consoleRoutes(app, { config, db, chatops });
+  app.decorate('chatops', chatops);
 
   // Public: tracked links in published videos must work for everyone.
   // Rendered videos and thumbnails (approval cards link to them; browsers seek with Range).

@@ -17,6 +17,7 @@ export interface ChatOpsDeps {
   timeZone: string;
   publicBaseUrl: string;
   temporalUiUrl?: string;
+  namespace?: string;
 }
 
 /**
@@ -125,7 +126,7 @@ export class ChatOps {
       }
       case 'daily-loop status': {
         const id = String(p.args['workflow-id'] ?? dailyWorkflowId(new Date(), this.d.timeZone));
-        return ephemeral(statusMessage(await this.d.orchestrator.status(id), this.d.temporalUiUrl));
+        return ephemeral(statusMessage(await this.d.orchestrator.status(id), this.d.temporalUiUrl, this.d.namespace));
       }
       case 'daily-loop cancel': {
         const id = String(p.args['workflow-id'] ?? dailyWorkflowId(new Date(), this.d.timeZone));
@@ -227,7 +228,7 @@ export function decidedText(state: string, by: string | undefined, at: string | 
   return `${state === 'approved' ? '✅ Approved' : state === 'rejected' ? '❌ Rejected' : state} by ${by ?? 'someone'}${time ? ` at ${time}` : ''}`;
 }
 
-function statusMessage(v: WorkflowStatusView, temporalUi?: string): ChatMessage {
+function statusMessage(v: WorkflowStatusView, temporalUi?: string, namespace = 'default'): ChatMessage {
   const p = v.progress;
   const fields = [
     { label: 'Status', value: v.status.toLowerCase() },
@@ -235,7 +236,7 @@ function statusMessage(v: WorkflowStatusView, temporalUi?: string): ChatMessage 
   ];
   const blocks: ChatMessage['blocks'] = [{ type: 'header', text: v.workflowId }, { type: 'fields', fields }];
   if (v.error) blocks.push({ type: 'context', text: v.error });
-  if (temporalUi) blocks.push({ type: 'context', text: `<${temporalUi}/namespaces/default/workflows/${v.workflowId}|Open in the Temporal UI>` });
+  if (temporalUi) blocks.push({ type: 'context', text: `<${temporalUi}/namespaces/${namespace}/workflows/${v.workflowId}|Open in the Temporal UI>` });
   return { text: `${v.workflowId}: ${v.status.toLowerCase()}${p ? `, ${p.step}` : ''}`, blocks };
 }
 

@@ -1,0 +1,220 @@
+// The local chat console: a chat-like page at GET /console, its feed (the
+// notifier's Notification rows rendered as chat messages, plus this console's
+// own command replies) and the two inputs every chat platform has: a slash
+// command and a button click. Everything goes through the platform-neutral
+// ChatOps core, exactly like Slack and Discord do.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db.js';
+import { bearerAuth } from '../../api/auth.js';
+import { errorBody } from '../../api/errors.js';
+import { approvalCard, decidedText, type ChatOps } from '../core/core.js';
+import type { Actor } from '../core/auth.js';
+import type { Block, ChatMessage, Reply } from '../core/messages.js';
+import { parseCommandText, UsageError } from '../core/parse.js';
+import { renderNotification } from '../core/notifications.js';
+import type { NotificationInput, NotificationKind } from '../../providers/notifier/index.js';
+import { consolePage } from './page.js';
+
+export interface ConsoleDeps {
+  config: Config;
+  db: Db;
+  chatops: ChatOps;
+}
+
+/** One message in the console feed. */
+export interface FeedItem {
+  /** `n-<notification id>` or `r-<sequence>` (this console's replies). */
+  id: string;
+  /** When the item first appeared (ISO): the feed's order. */
+  at: string;
+  /** When the item last changed (ISO): `?after=` returns the items changed after a time. */
+  updatedAt: string;
+  /** The notification kind (approval_requested, workflow_failed, weekly_report…), or `reply`. */
+  kind: string;
+  /** For replies: ephemeral ("only visible to you") or channel. */
+  visibility?: Reply['visibility'];
+  /** For replies: the command line typed (absent for button clicks). */
+  command?: string;
+  message: ChatMessage;
+}
+
+export const CONSOLE_ACTOR: Actor = { platform: 'console', userId: 'console', userName: 'console' };
+/** How many of this console's own replies are kept (in memory, per server). */
+export const MAX_REPLIES = 200;
+/** How many notifications a full feed shows (the latest ones). */
+export const MAX_NOTIFICATIONS = 100;
+const MAX_COMMAND_LENGTH = 2000;
+
+/**
+ * Registers GET /console (the page, served without a token: it holds no data)
+ * and, in an encapsulated plugin protected by the API's bearer check when
+ * API_TOKEN is set, GET /console/feed, POST /console/command and POST /console/action.
+ */
+export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
+  const { config, db, chatops } = deps;
+  const replies: FeedItem[] = [];
+  let seq = 0;
+
+  const localize = (m: ChatMessage): ChatMessage => localizeMessage(m, config.publicBaseUrl);
+
+  const addReply = (reply: Reply, command?: string): FeedItem => {
+    const now = new Date().toISOString();
+    const item: FeedItem = { id: `r-${++seq}`, at: now, updatedAt: now, kind: 'reply', visibility: reply.visibility, ...(command !== undefined ? { command } : {}), message: localize(reply.message) };
+    replies.push(item);
+    if (replies.length > MAX_REPLIES) replies.splice(0, replies.length - MAX_REPLIES);
+    return item;
+  };
+
+  app.get('/console', async (_req, reply) => {
+    const nonce = randomBytes(16).toString('base64');
+    return reply
+      .header('Content-Type', 'text/html; charset=utf-8')
+      .header('Cache-Control', 'no-store')
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Referrer-Policy', 'no-referrer')
+      .header(
+        'Content-Security-Policy',
+        `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' http: https: data:; media-src 'self' http: https:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      )
+      .send(consolePage(nonce));
+  });
+
+  void app.register(async (scoped) => {
+    if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth(config.API_TOKEN));
+
+    scoped.get('/console/feed', async (req, reply) => {
+      const q = (req.query ?? {}) as Record<string, unknown>;
+      let after: Date | undefined;
+      if (q.after !== undefined && q.after !== '') {
+        after = typeof q.after === 'string' ? new Date(q.after) : new Date(NaN);
+        if (Number.isNaN(after.getTime())) return reply.status(400).send(errorBody('invalid_after', 'after must be an ISO 8601 time, e.g. 2026-11-27T10:00:00.000Z.', 'after'));
+      }
+      const now = new Date().toISOString();
+      const notes = await notificationItems(db, config, after);
+      const own = after ? replies.filter((r) => new Date(r.updatedAt) > after!) : replies;
+      const items = [...notes, ...own.map((r) => ({ ...r }))].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
+      return { now, items };
+    });
+
+    scoped.post('/console/command', async (req, reply) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const text = typeof body.text === 'string' ? body.text.trim() : '';
+      if (typeof body.text !== 'string' && body.text !== undefined) return reply.status(400).send(errorBody('invalid_command', 'text must be a string, e.g. "/daily-loop start max:2".', 'text'));
+      if (!text) return reply.status(400).send(errorBody('empty_command', 'Type a command, e.g. /daily-loop start max:2 (or /affiliate-help).', 'text'));
+      if (text.length > MAX_COMMAND_LENGTH) return reply.status(400).send(errorBody('command_too_long', `A command has at most ${MAX_COMMAND_LENGTH} characters.`, 'text'));
+      const m = /^\/?(\S+)\s*([\s\S]*)$/.exec(text)!;
+      let parsed: ReturnType<typeof parseCommandText> | UsageError;
+      try {
+        parsed = parseCommandText(m[1], m[2]);
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        parsed = err;
+      }
+      const r = await chatops.command(CONSOLE_ACTOR, parsed);
+      const item = addReply(r, text);
+      return { ...localizeReply(r, config.publicBaseUrl), id: item.id, at: item.at };
+    });
+
+    scoped.post('/console/action', async (req, reply) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const id = body.actionId;
+      if (typeof id !== 'string' || !id.trim()) return reply.status(400).send(errorBody('invalid_action', 'actionId is required: the data-action-id of the button clicked.', 'actionId'));
+      if (id.length > 300) return reply.status(400).send(errorBody('invalid_action', 'actionId is too long.', 'actionId'));
+      const r = await chatops.action(CONSOLE_ACTOR, id);
+      // A button on one of this console's own replies (e.g. "Really cancel?"): replace it in the feed too.
+      if (r.replaceOriginal && typeof body.itemId === 'string') {
+        const original = replies.find((x) => x.id === body.itemId);
+        if (original) {
+          original.message = localize(r.replaceOriginal);
+          original.updatedAt = new Date().toISOString();
+        }
+      }
+      const item = addReply(r);
+      return { ...localizeReply(r, config.publicBaseUrl), id: item.id, at: item.at };
+    });
+  });
+}
+
+/**
+ * The notifications as chat messages. Approval cards whose video was already
+ * decided show the final state ("✅ Approved by @x at 10:42") instead of buttons.
+ * With `after`, only the items that changed after that time: new or updated
+ * notifications, and approval cards decided since.
+ */
+async function notificationItems(db: Db, config: Config, after?: Date): Promise<FeedItem[]> {
+  const notes = after
+    ? await db.notification.findMany({ where: { updatedAt: { gt: after } }, orderBy: { createdAt: 'desc' }, take: MAX_NOTIFICATIONS })
+    : await db.notification.findMany({ orderBy: { createdAt: 'desc' }, take: MAX_NOTIFICATIONS });
+  if (after) {
+    // Cards whose decision arrived after `after`, even if the notification itself did not change.
+    const decided = await db.approval.findMany({ where: { createdAt: { gt: after }, effective: true }, select: { videoId: true, workflowId: true } });
+    if (decided.length) {
+      const have = new Set(notes.map((n) => n.id));
+      const videoIds = new Set(decided.map((d) => d.videoId));
+      const cards = await db.notification.findMany({ where: { kind: 'approval_requested', workflowId: { in: [...new Set(decided.map((d) => d.workflowId))] } } });
+      for (const c of cards) if (!have.has(c.id) && videoIds.has(videoIdOf(c.data))) notes.push(c);
+    }
+  }
+  const videoIds = notes.filter((n) => n.kind === 'approval_requested').map((n) => videoIdOf(n.data)).filter(Boolean);
+  const latest = new Map<string, { decision: string; decidedBy: string; decidedAt: Date; createdAt: Date }>();
+  if (videoIds.length) {
+    const approvals = await db.approval.findMany({ where: { videoId: { in: videoIds }, effective: true }, orderBy: { decidedAt: 'desc' } });
+    for (const a of approvals) if (!latest.has(a.videoId)) latest.set(a.videoId, a);
+  }
+  const opts = { publicBaseUrl: config.publicBaseUrl, temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE };
+  return notes.map((n) => {
+    const input: NotificationInput = { kind: n.kind as NotificationKind, level: n.level, title: n.title, message: n.message, workflowId: n.workflowId ?? undefined, data: (n.data ?? undefined) as Record<string, unknown> | undefined };
+    let message: ChatMessage;
+    let updatedAt = n.updatedAt;
+    const decision = n.kind === 'approval_requested' ? latest.get(videoIdOf(n.data)) : undefined;
+    if (decision) {
+      const d = (n.data ?? {}) as Record<string, unknown>;
+      const state = decision.decision === 'APPROVE' ? 'approved' : 'rejected';
+      message = approvalCard(
+        {
+          workflowId: n.workflowId ?? String(d.workflowId ?? ''),
+          videoId: String(d.videoId),
+          title: String(d.title ?? 'Video'),
+          product: String(d.product ?? ''),
+          asin: String(d.asin ?? ''),
+          videoKey: (d.videoKey as string) ?? null,
+          thumbnailKey: (d.thumbnailKey as string) ?? null,
+          platforms: (d.platforms as string[]) ?? [],
+        },
+        config.publicBaseUrl,
+        decidedText(state, decision.decidedBy, decision.decidedAt.toISOString(), config.TIMEZONE ?? 'UTC'),
+      );
+      if (decision.createdAt > updatedAt) updatedAt = decision.createdAt;
+    } else {
+      message = renderNotification(input, { ...opts, count: n.count });
+    }
+    return { id: `n-${n.id}`, at: n.createdAt.toISOString(), updatedAt: updatedAt.toISOString(), kind: n.kind, message: localizeMessage(message, config.publicBaseUrl) };
+  });
+}
+
+const videoIdOf = (data: unknown): string => {
+  const v = data && typeof data === 'object' ? (data as Record<string, unknown>).videoId : undefined;
+  return typeof v === 'string' ? v : '';
+};
+
+/**
+ * Media served by this same API (`${publicBaseUrl}/media/…`) becomes a relative
+ * URL, so the console plays videos whatever address it was opened at
+ * (127.0.0.1 vs localhost, a tunnel, a test server on a random port).
+ */
+export function localizeMessage(m: ChatMessage, publicBaseUrl: string): ChatMessage {
+  const base = publicBaseUrl.replace(/\/+$/, '') + '/';
+  const local = (u: string) => (u.startsWith(base + 'media/') ? u.slice(base.length - 1) : u);
+  const blocks = m.blocks.map((b): Block => {
+    if (b.type === 'video') return { ...b, url: local(b.url), ...(b.posterUrl ? { posterUrl: local(b.posterUrl) } : {}) };
+    if (b.type === 'image') return { ...b, url: local(b.url) };
+    return b;
+  });
+  return { ...m, blocks };
+}
+
+function localizeReply(r: Reply, publicBaseUrl: string): Reply {
+  return { ...r, message: localizeMessage(r.message, publicBaseUrl), ...(r.replaceOriginal ? { replaceOriginal: localizeMessage(r.replaceOriginal, publicBaseUrl) } : {}) };
+}

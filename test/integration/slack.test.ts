@@ -1,0 +1,250 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { eventually, startTestSystem, type TestSystem } from '../support/harness.js';
+import { buttonClickBody, postSignedToSlackEndpoint, slashCommandBody, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
+import { ChatOps } from '../../src/chatops/core/core.js';
+import { policyFromConfig } from '../../src/chatops/core/auth.js';
+import { createSlackApp, registerSlackRoutes, type SlackApp } from '../../src/chatops/slack/app.js';
+import { SlackNotifier } from '../../src/chatops/slack/notifier.js';
+import { toBlockKit } from '../../src/chatops/slack/blocks.js';
+import { createLogger } from '../../src/logger.js';
+import type { NotificationInput } from '../../src/providers/notifier/index.js';
+import { slackManifest, toYaml } from '../../scripts/slack-manifest.js';
+import { COMMANDS } from '../../commands/index.js';
+
+const SECRET = '8f14e45fceea167a5a36dedd4bea2543';
+
+describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API)', () => {
+  let fake: FakeSlackApi;
+  let sys: TestSystem;
+  let api: FastifyInstance;
+  let slack: SlackApp;
+  let eventsUrl: string;
+  const log = createLogger('test-slack', process.env.TEST_LOG_LEVEL ?? 'silent');
+
+  const post = (body: string, opts: Parameters<typeof postSignedToSlackEndpoint>[3] = {}) => postSignedToSlackEndpoint(eventsUrl, SECRET, body, opts);
+  const responsesFor = (id: string) => fake.responses.filter((r) => r.id === id).map((r) => r.body);
+  const blocksText = (blocks: any[]) => JSON.stringify(blocks ?? []);
+
+  beforeAll(async () => {
+    fake = await startFakeSlackApi();
+    sys = await startTestSystem({
+      env: {
+        SLACK_BOT_TOKEN: 'xoxb-test-1-2',
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: fake.url + '/api',
+        CHATOPS_OPERATORS: 'UADMIN',
+        SLACK_APPROVALS_CHANNEL: 'C_APPROVALS',
+        SLACK_ALERTS_CHANNEL: 'C_ALERTS',
+      },
+    });
+    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: sys.config.TIMEZONE!, publicBaseUrl: sys.config.publicBaseUrl });
+    slack = createSlackApp({ config: sys.config, chatops, log });
+    api = Fastify();
+    await registerSlackRoutes(api, slack);
+    await api.listen({ port: 0, host: '127.0.0.1' });
+    eventsUrl = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/slack/events`;
+  });
+  afterAll(async () => {
+    await api?.close();
+    await slack?.stop();
+    await sys?.stop();
+    await fake?.close();
+  });
+
+  it('renders Block Kit within Slack limits', () => {
+    const blocks = toBlockKit({
+      text: 'x',
+      blocks: [
+        { type: 'header', text: 'h'.repeat(200) },
+        { type: 'fields', fields: Array.from({ length: 12 }, (_, i) => ({ label: `L${i}`, value: `v${i}` })) },
+        { type: 'video', url: 'https://x/v.mp4', posterUrl: 'https://x/p.png', title: 'T' },
+        { type: 'buttons', buttons: [{ actionId: 'approve|w|v', label: 'Approve', style: 'primary' }, { actionId: 'open-temporal-ui', label: 'Open', url: 'https://ui' }] },
+        { type: 'context', text: 'c' },
+      ],
+    }) as any[];
+    expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'actions', 'context']);
+    expect(blocks[0].text.text.length).toBeLessThanOrEqual(150);
+    expect(blocks[1].fields).toHaveLength(10);
+    expect(blocks[2].fields).toHaveLength(2);
+    expect(blocks[3]).toMatchObject({ text: { text: expect.stringContaining('▶️ Watch the video') }, accessory: { type: 'image', image_url: 'https://x/p.png' } });
+    expect(blocks[4].elements[0]).toMatchObject({ type: 'button', action_id: 'approve|w|v', value: 'approve|w|v', style: 'primary' });
+    expect(blocks[4].elements[1]).toMatchObject({ action_id: 'open-temporal-ui', url: 'https://ui' });
+  });
+
+  it('generates the app manifest from COMMANDS', () => {
+    const http = slackManifest({ PUBLIC_BASE_URL: 'https://bot.example.com', SLACK_APP_TOKEN: undefined }) as any;
+    expect(http.features.slash_commands.map((c: any) => c.command)).toEqual(COMMANDS.map((c) => `/${c.name}`));
+    expect(http.features.slash_commands[0]).toMatchObject({ url: 'https://bot.example.com/slack/events', usage_hint: expect.stringContaining('start [max:5]') });
+    expect(http.settings).toMatchObject({ socket_mode_enabled: false, interactivity: { is_enabled: true, request_url: 'https://bot.example.com/slack/events' } });
+    expect(http.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write']));
+    const socket = slackManifest({ PUBLIC_BASE_URL: undefined, SLACK_APP_TOKEN: 'xapp-1' }) as any;
+    expect(socket.settings.socket_mode_enabled).toBe(true);
+    expect(socket.features.slash_commands[0].url).toBeUndefined();
+    expect(toYaml(http)).toMatch(/\n  slash_commands:\n    - command: "\/daily-loop"\n      description: /);
+  });
+
+  it('uses Socket Mode (no HTTP route) when SLACK_APP_TOKEN is set', async () => {
+    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: 'UTC', publicBaseUrl: sys.config.publicBaseUrl });
+    const socket = createSlackApp({ config: { ...sys.config, SLACK_APP_TOKEN: 'xapp-1-test' }, chatops, log });
+    expect(socket.mode).toBe('socket');
+    expect(socket.receiver).toBeUndefined();
+    const other = Fastify();
+    await registerSlackRoutes(other, socket);
+    expect((await other.inject({ method: 'POST', url: '/slack/events', payload: 'x' })).statusCode).toBe(404);
+    await other.close();
+  });
+
+  it('rejects forged and stale requests with 401, and answers url_verification', async () => {
+    const body = slashCommandBody({ command: '/affiliate-help', text: '', userId: 'UALICE', responseUrl: fake.responseUrl('forged') });
+    const forged = await post(body, { forgeWith: 'deadbeefdeadbeefdeadbeefdeadbeef' });
+    expect(forged.status).toBe(401);
+    expect(JSON.parse(forged.text)).toMatchObject({ error: { code: 'invalid_signature' } });
+    const stale = await post(body, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    expect(stale.status).toBe(401);
+    expect(JSON.parse(stale.text).error.message).toMatch(/stale/);
+    const unsigned = await fetch(eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect(unsigned.status).toBe(401);
+
+    const challenge = await post(JSON.stringify({ type: 'url_verification', token: 't', challenge: 'c-123' }), { contentType: 'application/json' });
+    expect(challenge.status).toBe(200);
+    expect(JSON.parse(challenge.text)).toEqual({ challenge: 'c-123' });
+
+    await new Promise((r) => setTimeout(r, 300));
+    expect(responsesFor('forged')).toHaveLength(0);
+  });
+
+  it('answers a bad argument with an ephemeral usage message', async () => {
+    const r = await post(slashCommandBody({ command: '/daily-loop', text: 'start max:0', userId: 'UALICE', userName: 'alice', responseUrl: fake.responseUrl('bad') }));
+    expect(r.status).toBe(200);
+    const [reply] = await eventually(async () => (responsesFor('bad').length ? responsesFor('bad') : undefined));
+    expect(reply.response_type).toBe('ephemeral');
+    expect(reply.text).toMatch(/max must be between 1 and 100/);
+    expect(reply.text).toMatch(/Usage: `\/daily-loop start/);
+    const audit = await sys.db.auditEvent.findFirst({ where: { platform: 'slack', action: 'invalid' } });
+    expect(audit).toMatchObject({ outcome: 'usage', actor: 'UALICE (alice)' });
+  });
+
+  it('starts a real run from a signed /daily-loop start, acks within 3 s, and ignores a Slack retry', async () => {
+    const body = slashCommandBody({ command: '/daily-loop', text: 'start max:1 platforms:youtube auto-approve', userId: 'UALICE', userName: 'alice', responseUrl: fake.responseUrl('start1') });
+    const r = await post(body);
+    expect(r.status).toBe(200);
+    expect(r.ms).toBeLessThan(3000);
+
+    const [reply] = await eventually(async () => (responsesFor('start1').length ? responsesFor('start1') : undefined));
+    expect(reply.response_type).toBe('in_channel');
+    expect(blocksText(reply.blocks)).toMatch(/started by @alice/);
+    const workflowId = /daily-\d{4}-\d{2}-\d{2}/.exec(reply.text)![0];
+
+    // Slack retries the same delivery: acked, not processed again.
+    const retry = await post(body, { retryNum: 1 });
+    expect(retry.status).toBe(200);
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(responsesFor('start1')).toHaveLength(1);
+    expect(await sys.db.auditEvent.count({ where: { platform: 'slack', action: '/daily-loop start' } })).toBe(1);
+
+    const client = await sys.orchestrator.client();
+    const runs = await eventually(async () => {
+      const list: string[] = [];
+      for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) list.push(w.runId);
+      return list.length ? list : undefined;
+    });
+    expect(runs).toHaveLength(1);
+
+    const done = await eventually(async () => {
+      const s = await sys.orchestrator.status(workflowId);
+      return s.status === 'COMPLETED' ? s : undefined;
+    }, 150_000, 250);
+    expect((done.result as any).publishing.published).toHaveLength(1);
+    const audit = await sys.db.auditEvent.findFirst({ where: { platform: 'slack', action: '/daily-loop start' } });
+    expect(audit).toMatchObject({ outcome: 'ok', actor: 'UALICE (alice)', channel: 'C_OPS', arguments: { max: 1, platforms: 'youtube', 'auto-approve': true } });
+  }, 180_000);
+
+  it('posts the approval card (surviving a 429) and handles Approve clicks with authorization', async () => {
+    const start = await post(slashCommandBody({ command: '/daily-loop', text: 'start max:2 platforms:youtube', userId: 'UADMIN', userName: 'admin', responseUrl: fake.responseUrl('start2') }));
+    expect(start.status).toBe(200);
+    const [started] = await eventually(async () => (responsesFor('start2').length ? responsesFor('start2') : undefined));
+    expect(started.response_type).toBe('in_channel');
+    const workflowId = /daily-\d{4}-\d{2}-\d{2}/.exec(started.text)![0];
+    const waiting = await eventually(async () => {
+      const s = await sys.orchestrator.status(workflowId);
+      return s.status === 'RUNNING' && s.progress?.step === 'awaitApproval' && s.approvals?.length === 2 ? s : undefined;
+    }, 150_000, 250);
+    const videoId = waiting.approvals![0].videoId;
+
+    // The worker's feed notification, delivered by the SlackNotifier; the first try is rate limited.
+    const row = await eventually(() => sys.db.notification.findFirst({ where: { workflowId, kind: 'approval_requested', data: { path: ['videoId'], equals: videoId } } }));
+    const n: NotificationInput = { kind: 'approval_requested', level: row.level as NotificationInput['level'], title: row.title, message: row.message, workflowId, data: row.data as Record<string, unknown> };
+    const notifier = new SlackNotifier({ config: sys.config, log, retryConfig: { retries: 2, minTimeout: 50, maxTimeout: 100 } });
+    fake.rateLimitOnce('chat.postMessage', 1);
+    const t0 = Date.now();
+    await notifier.notify(n);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000); // waited Retry-After
+    const posts = fake.calls.filter((c) => c.method === 'chat.postMessage');
+    expect(posts.map((c) => c.status)).toEqual([429, 200]);
+    const card = fake.delivered('chat.postMessage');
+    expect(card).toHaveLength(1);
+    expect(card[0].body.channel).toBe('C_APPROVALS');
+    expect(card[0].authorization).toBe('Bearer xoxb-test-1-2');
+    const actionIds = (card[0].body.blocks as any[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements.map((e: any) => e.action_id));
+    expect(actionIds).toEqual([`approve|${workflowId}|${videoId}`, `reject|${workflowId}|${videoId}`]);
+    // A kind without a channel is skipped quietly.
+    await notifier.notify({ kind: 'weekly_report', level: 'INFO', title: 'Weekly', message: 'm' });
+    expect(fake.delivered('chat.postMessage')).toHaveLength(1);
+
+    const click = (userId: string, id: string) =>
+      post(buttonClickBody({ actionId: actionIds[0], userId, channelId: 'C_APPROVALS', messageTs: '1700000000.000100', responseUrl: fake.responseUrl(id), message: { text: card[0].body.text, blocks: card[0].body.blocks } }));
+
+    // Not an operator: a private refusal, the card keeps its buttons, the video still waits.
+    const denied = await click('UMALLORY', 'mallory');
+    expect(denied.status).toBe(200);
+    expect(denied.ms).toBeLessThan(3000);
+    const [refusal] = await eventually(async () => (responsesFor('mallory').length ? responsesFor('mallory') : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(responsesFor('mallory')).toHaveLength(1);
+    expect(refusal).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(refusal.text).toMatch(/not authorized/);
+    const still = await sys.orchestrator.status(workflowId);
+    expect(still.approvals!.find((a) => a.videoId === videoId)!.state).toBe('pending');
+
+    // The operator: the signal is effective and the card is replaced by the decision.
+    await click('UADMIN', 'admin1');
+    const [replaced, done] = await eventually(async () => (responsesFor('admin1').length >= 2 ? responsesFor('admin1') : undefined));
+    expect(replaced.replace_original).toBe(true);
+    expect(blocksText(replaced.blocks)).toMatch(/Approved by @uadmin/);
+    expect((replaced.blocks as any[]).some((b) => b.type === 'actions')).toBe(false);
+    expect(done).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(done.text).toMatch(/Done: ✅ Approved by @uadmin/);
+    const after = await sys.orchestrator.status(workflowId);
+    expect(after.approvals!.find((a) => a.videoId === videoId)).toMatchObject({ state: 'approved', by: '@uadmin' });
+    await eventually(() => sys.db.approval.findFirst({ where: { workflowId, videoId, decision: 'APPROVE', effective: true } }));
+
+    // A second click: already decided.
+    await click('UADMIN', 'admin2');
+    const again = await eventually(async () => (responsesFor('admin2').length >= 2 ? responsesFor('admin2') : undefined));
+    expect(again[1]).toMatchObject({ response_type: 'ephemeral' });
+    expect(again[1].text).toMatch(/Already decided: ✅ Approved by @uadmin/);
+
+    const clicks = await sys.db.auditEvent.findMany({ where: { platform: 'slack', action: 'button approve', workflowId }, orderBy: { at: 'asc' } });
+    expect(clicks.map((c) => `${c.actor}:${c.outcome}`)).toEqual(['UMALLORY (umallory):denied', 'UADMIN (uadmin):ok', 'UADMIN (uadmin):ok']);
+    expect(await sys.db.auditEvent.count({ where: { platform: 'slack', action: '/daily-loop start' } })).toBe(2);
+
+    await sys.orchestrator.cancel(workflowId);
+  }, 240_000);
+
+  it('keeps one alert per failing run: repeats update the parent and go into its thread', async () => {
+    const notifier = new SlackNotifier({ config: sys.config, log, minIntervalMs: 200 });
+    const n: NotificationInput = { kind: 'workflow_failed', level: 'ERROR', title: 'Daily loop failed', message: 'renderVideo: ffmpeg exited 1', workflowId: 'daily-2030-01-01', data: { step: 'generateVideosForContent', attempts: 3 }, dedupeKey: 'failed:daily-2030-01-01:run1' };
+    const before = fake.calls.length;
+    const t0 = Date.now();
+    await Promise.all([notifier.notify(n), notifier.notify(n)]);
+    const calls = fake.calls.slice(before);
+    expect(calls.map((c) => `${c.method}:${c.body.channel}`)).toEqual(['chat.postMessage:C_ALERTS', 'chat.update:C_ALERTS', 'chat.postMessage:C_ALERTS']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400); // 3 calls, spaced per channel
+    expect(calls[0].body.thread_ts).toBeUndefined();
+    expect(blocksText(calls[1].body.blocks)).toMatch(/2 times/);
+    expect(calls[2].body.thread_ts).toBeDefined();
+    expect(calls[1].body.ts).toBe(calls[2].body.thread_ts);
+  });
+});
