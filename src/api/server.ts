@@ -10,6 +10,7 @@ import { mediaRoutes } from './routes/media.js';
 import { ChatOps } from '../chatops/core/core.js';
 import { policyFromConfig } from '../chatops/core/auth.js';
 import { consoleRoutes } from '../chatops/console/routes.js';
+import { createSlackApp, registerSlackRoutes } from '../chatops/slack/app.js';
 import { redirectRoutes } from './routes/redirect.js';
 import { LocalMediaStorage } from '../providers/storage/local.js';
 import type { MediaStorage } from '../providers/storage/types.js';
@@ -72,6 +73,13 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   const chatops = new ChatOps({ orchestrator, db, policy: policyFromConfig(config), timeZone: config.TIMEZONE ?? 'UTC', publicBaseUrl: config.publicBaseUrl, temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE });
   consoleRoutes(app, { config, db, chatops });
   app.decorate('chatops', chatops);
+  // Slack: HTTP mode at POST /slack/events (signature-checked), or Socket Mode with SLACK_APP_TOKEN.
+  if (config.SLACK_BOT_TOKEN) {
+    const slack = createSlackApp({ config, chatops, log: deps.log });
+    await registerSlackRoutes(app, slack);
+    await slack.start();
+    app.addHook('onClose', async () => slack.stop());
+  }
 
   // Public: tracked links in published videos must work for everyone.
   // Rendered videos and thumbnails (approval cards link to them; browsers seek with Range).
