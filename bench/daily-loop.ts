@@ -20,13 +20,17 @@
 //      FAILED/CANCELED/TERMINATED run or 10 minutes is a failure). The wall time runs from the POST
 //      to the poll answer that says COMPLETED; a step's time is from the poll where
 //      `progress.step` first names it to the poll where the next step first appears;
-//   4. meanwhile samples every 100 ms the VmRSS (/proc/<pid>/status) of the worker process
-//      (the descendant whose command line names worker/index.ts) and of its descendants
-//      (ffmpeg, espeak-ng) at the same instant; at COMPLETED it reads the worker's VmHWM;
+//   4. meanwhile samples every 100 ms the VmRSS and RssAnon (/proc/<pid>/status) of the worker
+//      process (the descendant whose command line names worker/index.ts) and of its descendants
+//      (ffmpeg, espeak-ng) at the same instant, per step; at COMPLETED it reads the worker's
+//      VmHWM, and the CPU time used by the worker, by the whole run and by the rest of the machine
+//      (other work sharing the CPU is the main source of variance);
 //   5. checks the result: 10 videos × 3 platforms = 30 publications, and counts the post folders
-//      under DATA_DIR/outbox/<platform>/;
+//      under DATA_DIR/outbox/<platform>/ (a shortfall is reported with its reason, not a failure);
 //   6. stops everything with SIGINT to the process group, waits for the exit, kills stragglers
 //      and deletes DATA_DIR. On a failure or Ctrl-C the whole group is killed and DATA_DIR removed.
+// A failed run is reported (with the end of npm start's output) and skips the rest of its
+// configuration; the exit code is then 1. Targets: loop < 3 min, worker tree peak < 500 MB.
 // Linux only (/proc).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

@@ -173,7 +173,14 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     }, 150_000, 250);
     const videoId = waiting.approvals![0].videoId;
 
-    // The worker's feed notification, delivered by the SlackNotifier; the first try is rate limited.
+    // The worker itself posts both approval cards through its SlackNotifier (the fan-out notifier).
+    await eventually(async () => fake.delivered('chat.postMessage').filter((c) => JSON.stringify(c.body).includes(workflowId)).length >= 2 || undefined, 30_000, 100);
+    const workerCards = fake.delivered('chat.postMessage').filter((c) => JSON.stringify(c.body).includes(workflowId));
+    expect(workerCards.map((c) => c.body.channel)).toEqual(['C_APPROVALS', 'C_APPROVALS']);
+    const seen = fake.calls.length;
+    const deliveredBefore = fake.delivered('chat.postMessage').length;
+
+    // The same notification through a fresh notifier: the first try is rate limited.
     const row = await eventually(() => sys.db.notification.findFirst({ where: { workflowId, kind: 'approval_requested', data: { path: ['videoId'], equals: videoId } } }));
     const n: NotificationInput = { kind: 'approval_requested', level: row.level as NotificationInput['level'], title: row.title, message: row.message, workflowId, data: row.data as Record<string, unknown> };
     const notifier = new SlackNotifier({ config: sys.config, log, retryConfig: { retries: 2, minTimeout: 50, maxTimeout: 100 } });
@@ -181,9 +188,9 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     const t0 = Date.now();
     await notifier.notify(n);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000); // waited Retry-After
-    const posts = fake.calls.filter((c) => c.method === 'chat.postMessage');
+    const posts = fake.calls.slice(seen).filter((c) => c.method === 'chat.postMessage');
     expect(posts.map((c) => c.status)).toEqual([429, 200]);
-    const card = fake.delivered('chat.postMessage');
+    const card = fake.delivered('chat.postMessage').slice(deliveredBefore);
     expect(card).toHaveLength(1);
     expect(card[0].body.channel).toBe('C_APPROVALS');
     expect(card[0].authorization).toBe('Bearer xoxb-test-1-2');
@@ -191,7 +198,7 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     expect(actionIds).toEqual([`approve|${workflowId}|${videoId}`, `reject|${workflowId}|${videoId}`]);
     // A kind without a channel is skipped quietly.
     await notifier.notify({ kind: 'weekly_report', level: 'INFO', title: 'Weekly', message: 'm' });
-    expect(fake.delivered('chat.postMessage')).toHaveLength(1);
+    expect(fake.delivered('chat.postMessage').slice(deliveredBefore)).toHaveLength(1);
 
     const click = (userId: string, id: string) =>
       post(buttonClickBody({ actionId: actionIds[0], userId, channelId: 'C_APPROVALS', messageTs: '1700000000.000100', responseUrl: fake.responseUrl(id), message: { text: card[0].body.text, blocks: card[0].body.blocks } }));
