@@ -1,4 +1,10 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { WORKFLOWS_PATH } from './worker-paths.js';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db.js';
@@ -14,7 +20,7 @@ import type { ActivityDeps } from './temporal/activities/index.js';
 import { databaseUrl, temporalAddress } from './services.js';
 import { createActivities } from './temporal/activities/index.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('./temporal/workflows/index.ts', import.meta.url));
+export { WORKFLOWS_PATH };
 
 export interface WorkerHandle {
   worker: Worker;
@@ -39,7 +45,7 @@ export async function createWorker(
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE!,
-    ...(opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: { codePath: opts.workflowBundlePath ?? (await bundleInChildProcess(log)) },
     activities,
     // Rendering (later) is CPU-bound: a couple of heavy activities per 2-core worker.
     maxConcurrentActivityTaskExecutions: 8,
@@ -88,7 +94,7 @@ export function buildActivityDeps(config: Config, db: Db): ActivityDeps {
     catalog: () => createCatalogProvider({ catalogFile: config.CATALOG_FILE }),
     writer: () => createScriptWriter(config),
     voice: new EspeakVoice(),
-    renderer: new FfmpegRenderer({ preset: config.RENDER_PRESET }),
+    renderer: new FfmpegRenderer({ preset: config.RENDER_PRESET, threads: config.RENDER_THREADS || undefined }),
     storage: new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }),
     publishers: createPublishers(config),
     notifier: memo(() => createNotifier(config, db)),
@@ -104,6 +110,20 @@ export function buildActivityDeps(config: Config, db: Db): ActivityDeps {
 function memo<T>(make: () => T): () => T {
   let value: T | undefined;
   return () => (value ??= make());
+}
+
+/**
+ * Bundles the workflows in a child process: webpack needs a few hundred MB while
+ * it runs, which would otherwise stay in the worker's heap for its whole life.
+ */
+async function bundleInChildProcess(log: Logger): Promise<string> {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const out = path.join(os.tmpdir(), `affiliate-empire-workflows-${process.pid}.js`);
+  const t0 = Date.now();
+  await promisify(execFile)(process.execPath, ['--import', path.join(root, 'node_modules/tsx/dist/loader.mjs'), path.join(root, 'scripts/bundle-workflows.ts'), out], { cwd: root, maxBuffer: 10 * 1024 * 1024 });
+  process.once('exit', () => fs.rmSync(out, { force: true }));
+  log.debug({ ms: Date.now() - t0 }, 'workflow bundle built');
+  return out;
 }
 
 let runtimeInstalled = false;

@@ -62,7 +62,7 @@ describe('fault: the worker is SIGKILLed in the middle of syncProducts', () => {
     const done = await eventually(async () => {
       const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
       return r.body.status === 'COMPLETED' ? r.body : undefined;
-    }, 120_000, 250);
+    }, 240_000, 250);
 
     expect(done.result.selected).toHaveLength(1);
     expect(done.result.publishing.published).toHaveLength(1);
@@ -82,5 +82,5 @@ describe('fault: the worker is SIGKILLed in the middle of syncProducts', () => {
       .map((e) => e.activityTaskStartedEventAttributes!)
       .find((a) => (a.attempt ?? 1) > 1);
     expect(syncAttempt, 'a retried activity attempt').toBeDefined();
-  }, 240_000);
+  }, 360_000);
 });

@@ -41,6 +41,8 @@ export interface FfmpegRendererOptions {
   preset?: X264Preset;
   /** x264 constant rate factor (default 23). */
   crf?: number;
+  /** x264 threads (0: ffmpeg's default, about 1.5 × cores). Fewer threads use less memory. */
+  threads?: number;
   /** The caption font file (default DejaVu Sans Bold); libass loads the fonts of its directory. */
   fontFile?: string;
   /** The family name of fontFile (default "DejaVu Sans"; the styles are bold). */
@@ -87,6 +89,7 @@ export class FfmpegRenderer implements VideoRenderer {
       ffprobePath: opts.ffprobePath ?? 'ffprobe',
       preset: opts.preset ?? 'veryfast',
       crf: opts.crf ?? 23,
+      threads: opts.threads ?? 0,
       fontFile: opts.fontFile ?? DEFAULT_FONT_FILE,
       fontName: opts.fontName ?? 'DejaVu Sans',
       gapSec: opts.gapSec ?? 0.15,
@@ -373,6 +376,7 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
     '-map', '[vout]', '-map', '[aout]',
     '-r', String(FPS),
     '-c:v', 'libx264', '-preset', opts.preset, '-crf', String(opts.crf), '-pix_fmt', 'yuv420p', '-profile:v', 'high',
+    ...(opts.threads ? ['-threads:v', String(opts.threads)] : []),
     '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
     '-c:a', 'aac', '-b:a', '128k', '-ar', String(AUDIO_RATE), '-ac', '2',
     '-metadata', `title=${oneLine(input.title).slice(0, 200)}`,
