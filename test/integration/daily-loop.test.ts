@@ -39,6 +39,12 @@ describe('daily control loop through the HTTP API (real Temporal + PostgreSQL)',
     const unranked = await sys.db.product.count({ where: { rankedAt: null } });
     expect(unranked).toBe(0);
 
+    // One run notice, updated as the run advanced (not a stream of messages).
+    const notices = await sys.db.notification.findMany({ where: { workflowId, kind: 'run_progress' } });
+    expect(notices).toHaveLength(1);
+    expect(notices[0].title).toBe(`✅ Daily loop ${workflowId}: completed`);
+    expect(notices[0].count).toBe(10); // 9 steps + the finish
+
     const logs = await sys.request('GET', `/orchestrator/workflow-logs?limit=10`);
     expect(logs.status).toBe(200);
     const rows = logs.body.logs.filter((l: { workflowId: string }) => l.workflowId === workflowId);
@@ -122,7 +128,9 @@ describe('a step that fails after its retries', () => {
     expect(log).toMatchObject({ status: 'FAILED', step: 'syncProducts' });
     expect(log.errorMessage).toMatch(/^syncProducts: .*nonexistent/);
 
-    const notes = await sys.request('GET', `/orchestrator/notifications?workflowId=${start.body.workflowId}`);
+    const notes = await sys.request('GET', `/orchestrator/notifications?workflowId=${start.body.workflowId}&kind=workflow_failed`);
+    const progress = await sys.request('GET', `/orchestrator/notifications?workflowId=${start.body.workflowId}&kind=run_progress`);
+    expect(progress.body.notifications[0].title).toMatch(/🚨 Daily loop .*: failed/);
     expect(notes.body.notifications).toHaveLength(1);
     expect(notes.body.notifications[0]).toMatchObject({
       kind: 'workflow_failed',

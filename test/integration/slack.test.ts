@@ -174,8 +174,9 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     const videoId = waiting.approvals![0].videoId;
 
     // The worker itself posts both approval cards through its SlackNotifier (the fan-out notifier).
-    await eventually(async () => fake.delivered('chat.postMessage').filter((c) => JSON.stringify(c.body).includes(workflowId)).length >= 2 || undefined, 30_000, 100);
-    const workerCards = fake.delivered('chat.postMessage').filter((c) => JSON.stringify(c.body).includes(workflowId));
+    const isCard = (c: { body: { channel?: unknown } }) => c.body.channel === 'C_APPROVALS' && JSON.stringify(c.body).includes(workflowId);
+    await eventually(async () => fake.delivered('chat.postMessage').filter(isCard).length >= 2 || undefined, 30_000, 100);
+    const workerCards = fake.delivered('chat.postMessage').filter(isCard);
     expect(workerCards.map((c) => c.body.channel)).toEqual(['C_APPROVALS', 'C_APPROVALS']);
     const seen = fake.calls.length;
     const deliveredBefore = fake.delivered('chat.postMessage').length;
@@ -188,9 +189,9 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     const t0 = Date.now();
     await notifier.notify(n);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000); // waited Retry-After
-    const posts = fake.calls.slice(seen).filter((c) => c.method === 'chat.postMessage');
+    const posts = fake.calls.slice(seen).filter((c) => c.method === 'chat.postMessage' && c.body.channel === 'C_APPROVALS');
     expect(posts.map((c) => c.status)).toEqual([429, 200]);
-    const card = fake.delivered('chat.postMessage').slice(deliveredBefore);
+    const card = fake.delivered('chat.postMessage').slice(deliveredBefore).filter((c) => c.body.channel === 'C_APPROVALS');
     expect(card).toHaveLength(1);
     expect(card[0].body.channel).toBe('C_APPROVALS');
     expect(card[0].authorization).toBe('Bearer xoxb-test-1-2');
@@ -198,7 +199,7 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     expect(actionIds).toEqual([`approve|${workflowId}|${videoId}`, `reject|${workflowId}|${videoId}`]);
     // A kind without a channel is skipped quietly.
     await notifier.notify({ kind: 'weekly_report', level: 'INFO', title: 'Weekly', message: 'm' });
-    expect(fake.delivered('chat.postMessage').slice(deliveredBefore)).toHaveLength(1);
+    expect(fake.delivered('chat.postMessage').slice(deliveredBefore).filter((c) => c.body.channel === 'C_APPROVALS')).toHaveLength(1);
 
     const click = (userId: string, id: string) =>
       post(buttonClickBody({ actionId: actionIds[0], userId, channelId: 'C_APPROVALS', messageTs: '1700000000.000100', responseUrl: fake.responseUrl(id), message: { text: card[0].body.text, blocks: card[0].body.blocks } }));
@@ -246,7 +247,8 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     const before = fake.calls.length;
     const t0 = Date.now();
     await Promise.all([notifier.notify(n), notifier.notify(n)]);
-    const calls = fake.calls.slice(before);
+    // Only this test's alert (the worker may post run notices for other runs meanwhile).
+    const calls = fake.calls.slice(before).filter((c) => JSON.stringify(c.body).includes('daily-2030-01-01') || c.body.thread_ts !== undefined || c.method === 'chat.update' && blocksText(c.body.blocks).includes('2030'));
     expect(calls.map((c) => `${c.method}:${c.body.channel}`)).toEqual(['chat.postMessage:C_ALERTS', 'chat.update:C_ALERTS', 'chat.postMessage:C_ALERTS']);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400); // 3 calls, spaced per channel
     expect(calls[0].body.thread_ts).toBeUndefined();

@@ -37,6 +37,25 @@ export function renderNotification(n: NotificationInput, opts: { publicBaseUrl: 
       ],
     };
   }
+  if (n.kind === 'run_progress') {
+    const p = d as { step?: string; stepsDone?: number; products?: { selected?: number; synced?: number }; videos?: { ready?: number; published?: number }; approvals?: { pending?: number; approved?: number; rejected?: number }; final?: string };
+    return {
+      text: n.title,
+      blocks: [
+        { type: 'header', text: n.title },
+        {
+          type: 'fields',
+          fields: [
+            { label: 'Step', value: `${p.step ?? '-'} (${p.stepsDone ?? 0} of 9 done)` },
+            { label: 'Products', value: `${p.products?.selected ?? 0} selected of ${p.products?.synced ?? 0}` },
+            { label: 'Videos', value: `${p.videos?.ready ?? 0} ready, ${p.videos?.published ?? 0} published` },
+            { label: 'Approvals', value: `${p.approvals?.pending ?? 0} pending, ${p.approvals?.approved ?? 0} approved, ${p.approvals?.rejected ?? 0} rejected` },
+          ],
+        },
+        { type: 'context', text: n.message },
+      ],
+    };
+  }
   if (n.kind === 'weekly_report') {
     const chartUrl = d.chartUrl as string | undefined;
     return {

@@ -57,7 +57,7 @@ export class DiscordNotifier implements Notifier {
   channelFor(n: NotificationInput): string | undefined {
     const { approvals, alerts, reports } = this.o.channels;
     if (n.kind === 'approval_requested' || n.kind === 'approval_decided') return approvals ?? alerts;
-    if (n.kind === 'weekly_report' || n.kind === 'run_finished' || n.kind === 'run_started') return reports ?? alerts;
+    if (n.kind === 'weekly_report' || n.kind === 'run_finished' || n.kind === 'run_started' || n.kind === 'run_progress') return reports ?? alerts;
     return alerts;
   }
 

@@ -68,6 +68,7 @@ export class SlackNotifier implements Notifier {
     if (kind === 'approval_requested') return c.SLACK_APPROVALS_CHANNEL;
     if (kind === 'workflow_failed') return c.SLACK_ALERTS_CHANNEL;
     if (kind === 'weekly_report') return c.SLACK_REPORTS_CHANNEL;
+    if (kind === 'run_progress') return c.SLACK_REPORTS_CHANNEL ?? c.SLACK_ALERTS_CHANNEL;
     return undefined;
   }
 
@@ -82,8 +83,25 @@ export class SlackNotifier implements Notifier {
       await this.withKeyLock(key, () => this.notifyFailure(channel, key, n));
       return;
     }
+    if (n.kind === 'run_progress' && n.dedupeKey) {
+      const key = n.dedupeKey;
+      await this.withKeyLock(key, () => this.notifyProgress(channel, key, n));
+      return;
+    }
     const m = this.render(n);
     await this.send(channel, () => this.client.chat.postMessage({ channel, text: m.text, blocks: toBlockKit(m) as webApi.KnownBlock[], unfurl_links: false }));
+  }
+
+  /** One message per run, updated in place as the run advances (not a stream of messages). */
+  private async notifyProgress(channel: string, key: string, n: NotificationInput): Promise<void> {
+    const m = this.render(n);
+    const known = this.threads.get(key);
+    if (known) {
+      await this.send(known.channel, () => this.client.chat.update({ channel: known.channel, ts: known.ts, text: m.text, blocks: toBlockKit(m) as webApi.KnownBlock[] }));
+      return;
+    }
+    const r = await this.send(channel, () => this.client.chat.postMessage({ channel, text: m.text, blocks: toBlockKit(m) as webApi.KnownBlock[], unfurl_links: false }));
+    if (r.ts) this.threads.set(key, { channel: r.channel ?? channel, ts: r.ts, count: 1 });
   }
 
   private async notifyFailure(channel: string, key: string, n: NotificationInput): Promise<void> {

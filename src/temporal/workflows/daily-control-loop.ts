@@ -86,8 +86,25 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
 
   const startedAt = new Date().toISOString(); // workflow time: deterministic on replay
 
+  // One chat message per run, updated as the run advances (runs recorded before this existed skip it).
+  const notices = patched('run-notices-v1');
+  async function notice(message: string): Promise<void> {
+    if (!notices) return;
+    const icon = status.step === 'completed' ? '✅' : status.step === 'failed' ? '🚨' : status.step === 'cancelled' ? '🛑' : '🔄';
+    await bookkeeping.notify({
+      kind: 'run_progress',
+      level: status.step === 'failed' ? 'ERROR' : 'INFO',
+      title: `${icon} Daily loop ${workflowId}: ${status.step}`,
+      message,
+      workflowId,
+      data: { runId, step: status.step, stepsDone: status.stepsDone.length, products: status.products, videos: status.videos, approvals: status.approvals },
+      dedupeKey: `run:${workflowId}:${runId}`,
+    });
+  }
+
   async function step<T>(name: DailyStep, run: () => Promise<T>): Promise<T> {
     status.step = name;
+    await notice(`Running ${name}…`);
     const out = await run();
     status.stepsDone.push(name);
     return out;
@@ -163,6 +180,7 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
 
     await flushApprovals();
     status.step = 'completed';
+    await notice(`Finished: ${status.videos.published} video(s) published, started by ${input.startedBy ?? 'someone'}.`);
     await bookkeeping.recordWorkflowEnd({ workflowId, runId, workflowType, startedAt, status: 'COMPLETED', completedAt: new Date().toISOString(), step: 'completed', result });
     return result;
   } catch (err) {
@@ -172,6 +190,7 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
       // The scope is cancelled: record the outcome in a scope that cannot be.
       await CancellationScope.nonCancellable(async () => {
         await flushApprovals();
+        await notice(`Cancelled during ${failedStep}.`);
         await bookkeeping.recordWorkflowEnd({ workflowId, runId, workflowType, startedAt, status: 'CANCELLED', completedAt: new Date().toISOString(), step: failedStep, errorMessage: `Cancelled during ${failedStep}` });
       });
       throw err;
@@ -180,6 +199,7 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
     status.errors.push({ step: failedStep, message });
     status.step = 'failed';
     await flushApprovals();
+    await notice(`Failed at ${failedStep}: ${message}`);
     await bookkeeping.recordWorkflowEnd({ workflowId, runId, workflowType, startedAt, status: 'FAILED', completedAt: new Date().toISOString(), step: failedStep, errorMessage: `${failedStep}: ${message}` });
     if (patched('notify-failures-v1')) {
       await bookkeeping.notify({
