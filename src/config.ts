@@ -206,6 +206,16 @@ const SPEC = {
 
   CHATOPS_OPERATORS: str({ hint: 'a comma-separated list of user ids (U123, 4567…), @names or role:<id>' }),
   CHATOPS_CHANNELS: str({ hint: 'a comma-separated list of channel ids where commands are accepted' }),
+  CHATOPS_RULES: {
+    hint: 'JSON such as {"daily-loop cancel": {"allow": ["U123", "role:987"], "channels": ["C42"]}, "approve": {"allow": ["*"]}}',
+    parse(raw: string | undefined) {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      const rule = z.object({ allow: z.array(z.string().min(1)).optional(), channels: z.array(z.string().min(1)).optional() }).strict();
+      const r = z.record(z.string().regex(/^[a-z-]+( [a-z-]+)?$/), rule).safeParse(JSON.parse(raw));
+      if (!r.success) throw new Error('invalid');
+      return r.data;
+    },
+  } as VarSpec<Record<string, { allow?: string[]; channels?: string[] }> | undefined>,
   SLACK_BOT_TOKEN: str({ pattern: /^xoxb-/, hint: 'a bot token starting with xoxb-', secret: true }),
   SLACK_SIGNING_SECRET: str({ pattern: /^[0-9a-f]{16,}$/i, hint: "the app's signing secret (hex)", secret: true }),
   SLACK_APP_TOKEN: str({ pattern: /^xapp-/, hint: 'an app-level token starting with xapp-', secret: true }),

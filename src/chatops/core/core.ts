@@ -36,7 +36,7 @@ export class ChatOps {
     try {
       if (parsed instanceof UsageError) throw parsed;
       const permission: Permission = parsed.sub?.permission ?? 'everyone';
-      const auth = authorize(actor, permission, this.d.policy);
+      const auth = authorize(actor, permission, this.d.policy, `${parsed.command.name}${parsed.sub ? ' ' + parsed.sub.name : ''}`);
       if (!auth.ok) {
         outcome = 'denied';
         reply = ephemeral(msg(`🚫 ${auth.reason}`));
@@ -60,7 +60,7 @@ export class ChatOps {
         outcome = 'invalid';
         reply = ephemeral(msg('This button is not recognised (it may come from an older version).'));
       } else if (action.kind === 'approve' || action.kind === 'reject') {
-        const auth = authorize(actor, 'operators', this.d.policy);
+        const auth = authorize(actor, 'operators', this.d.policy, action.kind);
         if (!auth.ok) {
           outcome = 'denied';
           reply = ephemeral(msg(`🚫 ${auth.reason} The video is still waiting for a decision.`));
@@ -68,7 +68,7 @@ export class ChatOps {
           reply = await this.decide(actor, action.workflowId, action.videoId, action.kind);
         }
       } else if (action.kind === 'cancel-confirm' || action.kind === 'cancel-abort') {
-        const auth = authorize(actor, 'operators', this.d.policy);
+        const auth = authorize(actor, 'operators', this.d.policy, 'daily-loop cancel');
         if (!auth.ok) {
           outcome = 'denied';
           reply = ephemeral(msg(`🚫 ${auth.reason}`));
