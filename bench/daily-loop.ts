@@ -5,7 +5,7 @@
 //   npx tsx bench/daily-loop.ts        (BENCH_RUNS=n runs per configuration, default 3)
 //
 //   BENCH_DAILY_CONFIGS   comma-separated render configurations, each run BENCH_RUNS times:
-//                         `default` (the app's defaults, RENDER_CONCURRENCY 2 / RENDER_PRESET veryfast),
+//                         `default` (the app's defaults, RENDER_CONCURRENCY 1 / RENDER_PRESET veryfast; RENDER_THREADS passes through),
 //                         `N` (RENDER_CONCURRENCY=N) or `N:preset` / `:preset`. Default: `default`.
 //                         Example: BENCH_DAILY_CONFIGS=default,1
 //
@@ -86,7 +86,7 @@ const WORKER_MARK = 'worker/index.ts';
 /** How the status query names the loop's steps, in order (unknown future steps sort before `completed`). */
 const STEP_ORDER = ['starting', ...DAILY_STEPS, '(other)', 'completed'];
 /** Kept from the caller's environment although they are configuration variables: where tools are, not state. */
-const KEEP = new Set(['TEMPORAL_CLI_PATH']);
+const KEEP = new Set(['RENDER_THREADS', 'TEMPORAL_CLI_PATH']);
 const APP_DEFAULTS = loadConfig({});
 const PLATFORMS = APP_DEFAULTS.DAILY_PLATFORMS.map((p) => p.toLowerCase());
 const CLK_TCK = (() => {
