@@ -104,6 +104,7 @@ try {
     '',
     `  affiliate-empire is up (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
     `  API          ${apiUrl}   (try: curl -X POST ${apiUrl}/orchestrator/daily-loop/start${config.API_TOKEN ? ' -H "Authorization: Bearer $API_TOKEN"' : ''})`,
+    `  Console      ${apiUrl}/console   (slash commands, approval cards, alerts, reports)`,
     `  Temporal UI  ${temporalUi ?? '(not managed here; set TEMPORAL_UI_URL to show it)'}`,
     `  Temporal     ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
     `  Database     ${config.DATABASE_URL ? redactUrl(databaseUrl) : `embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}, data in ${path.join(config.dataDir, 'pg')}`}`,
