@@ -11,6 +11,7 @@
  * set CATALOG_FILE to its path.
  */
 import { resolve } from 'node:path';
+import { parseFileArgs, rowErrorLines } from './file-cli.js';
 import { pathToFileURL } from 'node:url';
 import { basename } from 'node:path';
 import { loadConfigOrExit } from '../src/config.js';
@@ -21,8 +22,6 @@ import { upsertProducts } from '../src/temporal/activities/products.js';
 import { CatalogFileError, readCatalogFile, type RowError } from '../src/providers/catalog/import.js';
 
 const USAGE = 'usage: npm run catalog:import -- <file.csv|file.json> [--dry-run]';
-/** Enough to fix a batch of mistakes without scrolling past a whole broken file. */
-const MAX_ERRORS_SHOWN = 50;
 
 export interface CatalogValidationReport {
   file: string;
@@ -42,12 +41,7 @@ export async function validateCatalogFile(path: string): Promise<CatalogValidati
 
 export function formatReport(report: CatalogValidationReport): string[] {
   const lines = [`${report.file}: ${report.products.length} valid product row${report.products.length === 1 ? '' : 's'}`];
-  if (report.errors.length > 0) {
-    lines.push(`${report.errors.length} error${report.errors.length === 1 ? '' : 's'}:`);
-    for (const e of report.errors.slice(0, MAX_ERRORS_SHOWN)) lines.push(`  row ${e.row}, field ${e.field}: ${e.reason}`);
-    if (report.errors.length > MAX_ERRORS_SHOWN) lines.push(`  ... and ${report.errors.length - MAX_ERRORS_SHOWN} more`);
-  }
-  return lines;
+  return [...lines, ...rowErrorLines(report.errors)];
 }
 
 export async function importProducts(products: CatalogProduct[], source: string): Promise<{ created: number; updated: number }> {
@@ -69,26 +63,8 @@ export async function importProducts(products: CatalogProduct[], source: string)
   });
 }
 
-interface CliArgs {
-  file: string;
-  dryRun: boolean;
-}
-
-function parseArgs(argv: string[]): CliArgs | string {
-  const files: string[] = [];
-  let dryRun = false;
-  for (const arg of argv) {
-    if (arg === '--dry-run') dryRun = true;
-    else if (arg.startsWith('-')) return `unknown option ${arg}`;
-    else files.push(arg);
-  }
-  if (files.length === 0) return 'missing <file>';
-  if (files.length > 1) return `expected one file, got ${files.length}`;
-  return { file: files[0], dryRun };
-}
-
 export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseFileArgs(argv);
   if (typeof args === 'string') {
     console.error(`${args}\n${USAGE}`);
     return 2;

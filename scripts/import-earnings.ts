@@ -15,14 +15,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseFileArgs, rowErrorLines } from './file-cli.js';
+import { describeReadError } from '../src/providers/catalog/import.js';
 import { EarningsFileError, insertEarningsRows, parseEarningsReport, type EarningsReport } from '../src/analytics/earnings-import.js';
 import { loadConfigOrExit } from '../src/config.js';
 import { createDb } from '../src/db.js';
 import { withDatabase } from '../src/embedded/with-database.js';
 
 const USAGE = 'usage: npm run import:earnings -- <report.csv|report.tsv> [--dry-run]';
-/** Enough to fix a batch of mistakes without scrolling past a whole broken file. */
-const MAX_ERRORS_SHOWN = 50;
 /** Extensions of text reports; .txt and none are accepted because browsers sometimes rename downloads. */
 const TEXT_EXTENSIONS = new Set(['.csv', '.tsv', '.txt', '']);
 
@@ -42,16 +42,7 @@ export async function validateEarningsFile(path: string): Promise<EarningsValida
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? `the file does not exist. Check the path (relative paths start at ${process.cwd()})`
-        : code === 'EISDIR'
-          ? 'it is a directory. Pass the path of the report file inside it'
-          : code === 'EACCES' || code === 'EPERM'
-            ? 'permission denied. Make the file readable for this user'
-            : (err as Error).message;
-    throw new EarningsFileError(`cannot read earnings report ${path}: ${why}.`, { cause: err });
+    throw new EarningsFileError(`cannot read earnings report ${path}: ${describeReadError(err, 'the report file')}.`, { cause: err });
   }
   try {
     return { file: path, ...parseEarningsReport(text) };
@@ -65,34 +56,11 @@ export function formatReport(report: EarningsValidationReport): string[] {
   const n = report.rows.length;
   const period = report.period ? ` (report period ${report.period.from} to ${report.period.to})` : '';
   const lines = [`${report.file}: ${n} valid earnings row${n === 1 ? '' : 's'}${period}`];
-  if (report.errors.length > 0) {
-    lines.push(`${report.errors.length} error${report.errors.length === 1 ? '' : 's'}:`);
-    for (const e of report.errors.slice(0, MAX_ERRORS_SHOWN)) lines.push(`  row ${e.row}, field ${e.field}: ${e.reason}`);
-    if (report.errors.length > MAX_ERRORS_SHOWN) lines.push(`  ... and ${report.errors.length - MAX_ERRORS_SHOWN} more`);
-  }
-  return lines;
-}
-
-interface CliArgs {
-  file: string;
-  dryRun: boolean;
-}
-
-function parseArgs(argv: string[]): CliArgs | string {
-  const files: string[] = [];
-  let dryRun = false;
-  for (const arg of argv) {
-    if (arg === '--dry-run') dryRun = true;
-    else if (arg.startsWith('-')) return `unknown option ${arg}`;
-    else files.push(arg);
-  }
-  if (files.length === 0) return 'missing <file>';
-  if (files.length > 1) return `expected one file, got ${files.length}`;
-  return { file: files[0], dryRun };
+  return [...lines, ...rowErrorLines(report.errors)];
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseFileArgs(argv);
   if (typeof args === 'string') {
     console.error(`${args}\n${USAGE}`);
     return 2;

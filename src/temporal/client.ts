@@ -7,6 +7,7 @@ import {
 } from '@temporalio/client';
 import type { Config, PlatformName } from '../config.js';
 import { dailyWorkflowId, weeklyWorkflowId } from '../domain/dates.js';
+import { temporalAddress } from '../services.js';
 import type { ApprovalSignal, OptimizeSettings, WeeklyInput, DailyLoopInput, DailyLoopResult, DailyStatus, VideoApprovalView } from './types.js';
 import { approvalSignal, approvalsQuery, statusQuery } from './workflows/daily-control-loop.js';
 
@@ -96,7 +97,7 @@ export class Orchestrator {
   readonly address: string;
 
   constructor(private readonly config: Config) {
-    this.address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
+    this.address = temporalAddress(config);
   }
 
   get taskQueue(): string {
@@ -173,31 +174,20 @@ export class Orchestrator {
 
   /** Starts this week's optimization (`weekly-YYYY-Www`), or returns the open run. */
   async startWeeklyOptimization(opts: { startedBy?: string; at?: Date; periodEnd?: string } = {}): Promise<StartResult> {
-    const workflowId = weeklyWorkflowId(opts.at ?? new Date(), this.config.TIMEZONE!);
-    return this.call(async (client) => {
-      try {
-        const handle = await client.workflow.start('weeklyOptimization', { taskQueue: this.taskQueue, workflowId, args: [this.weeklyInput(opts)] });
-        return { workflowId, runId: handle.firstExecutionRunId, status: 'started' as const };
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          const d = await client.workflow.getHandle(workflowId).describe();
-          return { workflowId, runId: d.runId, status: 'already-running' as const };
-        }
-        throw err;
-      }
-    });
+    return this.startOnce('weeklyOptimization', weeklyWorkflowId(opts.at ?? new Date(), this.config.TIMEZONE!), this.weeklyInput(opts));
   }
+
 
   /** Starts today's daily loop, or returns the run that is already open (never a duplicate). */
   async startDailyLoop(opts: StartDailyOptions = {}): Promise<StartResult> {
-    const workflowId = dailyWorkflowId(opts.at ?? new Date(), this.config.TIMEZONE!);
+    return this.startOnce('dailyControlLoop', dailyWorkflowId(opts.at ?? new Date(), this.config.TIMEZONE!), this.dailyInput(opts));
+  }
+
+  /** Starts a workflow under its contract id, or returns the run already open under it (never a duplicate). */
+  private async startOnce(workflowType: string, workflowId: string, input: unknown): Promise<StartResult> {
     return this.call(async (client) => {
       try {
-        const handle = await client.workflow.start('dailyControlLoop', {
-          taskQueue: this.taskQueue,
-          workflowId,
-          args: [this.dailyInput(opts)],
-        });
+        const handle = await client.workflow.start(workflowType, { taskQueue: this.taskQueue, workflowId, args: [input] });
         return { workflowId, runId: handle.firstExecutionRunId, status: 'started' as const };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {

@@ -26,6 +26,14 @@ export const startDailyBody = z
   })
   .strict();
 
+/** `?limit=` on list routes: a whole number from 1 to 500. */
+const limitParam = z
+  .string()
+  .regex(/^\d+$/, 'must be a whole number from 1 to 500')
+  .transform(Number)
+  .pipe(z.number().min(1, 'must be at least 1').max(500, 'must be at most 500'))
+  .optional();
+
 const workflowIdParam = z.object({
   workflowId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'must be a workflow id such as daily-2026-11-27 (letters, digits, . _ : -)'),
 });
@@ -41,12 +49,7 @@ export const approvalBody = z
 
 const notificationsQuery = z
   .object({
-    limit: z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number from 1 to 500')
-      .transform(Number)
-      .pipe(z.number().min(1, 'must be at least 1').max(500, 'must be at most 500'))
-      .optional(),
+    limit: limitParam,
     workflowId: z.string().max(200).optional(),
     kind: z.string().max(50).optional(),
   })
@@ -54,12 +57,7 @@ const notificationsQuery = z
 
 const logsQuery = z
   .object({
-    limit: z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number from 1 to 500')
-      .transform(Number)
-      .pipe(z.number().min(1, 'must be at least 1').max(500, 'must be at most 500'))
-      .optional(),
+    limit: limitParam,
     workflowId: z.string().max(200).optional(),
   })
   .strict();
@@ -134,7 +132,7 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
   });
 
   app.get('/orchestrator/reports', async (req) => {
-    const q = parse(z.object({ limit: logsQuery.shape.limit }).strict(), req.query);
+    const q = parse(z.object({ limit: limitParam }).strict(), req.query);
     const reports = await db.report.findMany({ orderBy: { createdAt: 'desc' }, take: q.limit ?? 20 });
     return { reports: reports.map((r) => ({ ...r, chartUrl: r.chartKey ? `${publicBaseUrl}/media/${r.chartKey}` : null })) };
   });

@@ -343,16 +343,7 @@ export async function readCatalogFile(path: string): Promise<ImportResult> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? `the file does not exist. Check the path (relative paths start at ${process.cwd()})`
-        : code === 'EISDIR'
-          ? 'it is a directory. Pass the path of the .csv or .json file inside it'
-          : code === 'EACCES' || code === 'EPERM'
-            ? 'permission denied. Make the file readable for this user'
-            : `${(err as Error).message}`;
-    throw new CatalogFileError(`cannot read catalog file ${path}: ${why}.`, { cause: err });
+    throw new CatalogFileError(`cannot read catalog file ${path}: ${describeReadError(err, 'the .csv or .json file')}.`, { cause: err });
   }
 
   const format = ext === '.csv' ? 'csv' : ext === '.json' ? 'json' : sniffFormat(text);
@@ -362,4 +353,13 @@ export async function readCatalogFile(path: string): Promise<ImportResult> {
     if (err instanceof CatalogFileError) throw new CatalogFileError(`${path}: ${err.message}`, { cause: err });
     throw err;
   }
+}
+
+/** Why a user's file could not be read, and what to do about it (shared by the file importers). */
+export function describeReadError(err: unknown, fileKind: string): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `the file does not exist. Check the path (relative paths start at ${process.cwd()})`;
+  if (code === 'EISDIR') return `it is a directory. Pass the path of ${fileKind} inside it`;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied. Make the file readable for this user';
+  return (err as Error).message;
 }

@@ -71,7 +71,8 @@ export function publishingActivities(deps: { db: Db; publishers: Record<Platform
       }
 
       // 2. The call.
-      const description = video.content.description.split(trackedUrl(deps.publicBaseUrl, video.content.trackingCode)).join(trackedUrl(deps.publicBaseUrl, video.content.trackingCode, platform));
+      // Each platform's copy links with its own suffix, so clicks say where they came from.
+      const description = video.content.description.replaceAll(trackedUrl(deps.publicBaseUrl, video.content.trackingCode), trackedUrl(deps.publicBaseUrl, video.content.trackingCode, platform));
       const metadata = { title: video.content.title, description, hashtags: video.content.hashtags, language: video.content.language, trackingCode: `${video.content.trackingCode}-${PLATFORM_CODES[platform]}` };
       await db.publication.update({ where: { id: row.id }, data: { metadata, error: null } });
       const post = await withHeartbeats(() => publisher.publish({

@@ -7,6 +7,7 @@ import type { VideoRenderer } from '../../providers/renderer/types.js';
 import type { MediaStorage } from '../../providers/storage/types.js';
 import type { VoiceProvider } from '../../providers/voice/types.js';
 import type { Language } from '../../providers/writer/types.js';
+import { formatPrice } from '../../providers/writer/template.js';
 
 export interface GenerateVideosInput {
   videoIds: string[];
@@ -56,7 +57,8 @@ export function videoActivities(deps: VideoDeps) {
       segments,
       title: video.content.title,
       brand: video.product.brand,
-      priceLabel: formatPrice(Number(video.product.price), video.product.currency, video.content.language),
+      // The same price text the script speaks.
+      priceLabel: formatPrice(Number(video.product.price), video.product.currency, video.content.language as Language),
       imagePath,
       disclosure: video.content.disclosure,
       videoPath: deps.storage.localPath(`${base}/video.mp4`),
@@ -146,13 +148,5 @@ async function fetchImage(url: string | undefined, outBase: string): Promise<str
     return file;
   } catch {
     return undefined;
-  }
-}
-
-export function formatPrice(amount: number, currency: string, language: string): string {
-  try {
-    return new Intl.NumberFormat(language === 'es' ? 'es-ES' : 'en-US', { style: 'currency', currency }).format(amount);
-  } catch {
-    return `${amount.toFixed(2)} ${currency}`;
   }
 }

@@ -15,3 +15,9 @@ export function activitiesWith(retry: ActivityRetryConfig, extra: { startToClose
     },
   });
 }
+
+/** Bookkeeping activities (logs, notifications, approvals) are tiny and must not be starved by the business retry policy. */
+export const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
+});

@@ -9,11 +9,9 @@ import {
   executeChild,
   isCancellation,
   patched,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
 import type { ApprovalRecord } from '../activities/approvals.js';
 import {
   DAILY_STEPS,
@@ -26,7 +24,7 @@ import {
   type PublishOutcome,
   type VideoApprovalView,
 } from '../types.js';
-import { activitiesWith } from './activity-options.js';
+import { activitiesWith, bookkeeping } from './activity-options.js';
 import { publishToPlatform } from './publish-to-platform.js';
 
 export const statusQuery = defineQuery<DailyStatus>('status');
@@ -35,12 +33,6 @@ export const approvalsQuery = defineQuery<VideoApprovalView[]>('approvals');
 export const approvalSignal = defineSignal<[ApprovalSignal]>('approval');
 
 const STEPS_RUN_V1: DailyStep[] = ['syncProducts', 'rankAllProducts', 'selectTopProducts'];
-
-/** Bookkeeping activities are tiny and must not be starved by the business retry policy. */
-const bookkeeping = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
-});
 
 /** The daily control loop: sync → rank → select → content → videos → approval → publish (→ analytics, optimize). */
 export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoopResult> {

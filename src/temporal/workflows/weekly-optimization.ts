@@ -1,12 +1,6 @@
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import { ApplicationFailure, CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { WeeklyInput, WeeklyResult } from '../types.js';
-import { activitiesWith } from './activity-options.js';
-
-const bookkeeping = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
-});
+import { activitiesWith, bookkeeping } from './activity-options.js';
 
 /**
  * The weekly optimization: analyse the last 7 days, archive the losers, scale
