@@ -30,8 +30,9 @@ export function slackManifest(config: ManifestConfig, opts: { name?: string } = 
     },
     oauth_config: {
       scopes: {
-        // commands: slash commands; chat:write(.public): cards, alerts and reports, also in channels the bot has not joined.
-        bot: ['commands', 'chat:write', 'chat:write.public'],
+        // commands: slash commands; chat:write(.public): cards, alerts and reports, also in channels the bot has not joined;
+        // files:write: thumbnails, charts and approval videos are uploaded to Slack (it cannot fetch our own address).
+        bot: ['commands', 'chat:write', 'chat:write.public', 'files:write'],
       },
     },
     settings: {

@@ -230,6 +230,7 @@ const SPEC = {
   DISCORD_ALERTS_CHANNEL: str({ pattern: /^\d{5,25}$/, hint: 'a numeric channel id' }),
   DISCORD_APPROVALS_CHANNEL: str({ pattern: /^\d{5,25}$/, hint: 'a numeric channel id' }),
   DISCORD_REPORTS_CHANNEL: str({ pattern: /^\d{5,25}$/, hint: 'a numeric channel id' }),
+  DISCORD_MAX_UPLOAD_MB: int(10, 1, 500),
   OPENAI_API_KEY: str({ secret: true, pattern: /^\S{10,}$/, hint: 'an API key from platform.openai.com' }),
   OPENAI_BASE_URL: url({ protocols: ['http:', 'https:'], default: 'https://api.openai.com/v1' }),
 } as const;

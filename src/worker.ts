@@ -89,15 +89,16 @@ async function connectWithRetry(address: string, log: Logger, retries: number): 
  * the real adapters when their credentials are set.
  */
 export function buildActivityDeps(config: Config, db: Db): ActivityDeps {
+  const storage = new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl });
   return {
     db,
     catalog: () => createCatalogProvider({ catalogFile: config.CATALOG_FILE }),
     writer: () => createScriptWriter(config),
     voice: new EspeakVoice(),
     renderer: new FfmpegRenderer({ preset: config.RENDER_PRESET, threads: config.RENDER_THREADS || undefined }),
-    storage: new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }),
+    storage,
     publishers: createPublishers(config),
-    notifier: memo(() => createNotifier(config, db)),
+    notifier: memo(() => createNotifier(config, db, storage)),
     publicBaseUrl: config.publicBaseUrl,
     fetchImages: config.FETCH_PRODUCT_IMAGES,
     fault: config.FAULT_INJECTION,

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REST } from 'discord.js';
 import { createLogger } from '../../src/logger.js';
@@ -89,7 +90,9 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
   describe('approval buttons', () => {
     let workflowId: string;
     let videoId: string;
-    let card: { id: string; channel_id: string; components: any[]; embeds: any[] };
+    let card: { id: string; channel_id: string; components: any[]; embeds: any[]; attachments?: unknown };
+    let delivery: unknown;
+    let videoBytes: Buffer;
 
     beforeAll(async () => {
       // Tomorrow's run, so it does not collide with today's (started above).
@@ -101,9 +104,11 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
       }, 150_000, 500);
       videoId = waiting.approvals!.find((a) => a.state === 'pending')!.videoId;
 
-      // The notifier posts the approval card the workflow asks for.
-      const notifier = DiscordNotifier.fromConfig(sys.config)!;
-      await notifier.notify({ kind: 'approval_requested', level: 'INFO', title: 'Approval needed', message: 'A video is ready', workflowId, data: { videoId, title: 'Test video', product: 'Widget', asin: 'B000TEST01', videoKey: 'videos/x.mp4', thumbnailKey: 'videos/x.png' }, dedupeKey: `approval:${videoId}` });
+      // The notifier posts the approval card the workflow asks for, with the rendered video attached.
+      const v = await sys.db.video.findUniqueOrThrow({ where: { id: videoId } });
+      const notifier = DiscordNotifier.fromConfig(sys.config, { media: sys.storage })!;
+      delivery = await notifier.notify({ kind: 'approval_requested', level: 'INFO', title: 'Approval needed', message: 'A video is ready', workflowId, data: { videoId, title: 'Test video', product: 'Widget', asin: 'B000TEST01', videoKey: v.videoPath, thumbnailKey: v.thumbnailPath }, dedupeKey: `approval:${videoId}` });
+      videoBytes = fs.readFileSync(sys.storage.localPath(v.videoPath!));
       card = fake.channelMessages(APPROVALS).at(-1)! as typeof card;
     }, 180_000);
 
@@ -114,7 +119,12 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
         ['Approve', 1, actionId({ kind: 'approve', workflowId, videoId })],
         ['Reject', 4, actionId({ kind: 'reject', workflowId, videoId })],
       ]);
-      expect(card.embeds[0]).toMatchObject({ title: '🎬 Test video', url: `${sys.config.publicBaseUrl}/media/videos/x.mp4`, thumbnail: { url: `${sys.config.publicBaseUrl}/media/videos/x.png` } });
+      // The media is attached, never linked by the server's loopback address: the MP4 plays inline in Discord.
+      expect(delivery).toEqual({ channel: 'discord', status: 'delivered' });
+      expect(card.embeds[0]).toMatchObject({ title: '🎬 Test video', thumbnail: { url: 'attachment://thumbnail.png' } });
+      expect(JSON.stringify(card)).not.toContain(sys.config.publicBaseUrl);
+      expect((card.attachments as any[]).map((a) => a.filename).sort()).toEqual(['thumbnail.png', 'video.mp4']);
+      expect(fake.attachmentBytes(card.id, 'video.mp4')!.equals(videoBytes)).toBe(true);
       const post = fake.find('POST', `/api/v10/channels/${APPROVALS}/messages`)[0];
       expect(post.headers.authorization).toBe(`Bot ${TOKEN}`);
       expect(post.body.allowed_mentions).toEqual({ parse: [] });
@@ -178,8 +188,8 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
   it('renders Slack-style text, images, link buttons and plain replies for Discord', () => {
     const plain = renderDiscord({ text: 'hi', blocks: [{ type: 'text', text: '*bold* and <https://x.test/a|a link>' }] });
     expect(plain).toEqual({ content: '**bold** and [a link](https://x.test/a)', embeds: [], components: [] });
-    const rich = renderDiscord({ text: 'r', blocks: [{ type: 'header', text: 'Report' }, { type: 'image', url: 'https://x.test/c.png', alt: 'c' }, { type: 'buttons', buttons: [{ actionId: 'retry|daily', label: 'Retry', style: 'primary' }, { actionId: 'open', label: 'Open', url: 'https://x.test/ui' }, { actionId: 'x'.repeat(101), label: 'Too long' }] }] });
-    expect(rich.embeds[0]).toMatchObject({ title: 'Report', image: { url: 'https://x.test/c.png' } });
+    const rich = renderDiscord({ text: 'r', blocks: [{ type: 'header', text: 'Report' }, { type: 'image', media: { key: 'reports/w/chart.png' }, alt: 'c' }, { type: 'buttons', buttons: [{ actionId: 'retry|daily', label: 'Retry', style: 'primary' }, { actionId: 'open', label: 'Open', url: 'https://x.test/ui' }, { actionId: 'x'.repeat(101), label: 'Too long' }] }] }, { image: () => 'attachment://chart.png' });
+    expect(rich.embeds[0]).toMatchObject({ title: 'Report', image: { url: 'attachment://chart.png' } });
     expect(rich.components[0].components).toEqual([
       { type: 2, style: 1, label: 'Retry', custom_id: 'retry|daily' },
       { type: 2, style: 5, label: 'Open', url: 'https://x.test/ui' },

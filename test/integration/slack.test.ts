@@ -59,18 +59,19 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
       blocks: [
         { type: 'header', text: 'h'.repeat(200) },
         { type: 'fields', fields: Array.from({ length: 12 }, (_, i) => ({ label: `L${i}`, value: `v${i}` })) },
-        { type: 'video', url: 'https://x/v.mp4', posterUrl: 'https://x/p.png', title: 'T' },
+        { type: 'video', media: { key: 'videos/v/video.mp4' }, poster: { key: 'videos/v/thumbnail.png' }, title: 'T' },
         { type: 'buttons', buttons: [{ actionId: 'approve|w|v', label: 'Approve', style: 'primary' }, { actionId: 'open-temporal-ui', label: 'Open', url: 'https://ui' }] },
         { type: 'context', text: 'c' },
       ],
-    }) as any[];
-    expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'actions', 'context']);
+    }, { image: () => ({ slack_file: { id: 'F1' } }) }) as any[];
+    expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'image', 'context', 'actions', 'context']);
     expect(blocks[0].text.text.length).toBeLessThanOrEqual(150);
     expect(blocks[1].fields).toHaveLength(10);
     expect(blocks[2].fields).toHaveLength(2);
-    expect(blocks[3]).toMatchObject({ text: { text: expect.stringContaining('▶️ Watch the video') }, accessory: { type: 'image', image_url: 'https://x/p.png' } });
-    expect(blocks[4].elements[0]).toMatchObject({ type: 'button', action_id: 'approve|w|v', value: 'approve|w|v', style: 'primary' });
-    expect(blocks[4].elements[1]).toMatchObject({ action_id: 'open-temporal-ui', url: 'https://ui' });
+    expect(blocks[3]).toMatchObject({ type: 'image', slack_file: { id: 'F1' } });
+    expect(blocks[4].elements[0].text).toMatch(/thread/);
+    expect(blocks[5].elements[0]).toMatchObject({ type: 'button', action_id: 'approve|w|v', value: 'approve|w|v', style: 'primary' });
+    expect(blocks[5].elements[1]).toMatchObject({ action_id: 'open-temporal-ui', url: 'https://ui' });
   });
 
   it('generates the app manifest from COMMANDS', () => {

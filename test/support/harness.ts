@@ -1,5 +1,6 @@
 // Per-file test harness: a fresh database cloned from the migrated template, a
 // unique task queue on the shared Temporal server, a real worker and the real API.
+import { LocalMediaStorage } from '../../src/providers/storage/local.js';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,6 +72,8 @@ export interface TestSystem {
   api: FastifyInstance;
   baseUrl: string;
   orchestrator: Orchestrator;
+  /** The media storage the worker renders into (var/media of this test's data dir). */
+  storage: LocalMediaStorage;
   worker?: WorkerHandle;
   startWorker(): Promise<WorkerHandle>;
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
@@ -94,6 +97,7 @@ export async function startTestSystem(opts: { env?: Record<string, string | unde
     api,
     baseUrl,
     orchestrator,
+    storage: new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }),
     async startWorker() {
       const w = await createWorker(config, log, { workflowBundlePath: inject('workflowBundlePath'), connectRetries: 3 });
       void w.run();

@@ -14,7 +14,7 @@ import type { Actor } from '../core/auth.js';
 import type { Block, ChatMessage, Reply } from '../core/messages.js';
 import { parseCommandText, UsageError } from '../core/parse.js';
 import { renderNotification } from '../core/notifications.js';
-import type { NotificationInput, NotificationKind } from '../../providers/notifier/index.js';
+import type { Delivery, NotificationInput, NotificationKind } from '../../providers/notifier/index.js';
 import { consolePage } from './page.js';
 
 export interface ConsoleDeps {
@@ -37,7 +37,14 @@ export interface FeedItem {
   visibility?: Reply['visibility'];
   /** For replies: the command line typed (absent for button clicks). */
   command?: string;
-  message: ChatMessage;
+  message: ConsoleMessage;
+}
+
+/** A chat message as the console page draws it: media as `/media/…` URLs of this same server. */
+export type ConsoleBlock = Exclude<Block, { type: 'image' | 'video' }> | { type: 'image'; url: string; alt: string } | { type: 'video'; url: string; posterUrl?: string; title: string };
+export interface ConsoleMessage {
+  text: string;
+  blocks: ConsoleBlock[];
 }
 
 export const CONSOLE_ACTOR: Actor = { platform: 'console', userId: 'console', userName: 'console' };
@@ -57,7 +64,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   const replies: FeedItem[] = [];
   let seq = 0;
 
-  const localize = (m: ChatMessage): ChatMessage => localizeMessage(m, config.publicBaseUrl);
+  const localize = (m: ChatMessage): ConsoleMessage => localizeMessage(m);
 
   const addReply = (reply: Reply, command?: string): FeedItem => {
     const now = new Date().toISOString();
@@ -114,7 +121,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
       }
       const r = await chatops.command(CONSOLE_ACTOR, parsed);
       const item = addReply(r, text);
-      return { ...localizeReply(r, config.publicBaseUrl), id: item.id, at: item.at };
+      return { ...localizeReply(r), id: item.id, at: item.at };
     });
 
     scoped.post('/console/action', async (req, reply) => {
@@ -132,7 +139,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
         }
       }
       const item = addReply(r);
-      return { ...localizeReply(r, config.publicBaseUrl), id: item.id, at: item.at };
+      return { ...localizeReply(r), id: item.id, at: item.at };
     });
   });
 }
@@ -163,6 +170,7 @@ async function notificationItems(db: Db, config: Config, after?: Date): Promise<
     const approvals = await db.approval.findMany({ where: { videoId: { in: videoIds }, effective: true }, orderBy: { decidedAt: 'desc' } });
     for (const a of approvals) if (!latest.has(a.videoId)) latest.set(a.videoId, a);
   }
+  // The console runs next to the server: our own links (loopback included) work for its reader.
   const opts = { publicBaseUrl: config.publicBaseUrl, temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE };
   return notes.map((n) => {
     const input: NotificationInput = { kind: n.kind as NotificationKind, level: n.level, title: n.title, message: n.message, workflowId: n.workflowId ?? undefined, data: (n.data ?? undefined) as Record<string, unknown> | undefined };
@@ -183,14 +191,15 @@ async function notificationItems(db: Db, config: Config, after?: Date): Promise<
           thumbnailKey: (d.thumbnailKey as string) ?? null,
           platforms: (d.platforms as string[]) ?? [],
         },
-        config.publicBaseUrl,
         decidedText(state, decision.decidedBy, decision.decidedAt.toISOString(), config.TIMEZONE ?? 'UTC'),
       );
       if (decision.createdAt > updatedAt) updatedAt = decision.createdAt;
     } else {
       message = renderNotification(input, { ...opts, count: n.count });
     }
-    return { id: `n-${n.id}`, at: n.createdAt.toISOString(), updatedAt: updatedAt.toISOString(), kind: n.kind, message: localizeMessage(message, config.publicBaseUrl) };
+    const trouble = deliveryTrouble(n.deliveries);
+    if (trouble) message = { ...message, blocks: [...message.blocks, { type: 'context', text: trouble }] };
+    return { id: `n-${n.id}`, at: n.createdAt.toISOString(), updatedAt: updatedAt.toISOString(), kind: n.kind, message: localizeMessage(message) };
   });
 }
 
@@ -199,22 +208,34 @@ const videoIdOf = (data: unknown): string => {
   return typeof v === 'string' ? v : '';
 };
 
-/**
- * Media served by this same API (`${publicBaseUrl}/media/…`) becomes a relative
- * URL, so the console plays videos whatever address it was opened at
- * (127.0.0.1 vs localhost, a tunnel, a test server on a random port).
- */
-export function localizeMessage(m: ChatMessage, publicBaseUrl: string): ChatMessage {
-  const base = publicBaseUrl.replace(/\/+$/, '') + '/';
-  const local = (u: string) => (u.startsWith(base + 'media/') ? u.slice(base.length - 1) : u);
-  const blocks = m.blocks.map((b): Block => {
-    if (b.type === 'video') return { ...b, url: local(b.url), ...(b.posterUrl ? { posterUrl: local(b.posterUrl) } : {}) };
-    if (b.type === 'image') return { ...b, url: local(b.url) };
-    return b;
-  });
-  return { ...m, blocks };
+/** What went wrong delivering a notification to a chat platform, as one line for the feed (or undefined). */
+export function deliveryTrouble(deliveries: unknown): string | undefined {
+  if (!deliveries || typeof deliveries !== 'object') return undefined;
+  const lines: string[] = [];
+  for (const d of Object.values(deliveries as Record<string, Delivery>)) {
+    const name = d.channel.charAt(0).toUpperCase() + d.channel.slice(1);
+    if (d.status === 'fallback') lines.push(`⚠️ ${name} refused this message (${d.error ?? 'unknown error'}); a plain-text version was posted instead.`);
+    else if (d.status === 'failed') lines.push(`⚠️ Not delivered to ${name}: ${d.error ?? 'unknown error'}.`);
+    else if (d.detail) lines.push(`⚠️ ${name}: ${d.detail}.`);
+  }
+  return lines.length ? lines.join('\n') : undefined;
 }
 
-function localizeReply(r: Reply, publicBaseUrl: string): Reply {
-  return { ...r, message: localizeMessage(r.message, publicBaseUrl), ...(r.replaceOriginal ? { replaceOriginal: localizeMessage(r.replaceOriginal, publicBaseUrl) } : {}) };
+/**
+ * Media becomes a relative `/media/<key>` URL of this same server, so the console
+ * plays videos whatever address it was opened at (127.0.0.1 vs localhost, a
+ * tunnel, a test server on a random port).
+ */
+export function localizeMessage(m: ChatMessage): ConsoleMessage {
+  const url = (key: string) => `/media/${key}`;
+  const blocks = m.blocks.map((b): ConsoleBlock => {
+    if (b.type === 'video') return { type: 'video', url: url(b.media.key), ...(b.poster ? { posterUrl: url(b.poster.key) } : {}), title: b.title };
+    if (b.type === 'image') return { type: 'image', url: url(b.media.key), alt: b.alt };
+    return b;
+  });
+  return { text: m.text, blocks };
+}
+
+function localizeReply(r: Reply): { visibility: Reply['visibility']; message: ConsoleMessage; replaceOriginal?: ConsoleMessage } {
+  return { visibility: r.visibility, message: localizeMessage(r.message), ...(r.replaceOriginal ? { replaceOriginal: localizeMessage(r.replaceOriginal) } : {}) };
 }

@@ -9,6 +9,7 @@ import { actionId, ephemeral, inChannel, msg, parseActionId, type ChatMessage, t
 import { UsageError, type ParsedCommand } from './parse.js';
 import { PLATFORMS, type PlatformName } from '../../config.js';
 import { isDatabaseUnavailable } from '../../db.js';
+import { isPubliclyReachableUrl } from '../../domain/addresses.js';
 
 export interface ChatOpsDeps {
   orchestrator: Orchestrator;
@@ -104,7 +105,7 @@ export class ChatOps {
 
   private async decidedCard(workflowId: string, videoId: string, final: string): Promise<ChatMessage> {
     const card = await this.approvalCardData(workflowId, videoId);
-    return approvalCard(card, this.d.publicBaseUrl, final);
+    return approvalCard(card, final);
   }
 
   async approvalCardData(workflowId: string, videoId: string): Promise<ApprovalCardData> {
@@ -126,7 +127,7 @@ export class ChatOps {
       }
       case 'daily-loop status': {
         const id = String(p.args['workflow-id'] ?? dailyWorkflowId(new Date(), this.d.timeZone));
-        return ephemeral(statusMessage(await this.d.orchestrator.status(id), this.d.temporalUiUrl, this.d.namespace));
+        return ephemeral(statusMessage(await this.d.orchestrator.status(id), linkFor(actor, this.d.temporalUiUrl), this.d.namespace));
       }
       case 'daily-loop cancel': {
         const id = String(p.args['workflow-id'] ?? dailyWorkflowId(new Date(), this.d.timeZone));
@@ -198,16 +199,20 @@ export interface ApprovalCardData {
   platforms: string[];
 }
 
-/** The approval card: what is asked, a link to watch, and Approve/Reject (or the final state). */
-export function approvalCard(c: ApprovalCardData, baseUrl: string, final?: string): ChatMessage {
-  const videoUrl = c.videoKey ? `${baseUrl}/media/${c.videoKey}` : undefined;
-  const thumbUrl = c.thumbnailKey ? `${baseUrl}/media/${c.thumbnailKey}` : undefined;
+/**
+ * The approval card: what is asked, the video (the platform delivers it: an upload
+ * in Slack's thread, an attachment in Discord, a player in the console) and
+ * Approve/Reject, or the final state once decided. Its plain `text` carries the
+ * essentials on its own, so a platform's plain-text fallback still says what to approve.
+ */
+export function approvalCard(c: ApprovalCardData, final?: string): ChatMessage {
+  const what = `"${c.title}" (${c.product}${c.asin ? `, ${c.asin}` : ''})${c.platforms.length ? ` for ${c.platforms.join(', ')}` : ''}, run ${c.workflowId}`;
   return {
-    text: `Approve "${c.title}"? ${final ?? ''}`.trim(),
+    text: final ? `${what}: ${final}` : `Approve ${what}?`,
     blocks: [
       { type: 'header', text: `🎬 ${c.title}` },
       { type: 'fields', fields: [{ label: 'Product', value: `${c.product} (${c.asin})` }, ...(c.platforms.length ? [{ label: 'Platforms', value: c.platforms.join(', ') }] : []), { label: 'Run', value: c.workflowId }] },
-      ...(videoUrl ? [{ type: 'video' as const, url: videoUrl, posterUrl: thumbUrl, title: c.title }] : []),
+      ...(c.videoKey ? [{ type: 'video' as const, media: { key: c.videoKey }, ...(c.thumbnailKey ? { poster: { key: c.thumbnailKey } } : {}), title: c.title }] : []),
       ...(final
         ? [{ type: 'context' as const, text: final }]
         : [
@@ -246,6 +251,13 @@ function parsePlatforms(raw: string, u: string): PlatformName[] {
   if (bad || !list.length) throw new UsageError(`"${bad ?? raw}" is not a platform: use youtube, tiktok or instagram.`, u);
   return [...new Set(list)] as PlatformName[];
 }
+
+/**
+ * A link to one of our own pages, or nothing when the reader could not open it:
+ * the console runs on this machine, but a Slack or Discord reader is elsewhere,
+ * so a loopback or private address would be a dead link for them.
+ */
+export const linkFor = (actor: Actor, url: string | undefined): string | undefined => (actor.platform === 'console' || isPubliclyReachableUrl(url) ? url : undefined);
 
 const who = (a: Actor) => (a.userName ? `@${a.userName}` : a.userId);
 const formatDuration = (s: number) => (s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);

@@ -7,10 +7,24 @@ export type Block =
   | { type: 'header'; text: string }
   | { type: 'text'; text: string }
   | { type: 'fields'; fields: { label: string; value: string }[] }
-  | { type: 'image'; url: string; alt: string }
-  | { type: 'video'; url: string; posterUrl?: string; title: string }
+  | { type: 'image'; media: MediaRef; alt: string }
+  | { type: 'video'; media: MediaRef; poster?: MediaRef; title: string }
   | { type: 'buttons'; buttons: Button[] }
   | { type: 'context'; text: string };
+
+/**
+ * A picture or video of ours, named by its storage key (`videos/<id>/video.mp4`),
+ * never by a URL: each platform decides how its readers get it (Slack and Discord
+ * receive an upload, the console plays `/media/<key>`), so no message depends on an
+ * address that a platform or a phone cannot reach.
+ */
+export interface MediaRef {
+  key: string;
+  /** The file name shown in chat (default: the key's last segment). */
+  filename?: string;
+}
+
+export const mediaFilename = (m: MediaRef): string => m.filename ?? m.key.slice(m.key.lastIndexOf('/') + 1);
 
 export interface Button {
   /** The action id (Slack action_id / Discord custom_id): `<action>:<arg>:<arg>`; never a secret. */

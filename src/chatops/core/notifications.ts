@@ -1,13 +1,31 @@
 import type { NotificationInput } from '../../providers/notifier/index.js';
 import { approvalCard } from './core.js';
 import { actionId, type ChatMessage } from './messages.js';
+import { isPubliclyReachableUrl } from '../../domain/addresses.js';
 
 /**
  * How each notification looks in chat, for every platform: approval cards with
  * buttons, failure alerts with a Retry button and a Temporal UI link, the weekly
  * report with its chart.
  */
-export function renderNotification(n: NotificationInput, opts: { publicBaseUrl: string; temporalUiUrl?: string; namespace?: string; count?: number }): ChatMessage {
+export interface RenderOptions {
+  /** Our API's address, for links to our own pages; leave it out when the reader cannot reach it. */
+  publicBaseUrl?: string;
+  /** The Temporal Web UI; leave it out when the reader cannot reach it. */
+  temporalUiUrl?: string;
+  namespace?: string;
+  count?: number;
+}
+
+/**
+ * The links a reader on Slack or Discord can open: our own pages only when their
+ * address is reachable from outside (not loopback or private).
+ */
+export function remoteLinks(c: { publicBaseUrl: string; TEMPORAL_UI_URL?: string }): Pick<RenderOptions, 'publicBaseUrl' | 'temporalUiUrl'> {
+  return { publicBaseUrl: isPubliclyReachableUrl(c.publicBaseUrl) ? c.publicBaseUrl : undefined, temporalUiUrl: isPubliclyReachableUrl(c.TEMPORAL_UI_URL) ? c.TEMPORAL_UI_URL : undefined };
+}
+
+export function renderNotification(n: NotificationInput, opts: RenderOptions): ChatMessage {
   const d = (n.data ?? {}) as Record<string, unknown>;
   if (n.kind === 'approval_requested') {
     return approvalCard(
@@ -21,7 +39,6 @@ export function renderNotification(n: NotificationInput, opts: { publicBaseUrl: 
         thumbnailKey: (d.thumbnailKey as string) ?? null,
         platforms: (d.platforms as string[]) ?? [],
       },
-      opts.publicBaseUrl,
     );
   }
   if (n.kind === 'workflow_failed') {
@@ -57,14 +74,15 @@ export function renderNotification(n: NotificationInput, opts: { publicBaseUrl: 
     };
   }
   if (n.kind === 'weekly_report') {
-    const chartUrl = d.chartUrl as string | undefined;
+    const chartKey = typeof d.chartKey === 'string' ? d.chartKey : n.workflowId && d.chartUrl ? `reports/${n.workflowId}/chart.png` : undefined;
+    const headline = `Earnings ${money(d.earnings)}, cost ${money(d.cost)}, ROI ${d.roi == null ? 'n/a' : `${Math.round(Number(d.roi) * 100)} %`}, ${String(d.clicks ?? 0)} clicks, views ${d.views == null ? 'unknown' : String(d.views)}`;
     return {
-      text: n.title,
+      text: `${n.title}: ${headline}`,
       blocks: [
         { type: 'header', text: `📊 ${n.title}` },
         { type: 'fields', fields: [{ label: 'Earnings', value: money(d.earnings) }, { label: 'Cost', value: money(d.cost) }, { label: 'ROI', value: d.roi == null ? 'n/a' : `${Math.round(Number(d.roi) * 100)} %` }, { label: 'Clicks', value: String(d.clicks ?? 0) }, { label: 'Views', value: d.views == null ? 'no platform data yet' : String(d.views) }] },
-        ...(chartUrl ? [{ type: 'image' as const, url: chartUrl, alt: 'Daily clicks, views and earnings' }] : []),
-        { type: 'context', text: `Full report: ${opts.publicBaseUrl}/orchestrator/reports/${n.workflowId}` },
+        ...(chartKey ? [{ type: 'image' as const, media: { key: chartKey, filename: `${n.workflowId ?? 'weekly'}-chart.png` }, alt: 'Daily clicks, views and earnings' }] : []),
+        ...(opts.publicBaseUrl && n.workflowId ? [{ type: 'context' as const, text: `<${opts.publicBaseUrl}/orchestrator/reports/${n.workflowId}|Full report>` }] : []),
       ],
     };
   }

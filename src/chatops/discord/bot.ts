@@ -100,7 +100,9 @@ export function createDiscordBot(deps: { config: DiscordBotConfig; chatops: Chat
       reply = { visibility: 'ephemeral', message: { text: `Something went wrong: ${(err as Error).message.split('\n')[0]}`, blocks: [] } };
     }
     // editReply after deferUpdate edits the message the button is on (also works on ephemeral messages).
-    if (reply.replaceOriginal) await i.editReply(editOptions(reply.replaceOriginal));
+    // The card keeps its attachments (an edit without `attachments` does), so its thumbnail is still `attachment://<name>`.
+    const attached = new Set(i.message.attachments.map((a) => a.name));
+    if (reply.replaceOriginal) await i.editReply(editOptions(reply.replaceOriginal, (key) => (attached.has(key.slice(key.lastIndexOf('/') + 1)) ? `attachment://${key.slice(key.lastIndexOf('/') + 1)}` : undefined)));
     if (reply.visibility === 'ephemeral') {
       await i.followUp({ ...editOptions(reply.message), flags: MessageFlags.Ephemeral } as InteractionReplyOptions);
     } else if (!reply.replaceOriginal || reply.replaceOriginal.text !== reply.message.text) {
@@ -133,7 +135,7 @@ function actorOf(i: ChatInputCommandInteraction | ButtonInteraction): Actor {
 }
 
 /** Rendered message as discord.js options; mentions are never parsed (product titles cannot ping @everyone). */
-function editOptions(m: ChatMessage): InteractionEditReplyOptions {
-  const r = renderDiscord(m);
+function editOptions(m: ChatMessage, image?: (key: string) => string | undefined): InteractionEditReplyOptions {
+  const r = renderDiscord(m, image ? { image } : {});
   return { content: r.content, embeds: r.embeds, components: r.components, allowedMentions: { parse: [] } };
 }

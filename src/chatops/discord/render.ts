@@ -1,5 +1,6 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed, type APIEmbedField } from 'discord.js';
 import type { Block, Button, ChatMessage } from '../core/messages.js';
+import { clip } from '../core/text.js';
 
 /**
  * ChatMessage → a Discord message: one embed (header → title, text → description,
@@ -20,7 +21,16 @@ export interface DiscordMessage {
 const LIMITS = { content: 2000, title: 256, description: 4096, fields: 25, fieldName: 256, fieldValue: 1024, total: 6000, label: 80, customId: 100, buttonsPerRow: 5, rows: 5 };
 const EMBED_COLOR = 0x5865f2;
 
-export function renderDiscord(m: ChatMessage): DiscordMessage {
+/** How the message's media reaches Discord: an attached file (`attachment://name`) or a public URL. */
+export interface DiscordMedia {
+  image?(key: string): string | undefined;
+  /** What the card says about its video (attached to the same message, where Discord plays it inline). */
+  videoNote?: string;
+}
+
+export const VIDEO_ATTACHED = '▶️ The video is attached to this message: play it here before you decide.';
+
+export function renderDiscord(m: ChatMessage, media: DiscordMedia = {}): DiscordMessage {
   const components = renderButtons(m.blocks.filter((b): b is Extract<Block, { type: 'buttons' }> => b.type === 'buttons').flatMap((b) => b.buttons));
   const plain = m.blocks.every((b) => b.type === 'text' || b.type === 'context' || b.type === 'buttons');
   if (plain) {
@@ -49,17 +59,18 @@ export function renderDiscord(m: ChatMessage): DiscordMessage {
       case 'fields':
         for (const f of b.fields) fields.push({ name: clip(f.label || '\u200b', LIMITS.fieldName), value: clip(mrkdwn(f.value) || '-', LIMITS.fieldValue), inline: true });
         break;
-      case 'image':
-        if (isHttp(b.url)) embed.image = { url: b.url };
+      case 'image': {
+        const url = media.image?.(b.media.key);
+        if (url) embed.image = { url };
         break;
-      case 'video':
-        // Bots cannot embed a playable video: link it (title + a field) and show the poster.
-        if (isHttp(b.url)) {
-          embed.url = b.url;
-          fields.push({ name: 'Video', value: clip(`[▶️ Watch ${b.title}](${b.url})`, LIMITS.fieldValue), inline: false });
-        }
-        if (b.posterUrl && isHttp(b.posterUrl)) embed.thumbnail = { url: b.posterUrl };
+      }
+      case 'video': {
+        // An embed cannot play a video; an MP4 attached to the message plays inline.
+        if (media.videoNote !== '') fields.push({ name: 'Video', value: clip(media.videoNote ?? VIDEO_ATTACHED, LIMITS.fieldValue), inline: false });
+        const poster = b.poster ? media.image?.(b.poster.key) : undefined;
+        if (poster) embed.thumbnail = { url: poster };
         break;
+      }
       case 'buttons':
         break;
     }
@@ -100,17 +111,21 @@ export function mrkdwn(text: string): string {
     .replace(/(^|[^*\w])\*(?!\s)([^*\n]+?)\*(?![*\w])/g, '$1**$2**');
 }
 
-function clip(s: string, max: number): string {
-  return s.length <= max ? s : s.slice(0, max - 1) + '…';
-}
 
 function isHttp(url: string): boolean {
   return /^https?:\/\//i.test(url);
 }
 
-/** Keeps the embed under Discord's 6,000-character total by shortening the description. */
+/** Keeps the embed under Discord's 6,000-character total: shortens the description, then drops trailing fields. */
 function fitTotal(e: APIEmbed): void {
-  const size = () => (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
-  const over = size() - LIMITS.total;
-  if (over > 0 && e.description) e.description = clip(e.description, Math.max(1, e.description.length - over));
+  const size = () => (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0) + (e.footer?.text.length ?? 0);
+  let over = size() - LIMITS.total;
+  if (over > 0 && e.description) {
+    e.description = clip(e.description, Math.max(1, e.description.length - over - 1));
+    over = size() - LIMITS.total;
+  }
+  while (over > 0 && e.fields?.length) {
+    e.fields.pop();
+    over = size() - LIMITS.total;
+  }
 }

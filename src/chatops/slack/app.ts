@@ -10,7 +10,7 @@ import type { Actor } from '../core/auth.js';
 import type { ChatOps } from '../core/core.js';
 import type { Reply } from '../core/messages.js';
 import { parseCommandText, UsageError, type ParsedCommand } from '../core/parse.js';
-import { toBlockKit } from './blocks.js';
+import { slackText, toBlockKit, type SlackImageSource } from './blocks.js';
 
 type WebClientOptions = webApi.WebClientOptions;
 
@@ -116,7 +116,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     await ack();
     const actor: Actor = { platform: 'slack', userId: body.user.id, userName: body.user.username ?? body.user.name, channelId: body.channel?.id ?? body.container?.channel_id };
     const reply = await chatops.action(actor, action.action_id);
-    await deliverActionReply(reply, respond);
+    await deliverActionReply(reply, respond, uploadedImage(body.message?.blocks));
   });
   // Link buttons (e.g. "Open in Temporal UI") also send an interaction: acknowledge it, nothing else.
   app.action(/^open-/, async ({ ack }) => ack());
@@ -134,15 +134,26 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   };
 }
 
-async function deliverActionReply(reply: Reply, respond: RespondFn): Promise<void> {
+/**
+ * The uploaded image (the video's thumbnail) that the clicked card shows, so the
+ * decided card keeps it: the card is rebuilt from our data, which names the image
+ * by its storage key, and only the original message knows its Slack file.
+ */
+function uploadedImage(blocks: unknown): SlackImageSource | undefined {
+  if (!Array.isArray(blocks)) return undefined;
+  const img = blocks.find((b) => b && typeof b === 'object' && b.type === 'image' && b.slack_file && typeof b.slack_file.id === 'string');
+  return img ? { slack_file: { id: String(img.slack_file.id) } } : undefined;
+}
+
+async function deliverActionReply(reply: Reply, respond: RespondFn, image?: SlackImageSource): Promise<void> {
   if (reply.replaceOriginal) {
-    await respond({ replace_original: true, text: reply.replaceOriginal.text, blocks: toBlockKit(reply.replaceOriginal) } as RespondArguments);
+    await respond({ replace_original: true, text: slackText(reply.replaceOriginal.text), blocks: toBlockKit(reply.replaceOriginal, { image: () => image }) } as RespondArguments);
   }
   await respond({ ...toRespond(reply), replace_original: false });
 }
 
 function toRespond(reply: Reply): RespondArguments {
-  return { response_type: reply.visibility === 'channel' ? 'in_channel' : 'ephemeral', text: reply.message.text, blocks: toBlockKit(reply.message) } as RespondArguments;
+  return { response_type: reply.visibility === 'channel' ? 'in_channel' : 'ephemeral', text: slackText(reply.message.text), blocks: toBlockKit(reply.message) } as RespondArguments;
 }
 
 // ---------------------------------------------------------------------------

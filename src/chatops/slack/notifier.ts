@@ -1,9 +1,13 @@
 import { webApi } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
-import type { NotificationInput, NotificationKind, Notifier } from '../../providers/notifier/index.js';
-import { renderNotification } from '../core/notifications.js';
-import { toBlockKit } from './blocks.js';
+import { errorText, type Delivery, type NotificationInput, type NotificationKind, type Notifier } from '../../providers/notifier/index.js';
+import { readMedia, type MediaSource } from '../../providers/storage/read.js';
+import { isPubliclyReachableUrl } from '../../domain/addresses.js';
+import { remoteLinks, renderNotification } from '../core/notifications.js';
+import { mediaFilename, type Block, type ChatMessage } from '../core/messages.js';
+import { clip } from '../core/text.js';
+import { SLACK_LIMITS, slackText, toBlockKit, type SlackImageSource } from './blocks.js';
 import { slackApiUrl, slackLogger } from './app.js';
 
 export type SlackNotifierConfig = Pick<
@@ -19,6 +23,14 @@ export interface SlackNotifierOptions {
   /** WebClient retries; a 429 waits Retry-After and then counts as one retry. */
   retryConfig?: webApi.RetryOptions;
   client?: webApi.WebClient;
+  /** Where thumbnails, charts and videos are read from to upload them; without it they are left out. */
+  media?: MediaSource;
+  /**
+   * Slack processes an uploaded file asynchronously; a message that uses it in an
+   * image block before that is refused ("invalid slack file", python-slack-sdk#1521).
+   * The waits before each retry of such a message.
+   */
+  fileReadyDelaysMs?: number[];
 }
 
 interface Thread {
@@ -27,10 +39,36 @@ interface Thread {
   count: number;
 }
 
+interface Posted extends Delivery {
+  channelId: string;
+  ts?: string;
+}
+
+/** Slack errors that mean "this message, as built, is refused": worth a plain-text retry. */
+const REFUSALS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'no_text', 'invalid_attachments', 'too_many_attachments', 'invalid_arguments', 'markdown_text_conflict']);
+
+const platformError = (err: unknown): { error: string; errors: string[] } | undefined => {
+  const e = err as { code?: string; data?: { error?: string; errors?: string[]; response_metadata?: { messages?: string[] } } };
+  if (e?.code !== 'slack_webapi_platform_error' || !e.data?.error) return undefined;
+  return { error: e.data.error, errors: e.data.errors ?? e.data.response_metadata?.messages ?? [] };
+};
+
 /**
  * Posts notifications to Slack: approval cards to SLACK_APPROVALS_CHANNEL, failure
  * alerts to SLACK_ALERTS_CHANNEL, the weekly report (with its chart) to
  * SLACK_REPORTS_CHANNEL. A kind whose channel is unset is skipped.
+ *
+ * Media is uploaded, never linked by our own address (Slack's servers download
+ * image URLs themselves, and a loopback or private address fails the whole message
+ * with invalid_blocks): thumbnails and charts are uploaded with Slack's upload flow
+ * (files.getUploadURLExternal + files.completeUploadExternal, via filesUploadV2) and
+ * shown as `slack_file` image blocks; an approval card's MP4 is uploaded into the
+ * card's thread, where it plays inline on desktop and phone. If an upload fails, a
+ * public PUBLIC_BASE_URL (not loopback or private) is the fallback for images.
+ *
+ * A message Slack refuses (invalid_blocks, msg_too_long …) is logged with Slack's
+ * error and replaced by a plain-text fallback with the essentials and the buttons;
+ * the returned Delivery says so, and the feed shows it.
  *
  * Repeated failures with the same dedupeKey update ONE parent message ("Seen N
  * times") and add the details in its thread. Limitation: the dedupeKey → message
@@ -48,6 +86,8 @@ export class SlackNotifier implements Notifier {
   private readonly lastSent = new Map<string, number>();
   private readonly threads = new Map<string, Thread>();
   private readonly keyLocks = new Map<string, Promise<unknown>>();
+  /** Media key → the id of the file uploaded for it (reused by later messages and updates). */
+  private readonly uploaded = new Map<string, string>();
 
   constructor(private readonly opts: SlackNotifierOptions) {
     const { config } = opts;
@@ -72,56 +112,159 @@ export class SlackNotifier implements Notifier {
     return undefined;
   }
 
-  async notify(n: NotificationInput): Promise<void> {
+  async notify(n: NotificationInput): Promise<Delivery> {
     const channel = this.channelFor(n.kind);
     if (!channel) {
       this.opts.log.debug({ kind: n.kind }, 'slack notifier: no channel configured for this kind, skipped');
-      return;
+      return { channel: 'slack', status: 'skipped' };
     }
+    let posted: Posted;
     if (n.kind === 'workflow_failed' && n.dedupeKey) {
       const key = n.dedupeKey;
-      await this.withKeyLock(key, () => this.notifyFailure(channel, key, n));
-      return;
-    }
-    if (n.kind === 'run_progress' && n.dedupeKey) {
+      posted = await this.withKeyLock(key, () => this.notifyFailure(channel, key, n));
+    } else if (n.kind === 'run_progress' && n.dedupeKey) {
       const key = n.dedupeKey;
-      await this.withKeyLock(key, () => this.notifyProgress(channel, key, n));
-      return;
+      posted = await this.withKeyLock(key, () => this.notifyProgress(channel, key, n));
+    } else {
+      posted = await this.post(channel, this.render(n), { videoInThread: true });
     }
-    const m = this.render(n);
-    await this.send(channel, () => this.client.chat.postMessage({ channel, text: m.text, blocks: toBlockKit(m) as webApi.KnownBlock[], unfurl_links: false }));
+    const { channelId: _c, ts: _t, ...delivery } = posted;
+    return delivery;
   }
 
   /** One message per run, updated in place as the run advances (not a stream of messages). */
-  private async notifyProgress(channel: string, key: string, n: NotificationInput): Promise<void> {
+  private async notifyProgress(channel: string, key: string, n: NotificationInput): Promise<Posted> {
     const m = this.render(n);
     const known = this.threads.get(key);
-    if (known) {
-      await this.send(known.channel, () => this.client.chat.update({ channel: known.channel, ts: known.ts, text: m.text, blocks: toBlockKit(m) as webApi.KnownBlock[] }));
-      return;
-    }
-    const r = await this.send(channel, () => this.client.chat.postMessage({ channel, text: m.text, blocks: toBlockKit(m) as webApi.KnownBlock[], unfurl_links: false }));
-    if (r.ts) this.threads.set(key, { channel: r.channel ?? channel, ts: r.ts, count: 1 });
+    if (known) return this.post(known.channel, m, { update: known.ts });
+    const r = await this.post(channel, m);
+    if (r.ts) this.threads.set(key, { channel: r.channelId, ts: r.ts, count: 1 });
+    return r;
   }
 
-  private async notifyFailure(channel: string, key: string, n: NotificationInput): Promise<void> {
+  private async notifyFailure(channel: string, key: string, n: NotificationInput): Promise<Posted> {
     const known = this.threads.get(key);
     if (!known) {
-      const m = this.render(n);
-      const r = await this.send(channel, () => this.client.chat.postMessage({ channel, text: m.text, blocks: toBlockKit(m) as webApi.KnownBlock[], unfurl_links: false }));
-      if (r.ts) this.threads.set(key, { channel: r.channel ?? channel, ts: r.ts, count: 1 });
-      return;
+      const r = await this.post(channel, this.render(n));
+      if (r.ts) this.threads.set(key, { channel: r.channelId, ts: r.ts, count: 1 });
+      return r;
     }
     known.count += 1;
-    const m = this.render(n, known.count);
-    await this.send(known.channel, () => this.client.chat.update({ channel: known.channel, ts: known.ts, text: m.text, blocks: toBlockKit(m) as webApi.KnownBlock[] }));
-    const details = n.message.length > 2900 ? n.message.slice(0, 2900) + '…' : n.message;
+    const r = await this.post(known.channel, this.render(n, known.count), { update: known.ts });
+    const details = clip(n.message, 2900);
     await this.send(known.channel, () => this.client.chat.postMessage({ channel: known.channel, thread_ts: known.ts, text: `Seen again (${known.count} times):\n\`\`\`${details}\`\`\`` }));
+    return r;
   }
 
-  private render(n: NotificationInput, count?: number) {
+  private render(n: NotificationInput, count?: number): ChatMessage {
     const c = this.opts.config;
-    return renderNotification(n, { publicBaseUrl: c.publicBaseUrl, temporalUiUrl: c.TEMPORAL_UI_URL, namespace: c.TEMPORAL_NAMESPACE, count });
+    return renderNotification(n, { ...remoteLinks(c), namespace: c.TEMPORAL_NAMESPACE, count });
+  }
+
+  /**
+   * Posts (or, with `update`, edits) one message: uploads its images first, and
+   * when Slack refuses the message as built, logs why and posts the plain-text
+   * fallback instead. With `videoInThread`, the message's video is uploaded into
+   * its thread afterwards.
+   */
+  private async post(channel: string, m: ChatMessage, o: { update?: string; videoInThread?: boolean } = {}): Promise<Posted> {
+    const problems: string[] = [];
+    const images = await this.uploadImages(m, problems);
+    const blocks = toBlockKit(m, { image: (key) => images.get(key) });
+    const call = (text: string, b: object[] | undefined) => (): Promise<{ ts?: string; channel?: string }> =>
+      o.update
+        ? this.client.chat.update({ channel, ts: o.update, text, ...(b ? { blocks: b as webApi.KnownBlock[] } : {}) })
+        : this.client.chat.postMessage({ channel, text, ...(b ? { blocks: b as webApi.KnownBlock[] } : {}), unfurl_links: false, unfurl_media: false });
+    let result: { ts?: string; channel?: string };
+    let status: Delivery['status'] = 'delivered';
+    let error: string | undefined;
+    try {
+      result = await this.sendWhenFilesReady(channel, call(slackText(m.text), blocks));
+    } catch (err) {
+      const refused = platformError(err);
+      if (!refused || !REFUSALS.has(refused.error)) throw err;
+      error = errorText(err);
+      status = 'fallback';
+      this.opts.log.error({ channel, slackError: refused.error, errors: refused.errors }, 'slack refused the message; posting a plain-text fallback');
+      try {
+        result = await this.send(channel, call(slackText(m.text), fallbackBlocks(m)));
+      } catch (again) {
+        if (!platformError(again)) throw again;
+        this.opts.log.error({ channel, slackError: platformError(again)?.error }, 'slack refused the fallback too; posting its text alone');
+        result = await this.send(channel, call(slackText(m.text), undefined));
+      }
+    }
+    const ts = o.update ?? result.ts;
+    const channelId = result.channel ?? channel;
+    if (o.videoInThread && ts && !o.update) {
+      const video = m.blocks.find((b): b is Extract<Block, { type: 'video' }> => b.type === 'video');
+      if (video) await this.uploadVideoToThread(channelId, ts, video, problems);
+    }
+    return { channel: 'slack', channelId, ts, status, ...(error ? { error } : {}), ...(problems.length ? { detail: problems.join('; ') } : {}) };
+  }
+
+  /** Retries a message while Slack is still processing a file it shows ("invalid slack file"). */
+  private async sendWhenFilesReady<T>(channel: string, call: () => Promise<T>): Promise<T> {
+    const delays = this.opts.fileReadyDelaysMs ?? [1000, 2000, 4000];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.send(channel, call);
+      } catch (err) {
+        const refused = platformError(err);
+        const notReady = refused?.error === 'invalid_blocks' && refused.errors.some((e) => /slack.?file/i.test(e));
+        if (!notReady || attempt >= delays.length) throw err;
+        await new Promise((r) => setTimeout(r, delays[attempt]));
+      }
+    }
+  }
+
+  /** Uploads each image the message shows (charts, video posters) as a private file; key → image source. */
+  private async uploadImages(m: ChatMessage, problems: string[]): Promise<Map<string, SlackImageSource>> {
+    const out = new Map<string, SlackImageSource>();
+    const refs = m.blocks.flatMap((b) => (b.type === 'image' ? [b.media] : b.type === 'video' && b.poster ? [b.poster] : []));
+    for (const ref of refs) {
+      try {
+        let id = this.uploaded.get(ref.key);
+        if (!id) {
+          const data = this.opts.media ? await readMedia(this.opts.media, ref.key, 50 * 1024 * 1024) : undefined;
+          if (!data) continue;
+          const r = (await this.client.filesUploadV2({ file: data, filename: mediaFilename(ref) })) as unknown as { files?: { files?: { id: string }[] }[] };
+          id = r.files?.[0]?.files?.[0]?.id;
+          if (!id) throw new Error('files.completeUploadExternal returned no file id');
+          this.remember(ref.key, id);
+        }
+        out.set(ref.key, { slack_file: { id } });
+      } catch (err) {
+        const publicBase = this.opts.config.publicBaseUrl;
+        problems.push(`image ${mediaFilename(ref)} not uploaded: ${errorText(err)}`);
+        this.opts.log.warn({ key: ref.key, err: errorText(err) }, 'slack notifier: image upload failed');
+        if (isPubliclyReachableUrl(publicBase)) out.set(ref.key, { image_url: `${publicBase.replace(/\/+$/, '')}/media/${ref.key}` });
+      }
+    }
+    return out;
+  }
+
+  /** The approval card's video, uploaded into its thread (Slack plays an uploaded MP4 inline). */
+  private async uploadVideoToThread(channel: string, ts: string, video: Extract<Block, { type: 'video' }>, problems: string[]): Promise<void> {
+    try {
+      const data = this.opts.media ? await readMedia(this.opts.media, video.media.key) : undefined;
+      if (!data) {
+        problems.push(`video ${video.media.key} not found`);
+        return;
+      }
+      const mb = (data.length / 1024 / 1024).toFixed(1);
+      await this.send(channel, () =>
+        this.client.filesUploadV2({ channel_id: channel, thread_ts: ts, file: data, filename: mediaFilename(video.media), title: clip(video.title, 250), initial_comment: clip(`▶️ ${video.title} (${mb} MB): watch it here, then Approve or Reject on the card above.`, 3000) }),
+      );
+    } catch (err) {
+      problems.push(`video not attached: ${errorText(err)}`);
+      this.opts.log.warn({ channel, ts, err: errorText(err) }, 'slack notifier: video upload into the thread failed');
+    }
+  }
+
+  private remember(key: string, id: string): void {
+    this.uploaded.set(key, id);
+    if (this.uploaded.size > 500) this.uploaded.delete(this.uploaded.keys().next().value as string);
   }
 
   /** Serialises calls per channel and spaces them by minIntervalMs. */
@@ -154,4 +297,14 @@ export class SlackNotifier implements Notifier {
     });
     return run;
   }
+}
+
+/**
+ * The plain-text fallback for a refused message: its essentials (the message's own
+ * plain `text`, which every card carries) in one section, and its buttons, so an
+ * approval can still be decided from it.
+ */
+export function fallbackBlocks(m: ChatMessage): object[] {
+  const buttons = m.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : [])).filter((b) => !b.url);
+  return toBlockKit({ text: m.text, blocks: [{ type: 'text', text: clip(m.text, SLACK_LIMITS.section) }, ...(buttons.length ? [{ type: 'buttons' as const, buttons }] : [])] });
 }

@@ -96,7 +96,7 @@ export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partn
     },
 
     /** The owner report: data (JSON), a Markdown summary and a PNG chart, stored and listed at /orchestrator/reports. */
-    async buildWeeklyReport(input: Period & { workflowId: string }): Promise<{ reportId: string; chartUrl: string; markdown: string; headline: Record<string, unknown> }> {
+    async buildWeeklyReport(input: Period & { workflowId: string }): Promise<{ reportId: string; chartKey: string; chartUrl: string; markdown: string; headline: Record<string, unknown> }> {
       const a = await run(input);
       const decisions = await db.optimizationDecision.findMany({ where: { workflowId: input.workflowId }, orderBy: { createdAt: 'asc' } });
       const products = new Map((await db.product.findMany({ where: { id: { in: decisions.map((d) => d.productId).filter((x): x is string => !!x) } }, select: { id: true, asin: true, title: true } })).map((p) => [p.id, p]));
@@ -125,6 +125,7 @@ export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partn
       });
       return {
         reportId: row.id,
+        chartKey,
         chartUrl,
         markdown: report.markdown,
         headline: { earnings: a.totals.earnings, revenue: a.totals.revenue, cost: a.totals.cost, roi: a.totals.roi, clicks: a.totals.clicks, views: a.totals.views },

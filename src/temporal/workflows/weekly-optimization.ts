@@ -29,7 +29,7 @@ export async function weeklyOptimization(input: WeeklyInput): Promise<WeeklyResu
       title: `Weekly report ${workflowId}`,
       message: report.markdown,
       workflowId,
-      data: { reportId: report.reportId, chartUrl: report.chartUrl, period, ...report.headline },
+      data: { reportId: report.reportId, chartKey: report.chartKey, chartUrl: report.chartUrl, period, ...report.headline },
       dedupeKey: `report:${workflowId}`,
     });
     const result: WeeklyResult = { workflowId, period, analytics, optimization, report: { reportId: report.reportId, chartUrl: report.chartUrl } };
