@@ -179,13 +179,22 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     await eventually(async () => fake.delivered('chat.postMessage').filter(isCard).length >= 2 || undefined, 30_000, 100);
     const workerCards = fake.delivered('chat.postMessage').filter(isCard);
     expect(workerCards.map((c) => c.body.channel)).toEqual(['C_APPROVALS', 'C_APPROVALS']);
+    // Each card shows its thumbnail as an uploaded Slack file (never our loopback URL), and its MP4 is in its thread.
+    for (const c of workerCards) expect((c.body.blocks as any[]).some((b) => b.type === 'image' && b.slack_file?.id)).toBe(true);
+    expect(JSON.stringify(workerCards)).not.toContain(sys.config.publicBaseUrl);
+    const cardTs = workerCards.map((c) => fake.channelMessages('C_APPROVALS').find((m) => !m.thread_ts && m.text === c.body.text)?.ts);
+    const threadVideos = await eventually(async () => {
+      const v = fake.files.filter((f) => f.filename === 'video.mp4' && f.channel === 'C_APPROVALS' && cardTs.includes(f.threadTs));
+      return v.length === 2 ? v : undefined;
+    }, 30_000, 100);
+    for (const v of threadVideos) expect(v.size).toBeGreaterThan(10_000);
     const seen = fake.calls.length;
     const deliveredBefore = fake.delivered('chat.postMessage').length;
 
     // The same notification through a fresh notifier: the first try is rate limited.
     const row = await eventually(() => sys.db.notification.findFirst({ where: { workflowId, kind: 'approval_requested', data: { path: ['videoId'], equals: videoId } } }));
     const n: NotificationInput = { kind: 'approval_requested', level: row.level as NotificationInput['level'], title: row.title, message: row.message, workflowId, data: row.data as Record<string, unknown> };
-    const notifier = new SlackNotifier({ config: sys.config, log, retryConfig: { retries: 2, minTimeout: 50, maxTimeout: 100 } });
+    const notifier = new SlackNotifier({ config: sys.config, log, media: sys.storage, retryConfig: { retries: 2, minTimeout: 50, maxTimeout: 100 } });
     fake.rateLimitOnce('chat.postMessage', 1);
     const t0 = Date.now();
     await notifier.notify(n);
@@ -222,6 +231,8 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     const [replaced, done] = await eventually(async () => (responsesFor('admin1').length >= 2 ? responsesFor('admin1') : undefined));
     expect(replaced.replace_original).toBe(true);
     expect(blocksText(replaced.blocks)).toMatch(/Approved by @uadmin/);
+    // The decided card keeps the thumbnail Slack already has (the strict fake accepted the response).
+    expect((replaced.blocks as any[]).find((b) => b.type === 'image')?.slack_file).toEqual((card[0].body.blocks as any[]).find((b) => b.type === 'image').slack_file);
     expect((replaced.blocks as any[]).some((b) => b.type === 'actions')).toBe(false);
     expect(done).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(done.text).toMatch(/Done: ✅ Approved by @uadmin/);

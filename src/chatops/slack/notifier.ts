@@ -5,7 +5,7 @@ import { errorText, type Delivery, type NotificationInput, type NotificationKind
 import { readMedia, type MediaSource } from '../../providers/storage/read.js';
 import { isPubliclyReachableUrl } from '../../domain/addresses.js';
 import { remoteLinks, renderNotification } from '../core/notifications.js';
-import { mediaFilename, type Block, type ChatMessage } from '../core/messages.js';
+import { mediaFilename, type Block, type ChatMessage, type MediaRef } from '../core/messages.js';
 import { clip } from '../core/text.js';
 import { SLACK_LIMITS, slackText, toBlockKit, type SlackImageSource } from './blocks.js';
 import { slackApiUrl, slackLogger } from './app.js';
@@ -162,24 +162,34 @@ export class SlackNotifier implements Notifier {
   }
 
   /**
-   * Posts (or, with `update`, edits) one message: uploads its images first, and
-   * when Slack refuses the message as built, logs why and posts the plain-text
-   * fallback instead. With `videoInThread`, the message's video is uploaded into
-   * its thread afterwards.
+   * Posts (or, with `update`, edits) one message: uploads its images first and
+   * shows them as `slack_file` blocks. If Slack will not show an uploaded image
+   * inline ("invalid slack file": still processing, or a private upload that this
+   * workspace will not show), the message goes without it and the image is posted
+   * in its thread. If Slack refuses the message itself, it logs why and posts the
+   * plain-text fallback. With `videoInThread`, the message's video follows in its thread.
    */
   private async post(channel: string, m: ChatMessage, o: { update?: string; videoInThread?: boolean } = {}): Promise<Posted> {
     const problems: string[] = [];
     const images = await this.uploadImages(m, problems);
-    const blocks = toBlockKit(m, { image: (key) => images.get(key) });
-    const call = (text: string, b: object[] | undefined) => (): Promise<{ ts?: string; channel?: string }> =>
+    const call = (b: object[] | undefined) => (): Promise<{ ts?: string; channel?: string }> =>
       o.update
-        ? this.client.chat.update({ channel, ts: o.update, text, ...(b ? { blocks: b as webApi.KnownBlock[] } : {}) })
-        : this.client.chat.postMessage({ channel, text, ...(b ? { blocks: b as webApi.KnownBlock[] } : {}), unfurl_links: false, unfurl_media: false });
+        ? this.client.chat.update({ channel, ts: o.update, text: slackText(m.text), ...(b ? { blocks: b as webApi.KnownBlock[] } : {}) })
+        : this.client.chat.postMessage({ channel, text: slackText(m.text), ...(b ? { blocks: b as webApi.KnownBlock[] } : {}), unfurl_links: false, unfurl_media: false });
     let result: { ts?: string; channel?: string };
     let status: Delivery['status'] = 'delivered';
     let error: string | undefined;
+    let imagesInThread = false;
     try {
-      result = await this.sendWhenFilesReady(channel, call(slackText(m.text), blocks));
+      try {
+        result = await this.sendWhenFilesReady(channel, call(toBlockKit(m, { image: (key) => images.get(key) })), images.size > 0);
+      } catch (err) {
+        if (!images.size || !isSlackFileRefusal(err)) throw err;
+        this.opts.log.warn({ channel, slackError: platformError(err) }, 'slack will not show the uploaded image inline; posting it in the thread');
+        problems.push('Slack would not show the image inline, so it is in the thread');
+        imagesInThread = !o.update;
+        result = await this.send(channel, call(toBlockKit(m)));
+      }
     } catch (err) {
       const refused = platformError(err);
       if (!refused || !REFUSALS.has(refused.error)) throw err;
@@ -187,42 +197,47 @@ export class SlackNotifier implements Notifier {
       status = 'fallback';
       this.opts.log.error({ channel, slackError: refused.error, errors: refused.errors }, 'slack refused the message; posting a plain-text fallback');
       try {
-        result = await this.send(channel, call(slackText(m.text), fallbackBlocks(m)));
+        result = await this.send(channel, call(fallbackBlocks(m)));
       } catch (again) {
         if (!platformError(again)) throw again;
         this.opts.log.error({ channel, slackError: platformError(again)?.error }, 'slack refused the fallback too; posting its text alone');
-        result = await this.send(channel, call(slackText(m.text), undefined));
+        result = await this.send(channel, call(undefined));
       }
     }
     const ts = o.update ?? result.ts;
     const channelId = result.channel ?? channel;
-    if (o.videoInThread && ts && !o.update) {
+    if (ts && !o.update) {
+      if (imagesInThread) for (const ref of imageRefs(m)) await this.uploadToThread(channelId, ts, ref, mediaFilename(ref), undefined, problems);
       const video = m.blocks.find((b): b is Extract<Block, { type: 'video' }> => b.type === 'video');
-      if (video) await this.uploadVideoToThread(channelId, ts, video, problems);
+      if (video && o.videoInThread) {
+        const comment = `▶️ ${video.title}: watch it here, then Approve or Reject on the card above.`;
+        await this.uploadToThread(channelId, ts, video.media, clip(video.title, 250), comment, problems);
+      }
     }
     return { channel: 'slack', channelId, ts, status, ...(error ? { error } : {}), ...(problems.length ? { detail: problems.join('; ') } : {}) };
   }
 
   /** Retries a message while Slack is still processing a file it shows ("invalid slack file"). */
-  private async sendWhenFilesReady<T>(channel: string, call: () => Promise<T>): Promise<T> {
-    const delays = this.opts.fileReadyDelaysMs ?? [1000, 2000, 4000];
+  private async sendWhenFilesReady<T>(channel: string, call: () => Promise<T>, hasFiles: boolean): Promise<T> {
+    const delays = hasFiles ? (this.opts.fileReadyDelaysMs ?? [1000, 2000]) : [];
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.send(channel, call);
       } catch (err) {
-        const refused = platformError(err);
-        const notReady = refused?.error === 'invalid_blocks' && refused.errors.some((e) => /slack.?file/i.test(e));
-        if (!notReady || attempt >= delays.length) throw err;
+        if (!isSlackFileRefusal(err) || attempt >= delays.length) throw err;
         await new Promise((r) => setTimeout(r, delays[attempt]));
       }
     }
   }
 
-  /** Uploads each image the message shows (charts, video posters) as a private file; key → image source. */
+  /**
+   * Uploads each image the message shows (charts, video posters) as a private file
+   * and waits until Slack has processed it (files.info reports its type), since a
+   * message that shows it earlier is refused. Key → image source.
+   */
   private async uploadImages(m: ChatMessage, problems: string[]): Promise<Map<string, SlackImageSource>> {
     const out = new Map<string, SlackImageSource>();
-    const refs = m.blocks.flatMap((b) => (b.type === 'image' ? [b.media] : b.type === 'video' && b.poster ? [b.poster] : []));
-    for (const ref of refs) {
+    for (const ref of imageRefs(m)) {
       try {
         let id = this.uploaded.get(ref.key);
         if (!id) {
@@ -231,6 +246,7 @@ export class SlackNotifier implements Notifier {
           const r = (await this.client.filesUploadV2({ file: data, filename: mediaFilename(ref) })) as unknown as { files?: { files?: { id: string }[] }[] };
           id = r.files?.[0]?.files?.[0]?.id;
           if (!id) throw new Error('files.completeUploadExternal returned no file id');
+          await this.waitUntilProcessed(id);
           this.remember(ref.key, id);
         }
         out.set(ref.key, { slack_file: { id } });
@@ -244,21 +260,28 @@ export class SlackNotifier implements Notifier {
     return out;
   }
 
-  /** The approval card's video, uploaded into its thread (Slack plays an uploaded MP4 inline). */
-  private async uploadVideoToThread(channel: string, ts: string, video: Extract<Block, { type: 'video' }>, problems: string[]): Promise<void> {
+  /** Polls files.info until the file has a type (Slack reports "" while it processes an upload). */
+  private async waitUntilProcessed(id: string): Promise<void> {
+    const delays = this.opts.fileReadyDelaysMs ?? [250, 500, 1000, 2000];
+    for (let attempt = 0; ; attempt++) {
+      const info = (await this.client.files.info({ file: id }).catch(() => undefined)) as { file?: { mimetype?: string } } | undefined;
+      if (info?.file?.mimetype || attempt >= delays.length) return;
+      await new Promise((r) => setTimeout(r, delays[attempt]));
+    }
+  }
+
+  /** Uploads a stored file into a message's thread (Slack plays an uploaded MP4 inline; images show in full). */
+  private async uploadToThread(channel: string, ts: string, ref: MediaRef, title: string, comment: string | undefined, problems: string[]): Promise<void> {
     try {
-      const data = this.opts.media ? await readMedia(this.opts.media, video.media.key) : undefined;
+      const data = this.opts.media ? await readMedia(this.opts.media, ref.key) : undefined;
       if (!data) {
-        problems.push(`video ${video.media.key} not found`);
+        problems.push(`${ref.key} not found`);
         return;
       }
-      const mb = (data.length / 1024 / 1024).toFixed(1);
-      await this.send(channel, () =>
-        this.client.filesUploadV2({ channel_id: channel, thread_ts: ts, file: data, filename: mediaFilename(video.media), title: clip(video.title, 250), initial_comment: clip(`▶️ ${video.title} (${mb} MB): watch it here, then Approve or Reject on the card above.`, 3000) }),
-      );
+      await this.send(channel, () => this.client.filesUploadV2({ channel_id: channel, thread_ts: ts, file: data, filename: mediaFilename(ref), title, ...(comment ? { initial_comment: clip(comment, 3000) } : {}) }));
     } catch (err) {
-      problems.push(`video not attached: ${errorText(err)}`);
-      this.opts.log.warn({ channel, ts, err: errorText(err) }, 'slack notifier: video upload into the thread failed');
+      problems.push(`${mediaFilename(ref)} not attached: ${errorText(err)}`);
+      this.opts.log.warn({ channel, ts, err: errorText(err) }, 'slack notifier: upload into the thread failed');
     }
   }
 
@@ -298,6 +321,13 @@ export class SlackNotifier implements Notifier {
     return run;
   }
 }
+
+const imageRefs = (m: ChatMessage): MediaRef[] => m.blocks.flatMap((b) => (b.type === 'image' ? [b.media] : b.type === 'video' && b.poster ? [b.poster] : []));
+
+const isSlackFileRefusal = (err: unknown): boolean => {
+  const refused = platformError(err);
+  return refused?.error === 'invalid_blocks' && refused.errors.some((e) => /slack.?file/i.test(e));
+};
 
 /**
  * The plain-text fallback for a refused message: its essentials (the message's own
