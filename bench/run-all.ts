@@ -3,9 +3,10 @@
 //   npm run bench          (BENCH_RUNS=n runs per measurement; default 5, and 3 for
 //                           the long render and daily-loop benchmarks)
 //
-// Order: sync-rank, startup, render, daily-loop (BENCH_DAILY_CONFIGS as in bench/daily-loop.ts).
+// Order: sync-rank, startup, render, chat-media, daily-loop (BENCH_DAILY_CONFIGS as in bench/daily-loop.ts).
 // A benchmark that fails is reported and the next one still runs; the exit code
 // is 1 only then. Missing a target is a number to look at, not a failure.
+import { printChatMediaBench, runChatMediaBench, type ChatMediaBenchResult } from './chat-media.js';
 import { printDailyLoop, runDailyLoop, type DailyLoopResult } from './daily-loop.js';
 import { benchRuns, fmtMiB, fmtMs, interrupted, parkUntilExit, printJsonLine, printMachine, printTable, type Measurement, type MemoryMeasurement } from './lib.js';
 import { printRenderBench, runRenderBench, type RenderBenchResult } from './render.js';
@@ -35,6 +36,8 @@ const startup: StartupResult | undefined = await attempt('startup', () => runSta
 if (startup) printStartup(startup);
 const render: RenderBenchResult | undefined = await attempt('render', () => runRenderBench(longRuns));
 if (render) printRenderBench(render);
+const chatMedia: ChatMediaBenchResult | undefined = await attempt('chat-media', () => runChatMediaBench(runs, longRuns));
+if (chatMedia) printChatMediaBench(chatMedia);
 const dailyLoop: DailyLoopResult | undefined = await attempt('daily-loop', () => runDailyLoop(longRuns));
 if (dailyLoop) printDailyLoop(dailyLoop);
 for (const f of dailyLoop?.failures ?? []) errors.push({ bench: `daily-loop [${f.config}] run ${f.run}`, error: f.error });
@@ -68,6 +71,7 @@ const rows: string[][] = [
   ...(syncRank?.measurements ?? []).map((m) => timeRow('sync-rank', m)),
   ...(startup?.measurements ?? []).map((m) => timeRow('startup', m)),
   ...(render?.measurements ?? []).map((m) => timeRow('render', m)),
+  ...(chatMedia?.measurements ?? []).map((m) => timeRow('chat-media', m)),
 ];
 if (render) {
   rows.push(['render', 'real-time multiple (video s / median wall s)', String(render.measurements[0].samplesMs.length), `${render.realtimeMultiple}x`, '', '', '>= 2x', render.withinTargets.realtime ? 'yes' : 'NO']);
@@ -88,5 +92,5 @@ for (const c of dailyLoop?.configs ?? []) {
 for (const e of errors) console.log(`  ${e.bench} did not complete: ${e.error.split('\n')[0]}`);
 console.log();
 
-printJsonLine({ bench: 'all', runs, longRuns, machine, syncRank: syncRank ?? null, startup: startup ?? null, render: render ?? null, dailyLoop: dailyLoop ?? null, errors });
+printJsonLine({ bench: 'all', runs, longRuns, machine, syncRank: syncRank ?? null, startup: startup ?? null, render: render ?? null, chatMedia: chatMedia ?? null, dailyLoop: dailyLoop ?? null, errors });
 if (errors.length) process.exitCode = 1;
