@@ -122,6 +122,7 @@ export async function runRenderBench(runs: number): Promise<RenderBenchResult> {
       brand: 'Ember',
       priceLabel: '$129.95',
       imagePath: image,
+      imageFormat: 'png',
       disclosure: `Ad · ${DISCLOSURE}`,
       videoPath: path.join(dir, 'ours', 'video.mp4'),
       thumbnailPath: path.join(dir, 'ours', 'thumb.png'),
@@ -134,6 +135,7 @@ export async function runRenderBench(runs: number): Promise<RenderBenchResult> {
     const plan = planRender(input('bare'), renderer.options, {
       fit,
       imagePath: image,
+      imageFormat: 'png',
       workDir,
       videoOut: path.join(dir, 'bare', 'video.mp4'),
       thumbnailOut: path.join(dir, 'bare', 'thumb.png'),

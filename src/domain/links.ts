@@ -95,6 +95,40 @@ export function isAmazonHost(hostname: string): boolean {
   return AMAZON_DOMAINS.some((d) => host === d || host.endsWith(`.${d}`));
 }
 
+/** Subdomains of a marketplace domain that serve product pages. */
+const PRODUCT_PAGE_SUBDOMAINS = ['', 'www.', 'smile.'] as const;
+
+/** `/dp/<ASIN>` or `/gp/product/<ASIN>`, anywhere in the path (a title slug may come first). */
+const PRODUCT_PATH_RE = /(?:^|\/)(?:dp|gp\/product)\/([A-Z0-9]{10})(?:[/?#]|$)/i;
+
+export const AMAZON_PRODUCT_URL_EXAMPLE = 'https://www.amazon.com/dp/B08N5WRWNW';
+
+/**
+ * Why a URL is not an Amazon product page, or undefined when it is one: https,
+ * no credentials or port, a marketplace host (amazon.<tld>, www.amazon.<tld> or
+ * smile.amazon.<tld> for a domain in AMAZON_DOMAINS) and `/dp/<ASIN>` or
+ * `/gp/product/<ASIN>` in the path. Stricter than affiliateUrl (click time):
+ * this is what a catalog row must hold at import time.
+ */
+export function amazonProductUrlProblem(detailPageUrl: string): string | undefined {
+  const expected = `a valid one looks like ${AMAZON_PRODUCT_URL_EXAMPLE} or https://www.amazon.co.uk/gp/product/B08N5WRWNW`;
+  let url: URL;
+  try {
+    url = new URL(detailPageUrl);
+  } catch {
+    return `is not a URL: it must be an Amazon product page; ${expected}`;
+  }
+  if (url.protocol !== 'https:') return `must be an https:// URL, not ${url.protocol}; ${expected}`;
+  if (url.username || url.password) return `must not contain a user name or password; ${expected}`;
+  if (url.port) return `must not name a port; ${expected}`;
+  const host = url.hostname.toLowerCase().replace(/\.$/, '');
+  if (!AMAZON_DOMAINS.some((d) => PRODUCT_PAGE_SUBDOMAINS.some((sub) => host === `${sub}${d}`))) {
+    return `must be an Amazon product page, but ${host} is not an Amazon marketplace host (amazon.<marketplace domain>, optionally with www. or smile.); ${expected}`;
+  }
+  if (!PRODUCT_PATH_RE.test(url.pathname)) return `must be an Amazon product page with /dp/<ASIN> or /gp/product/<ASIN> in its path; ${expected}`;
+  return undefined;
+}
+
 const PARTNER_TAG_RE = /^[A-Za-z0-9-]{1,64}$/;
 
 /**

@@ -3,9 +3,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { open } from 'node:fs/promises';
 import { catalogProductSchema, type CatalogProduct } from '../../src/domain/product.js';
 import {
   BundledCatalogProvider,
+  CATALOG_LIMITS,
+  catalogFieldProblems,
   CatalogFileError,
   FileCatalogProvider,
   createCatalogProvider,
@@ -79,6 +82,12 @@ describe('bundled catalog', () => {
     expect(invalid).toEqual([]);
   });
 
+  it('keeps within the import limits: field lengths, http(s) images, Amazon product pages', async () => {
+    const raw: unknown[] = JSON.parse(await readFile(bundledPath, 'utf8'));
+    const problems = raw.flatMap((item, i) => catalogFieldProblems(item as Record<string, unknown>).map((p) => ({ entry: i + 1, ...p })));
+    expect(problems).toEqual([]);
+  });
+
   it('varies price, commission, rating, reviews and rank so that ranking is meaningful', async () => {
     const products = (await collect(new BundledCatalogProvider())).flat();
     for (const key of ['price', 'commissionRate', 'rating', 'reviewCount', 'salesRank'] as const) {
@@ -131,7 +140,8 @@ describe('CSV import', () => {
   it('reports a malformed ASIN and explains the expected form', () => {
     const { products, errors } = parseCatalogText(csv(line('B0-123')), 'csv');
     expect(products).toEqual([]);
-    expect(errors).toHaveLength(1);
+    // The detail page URL (/dp/B0-123) is reported too: it has no valid ASIN in its path either.
+    expect(errors.map((e) => e.field)).toEqual(['asin', 'detailPageUrl']);
     expect(errors[0]).toMatchObject({ row: 2, field: 'asin' });
     expect(errors[0].reason).toMatch(/10-character ASIN/);
   });
@@ -310,6 +320,167 @@ describe('JSON import', () => {
   });
 });
 
+describe('import limits and safe URLs', () => {
+  const good = {
+    asin: 'B0LIMIT001',
+    title: 'Pawfect No-Pull Dog Harness',
+    brand: 'Pawfect',
+    category: 'Pet Supplies',
+    price: 24.99,
+    commissionRate: 0.03,
+    imageUrls: [IMG],
+    detailPageUrl: 'https://www.amazon.com/dp/B0LIMIT001',
+  };
+  const importOne = (overrides: Record<string, unknown>) => parseCatalogText(JSON.stringify([{ ...good, ...overrides }]), 'json');
+  const errorsOf = (overrides: Record<string, unknown>) => importOne(overrides).errors;
+
+  it('accepts a row exactly at every cap', () => {
+    const { products, errors } = importOne({
+      title: 'T'.repeat(500),
+      brand: 'B'.repeat(120),
+      category: 'C'.repeat(100),
+      imageUrls: Array.from({ length: 10 }, (_, i) => `https://m.media-amazon.com/images/I/${i}${'a'.repeat(2048 - 40)}.jpg`.slice(0, 2048)),
+    });
+    expect(errors).toEqual([]);
+    expect(products).toHaveLength(1);
+  });
+
+  it('rejects a title over 500 characters', () => {
+    expect(errorsOf({ title: 'T'.repeat(501) })).toEqual([{ row: 1, field: 'title', reason: 'must be at most 500 characters' }]);
+  });
+
+  it('rejects a brand over the cap (the schema allows 120, the import limit 200)', () => {
+    for (const length of [121, 201]) {
+      const errors = errorsOf({ brand: 'B'.repeat(length) });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ row: 1, field: 'brand', reason: expect.stringMatching(/must be at most 120 characters/) });
+    }
+  });
+
+  it('rejects a category over 100 characters, saying how long it is', () => {
+    expect(errorsOf({ category: 'C'.repeat(101) })).toEqual([{ row: 1, field: 'category', reason: 'must be at most 100 characters (it has 101)' }]);
+  });
+
+  it('rejects an ASIN that is not exactly 10 capital letters and digits', () => {
+    for (const asin of ['B0LIMIT0011', 'B0LIMIT00', 'B0LIMIT-01']) {
+      const errors = errorsOf({ asin, detailPageUrl: 'https://www.amazon.com/dp/B0LIMIT001' });
+      expect(errors, asin).toEqual([{ row: 1, field: 'asin', reason: expect.stringMatching(/10-character ASIN/) }]);
+    }
+  });
+
+  it('rejects an image URL over 2,048 characters, by position', () => {
+    const long = `https://m.media-amazon.com/images/I/${'a'.repeat(2048)}.jpg`;
+    expect(errorsOf({ imageUrls: [IMG, long] })).toEqual([
+      { row: 1, field: 'imageUrls[1]', reason: `must be at most 2048 characters (it has ${long.length})` },
+    ]);
+  });
+
+  it('rejects more than 10 image URLs per product', () => {
+    const urls = Array.from({ length: 11 }, (_, i) => IMG.replace('71abcdefghL', `7${i}abcdefgh`));
+    expect(errorsOf({ imageUrls: urls })).toEqual([{ row: 1, field: 'imageUrls', reason: 'has 11 URLs; at most 10 per product' }]);
+  });
+
+  it.each(['ftp://images.example.com/a.jpg', 'file:///etc/passwd', 'gopher://images.example.com/a', 'javascript:alert(1)', 'data:image/png;base64,iVBORw0KGgo='])(
+    'rejects the non-http image URL %s',
+    (url) => {
+      const { products, errors } = importOne({ imageUrls: [IMG, url] });
+      expect(products).toEqual([]);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ row: 1, field: 'imageUrls[1]' });
+      expect(errors[0].reason).toMatch(/http/);
+    },
+  );
+
+  it('rejects an image URL with credentials, and reports a non-http image URL in a CSV cell by CSV line', () => {
+    expect(errorsOf({ imageUrls: ['https://user:secret@images.example.com/a.jpg'] })).toEqual([
+      { row: 1, field: 'imageUrls[0]', reason: 'must not contain a user name or password' },
+    ]);
+    const { errors } = parseCatalogText(csv(line('B0TEST0001'), line('B0TEST0002', { imageUrls: 'file:///etc/passwd' })), 'csv');
+    expect(errors).toEqual([{ row: 3, field: 'imageUrls[0]', reason: expect.stringMatching(/must be an http:\/\/ or https:\/\/ URL, not file:/) }]);
+  });
+
+  it('does not resolve image hosts at import time (an internal-looking host is checked when fetched)', () => {
+    expect(errorsOf({ imageUrls: ['http://images.internal.example/a.jpg'] })).toEqual([]);
+  });
+
+  it.each([
+    ['https://evil.example/dp/B000000000', /evil\.example is not an Amazon marketplace host/],
+    ['https://amazon.com.evil.example/dp/B000000000', /amazon\.com\.evil\.example is not an Amazon marketplace host/],
+    ['https://evil.amazon.com/dp/B000000000', /evil\.amazon\.com is not an Amazon marketplace host/],
+    ['https://www.amazon.example/dp/B000000000', /is not an Amazon marketplace host/],
+    ['javascript:alert(1)', /https:\/\/ URL, not javascript:/],
+    ['http://www.amazon.com/dp/B000000000', /https:\/\/ URL, not http:/],
+    ['https://user:pw@www.amazon.com/dp/B000000000', /user name or password/],
+    ['https://www.amazon.com:8443/dp/B000000000', /port/],
+    ['https://www.amazon.com/s?k=dog+harness', /\/dp\/<ASIN> or \/gp\/product\/<ASIN>/],
+    ['https://www.amazon.com/dp/B0SHORT', /\/dp\/<ASIN>/],
+  ])('rejects the detail page URL %s and says what a valid one looks like', (url, reason) => {
+    const { products, errors } = importOne({ detailPageUrl: url });
+    expect(products).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ row: 1, field: 'detailPageUrl' });
+    expect(errors[0].reason).toMatch(reason);
+    expect(errors[0].reason).toContain('a valid one looks like https://www.amazon.com/dp/B08N5WRWNW');
+  });
+
+  it.each([
+    'https://www.amazon.com/dp/B0LIMIT001',
+    'https://amazon.co.uk/gp/product/B0LIMIT001',
+    'https://smile.amazon.de/Pawfect-Harness/dp/B0LIMIT001/ref=sr_1_1?th=1',
+    'https://www.amazon.com.br/dp/B0LIMIT001',
+    'https://www.amazon.co.jp/dp/B0LIMIT001',
+    'https://www.amazon.com.be/dp/B0LIMIT001',
+  ])('accepts the Amazon product page %s', (url) => {
+    expect(errorsOf({ detailPageUrl: url })).toEqual([]);
+  });
+
+  it('rejects a detail page URL over 2,048 characters', () => {
+    const url = `https://www.amazon.com/dp/B0LIMIT001?x=${'a'.repeat(2048)}`;
+    expect(errorsOf({ detailPageUrl: url })).toEqual([{ row: 1, field: 'detailPageUrl', reason: `must be at most 2048 characters (it has ${url.length})` }]);
+  });
+
+  it('refuses a file over 50 MB before reading it, naming its size and the cap', async () => {
+    const file = await tempFile('huge.csv', '');
+    const fh = await open(file, 'r+');
+    await fh.truncate(CATALOG_LIMITS.fileBytes + 1); // sparse: nothing is written
+    await fh.close();
+    const t0 = performance.now();
+    const err = await readCatalogFile(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CatalogFileError);
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toMatch(/the file is 50\.0 MB \(52428801 bytes\), over the 50\.0 MB limit for a catalog file\. Split it/);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('refuses catalog text over 50 MB (an upload) the same way', () => {
+    expect(() => parseCatalogText('x'.repeat(CATALOG_LIMITS.fileBytes + 1), 'csv')).toThrow(/over the 50\.0 MB limit for a catalog file/);
+  });
+
+  it('exits 2 from catalog:import for a file over the size cap', async () => {
+    const file = await tempFile('huge.json', '');
+    const fh = await open(file, 'r+');
+    await fh.truncate(CATALOG_LIMITS.fileBytes + 10);
+    await fh.close();
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((...args) => void out.push(args.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation((...args) => void out.push(args.join(' ')));
+    try {
+      expect(await main([file, '--dry-run'])).toBe(2);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(out.join('\n')).toMatch(/over the 50\.0 MB limit/);
+  });
+
+  it('applies the same limits to the bundled loader and exports them for other catalog sources', () => {
+    expect(catalogFieldProblems({ category: 'C'.repeat(101), imageUrls: ['gopher://x.example/'], detailPageUrl: 'https://evil.example/dp/B000000000' }).map((p) => p.field)).toEqual([
+      'category',
+      'imageUrls',
+      'detailPageUrl',
+    ]);
+  });
+});
+
 describe('whole-file errors', () => {
   it('names every missing required CSV column', async () => {
     await expect(readCatalogFile(fixture('missing-columns.csv'))).rejects.toThrow(CatalogFileError);
@@ -388,8 +559,10 @@ describe('FileCatalogProvider', () => {
 
   it('throws, naming the file and the first errors, when no row is valid', async () => {
     const provider = new FileCatalogProvider(fixture('all-bad.csv'));
-    await expect(collect(provider)).rejects.toThrow(/all-bad\.csv has no valid products \(2 row errors\): row 2, field asin: .*; row 3, field title: is required/);
-    expect(provider.lastErrors).toHaveLength(2);
+    await expect(collect(provider)).rejects.toThrow(
+      /all-bad\.csv has no valid products \(3 row errors\): row 2, field asin: .*; row 2, field detailPageUrl: .*\/dp\/<ASIN>.*; row 3, field title: is required/,
+    );
+    expect(provider.lastErrors).toHaveLength(3);
   });
 
   it('passes whole-file errors through as CatalogFileError', async () => {

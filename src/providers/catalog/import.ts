@@ -8,10 +8,11 @@
  * list of row errors phrased so the user can find and fix the cell. Only
  * problems that make the whole file unusable throw CatalogFileError.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { catalogProductSchema, type CatalogProduct } from '../../domain/product.js';
+import { CATALOG_LIMITS, catalogFieldProblems, formatBytes } from './limits.js';
 
 /** One problem in one row; `row` is what the user sees (CSV line number, or 1-based JSON index). */
 export interface RowError {
@@ -164,6 +165,15 @@ class RowCollector {
         const missing = rest.length === 0 && candidate[field] === undefined && issue.code === 'invalid_type';
         rowErrors.push({ row, field: name, reason: missing ? 'is required' : issue.message });
       }
+    }
+
+    // Limits beyond the schema (lengths, URL kinds), for fields the schema had no complaint about.
+    const reported = new Set(rowErrors.map((e) => e.field));
+    for (const problem of catalogFieldProblems(candidate)) {
+      const name = label(problem.field) + (problem.index === undefined ? '' : `[${problem.index}]`);
+      if (reported.has(name)) continue;
+      reported.add(name);
+      rowErrors.push({ row, field: name, reason: problem.reason });
     }
 
     // Checked even when the row has other errors: the user should learn about
@@ -319,6 +329,8 @@ function parseJsonText(text: string): ImportResult {
 
 /** Parses catalog text that is already in memory (e.g. an upload). */
 export function parseCatalogText(text: string, format: 'csv' | 'json'): ImportResult {
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > CATALOG_LIMITS.fileBytes) throw new CatalogFileError(tooLargeMessage(size));
   return format === 'csv' ? parseCsvText(text) : parseJsonText(text);
 }
 
@@ -341,8 +353,9 @@ export async function readCatalogFile(path: string): Promise<ImportResult> {
 
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readLimited(path, CATALOG_LIMITS.fileBytes);
   } catch (err) {
+    if (err instanceof CatalogFileError) throw new CatalogFileError(`${path}: ${err.message}`, { cause: err });
     throw new CatalogFileError(`cannot read catalog file ${path}: ${describeReadError(err, 'the .csv or .json file')}.`, { cause: err });
   }
 
@@ -352,6 +365,36 @@ export async function readCatalogFile(path: string): Promise<ImportResult> {
   } catch (err) {
     if (err instanceof CatalogFileError) throw new CatalogFileError(`${path}: ${err.message}`, { cause: err });
     throw err;
+  }
+}
+
+function tooLargeMessage(size: string | number): string {
+  const shown = typeof size === 'number' ? `${formatBytes(size)} (${size} bytes)` : size;
+  return `the file is ${shown}, over the ${formatBytes(CATALOG_LIMITS.fileBytes)} limit for a catalog file. Split it into smaller files and import them one at a time.`;
+}
+
+/**
+ * Reads a text file of at most `maxBytes`: refused from its size before reading,
+ * and never more than maxBytes + 1 bytes read (a file that grows meanwhile is refused too).
+ */
+async function readLimited(path: string, maxBytes: number): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size > maxBytes) throw new CatalogFileError(tooLargeMessage(size));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, maxBytes + 1 - total));
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, total);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw new CatalogFileError(tooLargeMessage(`more than ${formatBytes(maxBytes)}`));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    await fh.close();
   }
 }
 

@@ -6,8 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { catalogProductSchema, type CatalogProduct } from '../../domain/product.js';
 import { readCatalogFile, type RowError } from './import.js';
+import { catalogFieldProblems } from './limits.js';
 
 export { CatalogFileError, parseCatalogText, readCatalogFile, type ImportResult, type RowError } from './import.js';
+export { CATALOG_LIMITS, catalogFieldProblems } from './limits.js';
 
 export interface CatalogProvider {
   readonly name: string;
@@ -69,6 +71,12 @@ async function loadBundledCatalog(): Promise<CatalogProduct[]> {
         `bundled catalog entry ${index + 1} is invalid (${issue.path.join('.')}: ${issue.message}); ` +
           'fix scripts/generate-catalog.ts and regenerate the file',
       );
+    }
+    // The same limits as a user's file (lengths, http(s) images, Amazon product pages).
+    const problem = catalogFieldProblems(parsed.data)[0];
+    if (problem) {
+      const field = problem.index === undefined ? problem.field : `${problem.field}[${problem.index}]`;
+      throw new Error(`bundled catalog entry ${index + 1} is invalid (${field}: ${problem.reason}); fix scripts/generate-catalog.ts and regenerate the file`);
     }
     return parsed.data;
   });

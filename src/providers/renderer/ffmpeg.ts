@@ -23,6 +23,7 @@ import type { Language } from '../writer/types.js';
 import type { VoiceSegment } from '../voice/types.js';
 import type { RenderInput, RenderOutput, VideoRenderer } from './types.js';
 import { ffprobeJson, parseRate, runFfmpeg, type FfmpegRunResult } from './ffmpeg-run.js';
+import { detectImageFormat, IMAGE_DEMUXERS, IMAGE_MAGIC_BYTES, type ImageFormat } from '../../domain/image-format.js';
 
 export const WIDTH = 1080;
 export const HEIGHT = 1920;
@@ -139,10 +140,14 @@ export class FfmpegRenderer implements VideoRenderer {
     }
     const warnings: string[] = [];
     let image: string | undefined;
+    let imageFormat: ImageFormat | undefined;
     if (input.imagePath) {
-      const problem = await imageProblem(input.imagePath, this.options.ffprobePath);
-      if (problem) warnings.push(`product image not used (${problem}): rendered a title card instead`);
-      else image = path.resolve(input.imagePath);
+      const checked = await checkImage(input.imagePath, input.imageFormat, this.options.ffprobePath);
+      if ('problem' in checked) warnings.push(`product image not used (${checked.problem}): rendered a title card instead`);
+      else {
+        image = path.resolve(input.imagePath);
+        imageFormat = checked.format;
+      }
     }
 
     await Promise.all([fs.mkdir(path.dirname(videoPath), { recursive: true }), fs.mkdir(path.dirname(thumbnailPath), { recursive: true })]);
@@ -153,7 +158,7 @@ export class FfmpegRenderer implements VideoRenderer {
     const videoTmp = `${videoPath}.partial-${suffix}`;
     const thumbTmp = `${thumbnailPath}.partial-${suffix}`;
     try {
-      const plan = planRender(input, this.options, { fit, imagePath: image, workDir, videoOut: videoTmp, thumbnailOut: thumbTmp, renderKey: key });
+      const plan = planRender(input, this.options, { fit, imagePath: image, imageFormat, workDir, videoOut: videoTmp, thumbnailOut: thumbTmp, renderKey: key });
       await Promise.all(plan.files.map((f) => fs.writeFile(f.path, f.content, 'utf8')));
       this.lastRun = await runFfmpeg(plan.args, {
         ffmpegPath: this.options.ffmpegPath,
@@ -267,6 +272,11 @@ export interface PlanFiles {
   fit: SegmentFit;
   /** A decodable product image (absolute path), or undefined for the title card. */
   imagePath?: string;
+  /**
+   * The image's format (from its magic bytes): ffmpeg is given that demuxer
+   * explicitly (`-f png_pipe` …), never left to guess. Default 'png'.
+   */
+  imageFormat?: ImageFormat;
   /** A private directory for the generated subtitle files. */
   workDir: string;
   videoOut: string;
@@ -340,7 +350,8 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
   const graph: string[] = [];
   let audioBase = 0;
   if (files.imagePath) {
-    args.push('-i', fileUrl(files.imagePath));
+    // An explicit demuxer: ffmpeg never probes the file to pick one (no playlists, no concat scripts).
+    args.push('-f', IMAGE_DEMUXERS[files.imageFormat ?? 'png'], '-i', fileUrl(files.imagePath));
     audioBase = 1;
     graph.push(
       '[0:v]trim=end_frame=1,setpts=PTS-STARTPTS,format=rgba,split=2[bgsrc][fgsrc]',
@@ -612,16 +623,35 @@ async function renderKey(input: RenderInput, opts: ResolvedRendererOptions): Pro
   return h.digest('hex').slice(0, 20);
 }
 
-/** Why the image cannot be used, or undefined when ffprobe decodes it as a picture. */
-async function imageProblem(imagePath: string, ffprobePath: string): Promise<string | undefined> {
-  if (!fsSync.existsSync(imagePath)) return `${imagePath} does not exist`;
+/**
+ * The image's format when it can be used: its magic bytes say PNG, JPEG, WebP or
+ * GIF (and agree with the declared format, if any), and ffprobe, told that
+ * demuxer explicitly, decodes a picture. Otherwise why not.
+ */
+async function checkImage(imagePath: string, declared: ImageFormat | undefined, ffprobePath: string): Promise<{ format: ImageFormat } | { problem: string }> {
+  const name = path.basename(imagePath);
+  let head: Buffer;
   try {
-    const out = await ffprobeJson(imagePath, ['-show_streams', '-select_streams', 'v:0'], ffprobePath);
-    const s = out.streams?.[0];
-    if (!s || !s.width || !s.height) return `${path.basename(imagePath)} has no picture`;
-    return undefined;
+    const fh = await fs.open(imagePath, 'r');
+    try {
+      const { buffer, bytesRead } = await fh.read(Buffer.alloc(IMAGE_MAGIC_BYTES), 0, IMAGE_MAGIC_BYTES, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
   } catch (err) {
-    return `${path.basename(imagePath)} cannot be decoded: ${(err as Error).message.split('\n').slice(-1)[0]}`;
+    return { problem: (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${imagePath} does not exist` : `${name} cannot be read: ${(err as Error).message}` };
+  }
+  const format = detectImageFormat(head);
+  if (!format) return { problem: `${name} is not a PNG, JPEG, WebP or GIF file` };
+  if (declared && declared !== format) return { problem: `${name} was declared ${declared} but its bytes are ${format}` };
+  try {
+    const out = await ffprobeJson(imagePath, ['-f', IMAGE_DEMUXERS[format], '-show_streams', '-select_streams', 'v:0'], ffprobePath);
+    const s = out.streams?.[0];
+    if (!s || !s.width || !s.height) return { problem: `${name} has no picture` };
+    return { format };
+  } catch (err) {
+    return { problem: `${name} cannot be decoded: ${(err as Error).message.split('\n').slice(-1)[0]}` };
   }
 }
 

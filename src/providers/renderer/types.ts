@@ -1,5 +1,6 @@
 import type { Language } from '../writer/types.js';
 import type { VoiceSegment } from '../voice/types.js';
+import type { ImageFormat } from '../../domain/image-format.js';
 
 export interface RenderInput {
   videoId: string;
@@ -12,6 +13,13 @@ export interface RenderInput {
   priceLabel: string;
   /** A local image file of the product, when one could be fetched; otherwise a title card is generated. */
   imagePath?: string;
+  /**
+   * The image's format as detected from its magic bytes (detectImageFormat). The
+   * renderer checks it against the file and hands ffmpeg/ffprobe that demuxer
+   * explicitly; when absent it detects the format itself. A file that is not a
+   * PNG, JPEG, WebP or GIF is never used (title card).
+   */
+  imageFormat?: ImageFormat;
   /** The affiliate disclosure, on screen for the whole video. */
   disclosure: string;
   /** Output files (the renderer writes them atomically: temp file, then rename). */

@@ -8,6 +8,8 @@ import type { MediaStorage } from '../../providers/storage/types.js';
 import type { VoiceProvider } from '../../providers/voice/types.js';
 import type { Language } from '../../providers/writer/types.js';
 import { formatPrice } from '../../providers/writer/template.js';
+import { detectImageFormat, IMAGE_EXTENSIONS, IMAGE_FORMATS, IMAGE_MAGIC_BYTES, type ImageFormat } from '../../domain/image-format.js';
+import { safeFetch } from '../../net/safe-fetch.js';
 
 export interface GenerateVideosInput {
   videoIds: string[];
@@ -32,6 +34,8 @@ export interface VideoDeps {
 }
 
 const IMAGE_FETCH_TIMEOUT_MS = 4000;
+/** A product picture larger than this is not a product picture. */
+const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
 
 /**
  * Step 5: voice + render for each video, a bounded number at a time. The
@@ -50,7 +54,7 @@ export function videoActivities(deps: VideoDeps) {
     await fs.mkdir(workDir, { recursive: true });
     const sentences = video.content.script.split('\n').filter((s) => s.trim());
     const segments = await deps.voice.synthesize(sentences, video.content.language as Language, path.join(workDir, 'voice'));
-    const imagePath = deps.fetchImages ? await fetchImage(video.product.imageUrls[0], path.join(workDir, 'product-image')) : undefined;
+    const image = deps.fetchImages ? await fetchProductImage(video.product.imageUrls[0], path.join(workDir, 'product-image')) : undefined;
     const out = await deps.renderer.render({
       videoId,
       language: video.content.language as Language,
@@ -59,7 +63,8 @@ export function videoActivities(deps: VideoDeps) {
       brand: video.product.brand,
       // The same price text the script speaks.
       priceLabel: formatPrice(Number(video.product.price), video.product.currency, video.content.language as Language),
-      imagePath,
+      imagePath: image?.path,
+      imageFormat: image?.format,
       disclosure: video.content.disclosure,
       videoPath: deps.storage.localPath(`${base}/video.mp4`),
       thumbnailPath: deps.storage.localPath(`${base}/thumbnail.png`),
@@ -127,26 +132,93 @@ export function videoActivities(deps: VideoDeps) {
   };
 }
 
-/** Fetches the product image when the network allows; offline it fails fast and the title card is used. */
-async function fetchImage(url: string | undefined, outBase: string): Promise<string | undefined> {
-  if (!url) return undefined;
-  const ext = /\.png(\?|$)/i.test(url) ? '.png' : '.jpg';
-  const file = outBase + ext;
+/**
+ * Test hook: lets the image fetch reach loopback servers started by a test.
+ * Honoured only when BOTH NODE_ENV=test and FETCH_ALLOW_INTERNAL_FOR_TESTS=1;
+ * read at call time so a test can set it around one run. Deliberately not a
+ * config setting: production never fetches internal addresses.
+ */
+function imageFetchAllowsInternal(): boolean {
+  return process.env.NODE_ENV === 'test' && process.env.FETCH_ALLOW_INTERNAL_FOR_TESTS === '1';
+}
+
+/** The running activity's cancellation signal (undefined outside an activity, e.g. in a unit test). */
+function activitySignal(): AbortSignal | undefined {
   try {
-    await fs.access(file);
-    return file;
-  } catch {
-    /* not fetched yet */
-  }
-  try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(IMAGE_FETCH_TIMEOUT_MS) });
-    const type = r.headers.get('content-type') ?? '';
-    if (!r.ok || !type.startsWith('image/')) return undefined;
-    const buf = Buffer.from(await r.arrayBuffer());
-    if (buf.length < 100 || buf.length > 20_000_000) return undefined;
-    await fs.writeFile(file, buf);
-    return file;
+    return Context.current().cancellationSignal;
   } catch {
     return undefined;
+  }
+}
+
+function logImageSkipped(reason: string): void {
+  try {
+    Context.current().log.warn('product image not used: rendering a title card instead', { reason });
+  } catch {
+    console.warn(`product image not used (${reason}): rendering a title card instead`);
+  }
+}
+
+/**
+ * Fetches the product image when the network allows, through safeFetch: only
+ * public http(s) hosts, at most 10 MB, within IMAGE_FETCH_TIMEOUT_MS, and only a
+ * PNG, JPEG, WebP or GIF by its magic bytes. Any refusal or failure is logged and
+ * gives undefined: the renderer then draws the title card (the video never fails
+ * because of its picture).
+ */
+export async function fetchProductImage(url: string | undefined, outBase: string): Promise<{ path: string; format: ImageFormat } | undefined> {
+  if (!url) return undefined;
+  // A retry reuses the picture an earlier attempt stored (written atomically, checked again here).
+  for (const format of IMAGE_FORMATS) {
+    const file = outBase + IMAGE_EXTENSIONS[format];
+    const head = await readHead(file);
+    if (head && detectImageFormat(head) === format) return { path: file, format };
+  }
+  try {
+    const { bytes } = await safeFetch(url, {
+      maxBytes: IMAGE_MAX_BYTES,
+      timeoutMs: IMAGE_FETCH_TIMEOUT_MS,
+      maxRedirects: 3,
+      allowInternal: imageFetchAllowsInternal(),
+      label: 'image URL',
+      publicHint: 'product images must be on the public internet',
+      headers: { accept: 'image/png,image/jpeg,image/webp,image/gif' },
+      signal: activitySignal(),
+    });
+    const format = detectImageFormat(bytes);
+    if (!format) {
+      logImageSkipped(`image URL ${displayHost(url)} did not return a PNG, JPEG, WebP or GIF picture`);
+      return undefined;
+    }
+    const file = outBase + IMAGE_EXTENSIONS[format];
+    const tmp = `${file}.partial-${process.pid}`;
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, file);
+    return { path: file, format };
+  } catch (err) {
+    logImageSkipped((err as Error).message);
+    return undefined;
+  }
+}
+
+async function readHead(file: string): Promise<Buffer | undefined> {
+  try {
+    const fh = await fs.open(file, 'r');
+    try {
+      const { buffer, bytesRead } = await fh.read(Buffer.alloc(IMAGE_MAGIC_BYTES), 0, IMAGE_MAGIC_BYTES, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined; // not fetched yet
+  }
+}
+
+function displayHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(invalid URL)';
   }
 }
