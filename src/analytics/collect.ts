@@ -10,8 +10,12 @@
  * calendar days it overlaps, i.e. from's UTC date up to the day that contains the
  * last instant before `to`; with midnight-aligned periods the two coincide):
  *
- * - clicks: ClickEvents with isBot = false and from <= clickedAt < to. botClicks:
- *   the same with isBot = true (never counted anywhere else). A click belongs to
+ * - clicks: ClickEvents with counted = true, isBot = false and from <= clickedAt < to:
+ *   at most one per link, client and day (see src/api/routes/redirect.ts). botClicks:
+ *   the period's clicks with isBot = true (never counted anywhere else).
+ *   filteredClicks: the period's other clicks that do not count (not bots: repeats
+ *   of a link by the same client on the same day, and bursts), in the totals only.
+ *   The optimizer's per-video clicks are these counted clicks. A click belongs to
  *   its video's product; a click stored without a video (its content had no video
  *   yet) belongs to the product of the content whose tracking code it carries.
  * - views: the sum of AnalyticsSnapshot.views over snapshots dated in the days of
@@ -57,8 +61,11 @@ export interface CollectAnalyticsInput {
 }
 
 export interface AnalyticsTotals {
+  /** Counted human clicks: at most one per link, client and day. */
   clicks: number;
   botClicks: number;
+  /** Human clicks that do not count: repeats and bursts. */
+  filteredClicks: number;
   views: number | null;
   revenue: number;
   earnings: number;
@@ -151,10 +158,11 @@ const ANALYTICS_SQL = `
 WITH
 click_sets AS MATERIALIZED (
   SELECT GROUPING(video_id, platform, day) AS g, video_id, platform, day,
-         count(*) FILTER (WHERE NOT is_bot) AS clicks,
-         count(*) FILTER (WHERE is_bot) AS bots
+         count(*) FILTER (WHERE counted AND NOT is_bot) AS clicks,
+         count(*) FILTER (WHERE is_bot) AS bots,
+         count(*) FILTER (WHERE NOT counted AND NOT is_bot) AS filtered
   FROM (
-    SELECT c."videoId" AS video_id, c.platform, c."clickedAt"::date AS day, c."isBot" AS is_bot
+    SELECT c."videoId" AS video_id, c.platform, c."clickedAt"::date AS day, c."isBot" AS is_bot, c.counted
     FROM "ClickEvent" c
     WHERE c."clickedAt" >= $1::timestamp AND c."clickedAt" < $2::timestamp
     OFFSET 0 -- a planner fence: see above
@@ -162,7 +170,7 @@ click_sets AS MATERIALIZED (
   GROUP BY GROUPING SETS ((video_id), (platform, day))
 ),
 code_clicks AS MATERIALIZED (
-  SELECT left(c.code, 8) AS code8, count(*) FILTER (WHERE NOT c."isBot") AS clicks
+  SELECT left(c.code, 8) AS code8, count(*) FILTER (WHERE c.counted AND NOT c."isBot") AS clicks
   FROM "ClickEvent" c
   WHERE c."videoId" IS NULL AND c."clickedAt" >= $1::timestamp AND c."clickedAt" < $2::timestamp
   GROUP BY 1
@@ -171,7 +179,7 @@ video_clicks AS (
   SELECT video_id, clicks FROM click_sets WHERE g = 3 AND video_id IS NOT NULL
 ),
 platform_day_clicks AS (
-  SELECT platform, day, clicks, bots FROM click_sets WHERE g = 4
+  SELECT platform, day, clicks, bots, filtered FROM click_sets WHERE g = 4
 ),
 product_clicks AS (
   SELECT product_id, sum(clicks) AS clicks FROM (
@@ -285,6 +293,7 @@ daily AS (
 totals AS (
   SELECT COALESCE((SELECT sum(clicks) FROM platform_day_clicks), 0) AS clicks,
          COALESCE((SELECT sum(bots) FROM platform_day_clicks), 0) AS bots,
+         COALESCE((SELECT sum(filtered) FROM platform_day_clicks), 0) AS filtered,
          (SELECT sum(views) FROM snaps) AS views,
          COALESCE((SELECT revenue FROM earn_sets WHERE g = 3), 0) AS revenue,
          COALESCE((SELECT earnings FROM earn_sets WHERE g = 3), 0) AS earnings,
@@ -292,7 +301,7 @@ totals AS (
 )
 SELECT json_build_object(
   'totals', (SELECT json_build_object(
-      'clicks', t.clicks, 'botClicks', t.bots, 'views', t.views,
+      'clicks', t.clicks, 'botClicks', t.bots, 'filteredClicks', t.filtered, 'views', t.views,
       'revenue', round(t.revenue, 2), 'earnings', round(t.earnings, 2), 'cost', round(t.cost, 4),
       'roi', round(t.earnings / NULLIF(t.cost, 0), 4)) FROM totals t),
   'byProduct', (SELECT COALESCE(json_agg(json_build_object(
@@ -353,6 +362,10 @@ function buildNotes(r: Raw, partnerTags: string[]): string[] {
       `${d.unassignedCost.cost.toFixed(4)} of cost (${d.unassignedCost.entries} entr${d.unassignedCost.entries === 1 ? 'y' : 'ies'}) has no known product: ` +
         'counted in the totals, not per product',
     );
+  }
+  if (r.totals.filteredClicks > 0) {
+    const n = r.totals.filteredClicks;
+    notes.push(`${n} click${n === 1 ? ' was' : 's were'} not counted: repeats of a link by the same visitor on the same day, or bursts of requests`);
   }
   if (d.unattributedClicks > 0) {
     notes.push(`${d.unattributedClicks} click${d.unattributedClicks === 1 ? ' carries' : 's carry'} a tracking code of no known content: counted in the totals only`);

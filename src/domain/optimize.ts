@@ -9,6 +9,8 @@
  * - Template A/B: the variant with the most clicks per view wins, when every
  *   compared variant has at least `minVideosPerVariant` videos. Without view data
  *   (offline publisher) clicks per video is used instead, and the reason says so.
+ *   Clicks are counted clicks only (src/analytics/collect.ts): at most one per link,
+ *   visitor and day, never bots or bursts, so a template cannot win by being hammered.
  */
 
 export interface ProductPerformance {

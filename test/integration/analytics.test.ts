@@ -27,6 +27,9 @@ const at = (iso: string) => new Date(iso);
  *           V2: 1 YOUTUBE 11-07 23:59:59.999 (in), 1 at 11-08 00:00 (out), 1 at 10-31 (out)
  *           P3's code without a video: 1 YOUTUBE (11-04)
  *           unknown code ZZZZZZZZ without platform: 1 (11-04), 1 bot (11-06)
+ *           not counted (counted = false; see the redirect route), never in any clicks figure:
+ *           V1 2 repeats (11-02), V2 1 burst (11-07), P3's code 1 repeat (11-04),
+ *           the unknown code 1 repeat (11-04): filteredClicks 5
  * Views:    one snapshot with views: V1 on YOUTUBE, 11-02, 1500 views; V1 on TIKTOK has views null;
  *           a 999-view snapshot on 10-31 is outside the period.
  * Earnings: the fixture report (see test/fixtures/earnings): in the period, for our tag:
@@ -100,12 +103,13 @@ describe('collectAnalytics on a real database', () => {
     await publish('PUB3ig', 'V3', 'INSTAGRAM');
     await publish('PUB2yt', 'V2', 'YOUTUBE');
 
-    const click = (video: string | null, code: string, platform: 'YOUTUBE' | 'TIKTOK' | 'INSTAGRAM' | null, when: string, isBot = false) => ({
+    const click = (video: string | null, code: string, platform: 'YOUTUBE' | 'TIKTOK' | 'INSTAGRAM' | null, when: string, isBot = false, flag?: 'repeat' | 'burst') => ({
       videoId: video ? ids[video] : null,
       code,
       platform,
       isBot,
       clickedAt: at(when),
+      ...(isBot ? { counted: false, flag: 'bot' } : flag ? { counted: false, flag } : {}),
     });
     await db.clickEvent.createMany({
       data: [
@@ -123,6 +127,11 @@ describe('collectAnalytics on a real database', () => {
         click(null, 'AAAAAAA6-yt', 'YOUTUBE', '2026-11-04T10:00:00Z'),
         click(null, 'ZZZZZZZZ', null, '2026-11-04T11:00:00Z'),
         click(null, 'ZZZZZZZZ', null, '2026-11-06T11:00:00Z', true),
+        click('V1', 'AAAAAAA1-yt', 'YOUTUBE', '2026-11-02T10:00:05Z', false, 'repeat'),
+        click('V1', 'AAAAAAA1-tt', 'TIKTOK', '2026-11-02T10:00:09Z', false, 'repeat'),
+        click('V2', 'AAAAAAA2-yt', 'YOUTUBE', '2026-11-07T12:00:00Z', false, 'burst'),
+        click(null, 'AAAAAAA6-yt', 'YOUTUBE', '2026-11-04T10:00:30Z', false, 'repeat'),
+        click(null, 'ZZZZZZZZ', null, '2026-11-04T11:00:30Z', false, 'repeat'),
       ],
     });
 
@@ -166,6 +175,7 @@ describe('collectAnalytics on a real database', () => {
     expect(r.totals).toEqual({
       clicks: 9, // V1 4 + V3 2 + V2 1 + P3's code 1 + unknown code 1
       botClicks: 3, // V1 2 + unknown code 1
+      filteredClicks: 5, // V1 2 repeats + V2 1 burst + P3's code 1 repeat + unknown code 1 repeat
       views: 1500, // the one snapshot with views in the period
       revenue: 1473.97, // P1 24.99 × 2 + P2 (1299.00 − 25.00) + not-in-catalog 149.99
       earnings: 63.76, // P1 1.00 × 2 + P2 (58.46 − 1.20) + not-in-catalog 4.50
@@ -223,6 +233,7 @@ describe('collectAnalytics on a real database', () => {
       'Ignored 1 earnings record (1.20) of tracking id someoneelse-21, which is not one of ours',
       '4.50 of earnings are for 1 ASIN not in the catalog: counted in the totals, not per product',
       '1.0000 of cost (1 entry) has no known product: counted in the totals, not per product',
+      '5 clicks were not counted: repeats of a link by the same visitor on the same day, or bursts of requests',
       '1 click carries a tracking code of no known content: counted in the totals only',
     ]);
   });
@@ -230,7 +241,7 @@ describe('collectAnalytics on a real database', () => {
   it('says views are unknown (null, never 0) when no snapshot has views', async () => {
     // 11-08 to 11-11: V2's boundary click, P1's return on 11-10, no snapshot at all.
     const r: AnalyticsResult = await collectAnalytics(db, { from: at('2026-11-08T00:00:00Z'), to: at('2026-11-11T00:00:00Z'), partnerTags: [OUR_TAG] });
-    expect(r.totals).toEqual({ clicks: 1, botClicks: 0, views: null, revenue: -24.99, earnings: -1, cost: 0, roi: null });
+    expect(r.totals).toEqual({ clicks: 1, botClicks: 0, filteredClicks: 0, views: null, revenue: -24.99, earnings: -1, cost: 0, roi: null });
     expect(r.notes).toContain(NO_VIEWS_NOTE);
     expect(r.byPlatform.every((p) => p.views === null)).toBe(true);
     expect(r.daily).toEqual([
@@ -254,7 +265,7 @@ describe('collectAnalytics on a real database', () => {
 
   it('returns zero-filled days for an empty period and rejects a reversed one', async () => {
     const r = await collectAnalytics(db, { from: at('2025-01-01T00:00:00Z'), to: at('2025-01-03T00:00:00Z'), partnerTags: [OUR_TAG] });
-    expect(r.totals).toEqual({ clicks: 0, botClicks: 0, views: null, revenue: 0, earnings: 0, cost: 0, roi: null });
+    expect(r.totals).toEqual({ clicks: 0, botClicks: 0, filteredClicks: 0, views: null, revenue: 0, earnings: 0, cost: 0, roi: null });
     expect(r.byProduct).toEqual([]);
     expect(r.byVideo).toEqual([]);
     expect(r.daily.map((d) => d.date)).toEqual(['2025-01-01', '2025-01-02']);

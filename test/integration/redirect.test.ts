@@ -113,7 +113,7 @@ describe('GET /r/:code', () => {
     const rows = await clicks();
     expect(rows).toHaveLength(before + 1);
     const click = rows[rows.length - 1];
-    expect(click).toMatchObject({ videoId, code: `${code}-tt`, platform: 'TIKTOK', userAgent: BROWSER_UA, isBot: false });
+    expect(click).toMatchObject({ videoId, code: `${code}-tt`, platform: 'TIKTOK', userAgent: BROWSER_UA, isBot: false, counted: true, flag: null });
     expect(click.ipHash).toMatch(/^[0-9a-f]{32}$/);
     expect(click.clickedAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -128,11 +128,11 @@ describe('GET /r/:code', () => {
   it('marks curl and empty user agents as bots but still redirects them', async () => {
     const r = await app.inject({ method: 'GET', url: `/r/${code}-yt`, headers: { 'user-agent': 'curl/8.5.0' } });
     expect(r.statusCode).toBe(302);
-    expect((await clicks()).at(-1)).toMatchObject({ code: `${code}-yt`, platform: 'YOUTUBE', userAgent: 'curl/8.5.0', isBot: true });
+    expect((await clicks()).at(-1)).toMatchObject({ code: `${code}-yt`, platform: 'YOUTUBE', userAgent: 'curl/8.5.0', isBot: true, counted: false, flag: 'bot' });
 
     const r2 = await app.inject({ method: 'GET', url: `/r/${code}-ig`, headers: { 'user-agent': '' } });
     expect(r2.statusCode).toBe(302);
-    expect((await clicks()).at(-1)).toMatchObject({ platform: 'INSTAGRAM', userAgent: null, isBot: true });
+    expect((await clicks()).at(-1)).toMatchObject({ platform: 'INSTAGRAM', userAgent: null, isBot: true, counted: false, flag: 'bot' });
   });
 
   it('truncates a huge user agent to 512 characters', async () => {
@@ -196,13 +196,13 @@ describe('GET /r/:code', () => {
   it('redirects even when recording the click hangs or fails', async () => {
     const hanging = new Proxy(db, {
       get(target, prop, receiver) {
-        if (prop === 'clickEvent') return { create: () => new Promise(() => {}) };
+        if (prop === '$queryRawUnsafe') return () => new Promise(() => {});
         return Reflect.get(target, prop, receiver);
       },
     });
     const failing = new Proxy(db, {
       get(target, prop, receiver) {
-        if (prop === 'clickEvent') return { create: () => Promise.reject(new Error('connection terminated')) };
+        if (prop === '$queryRawUnsafe') return () => Promise.reject(new Error('connection terminated'));
         return Reflect.get(target, prop, receiver);
       },
     });
