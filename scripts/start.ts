@@ -103,7 +103,7 @@ try {
   const banner = [
     '',
     `  affiliate-empire is up (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
-    `  API          ${apiUrl}   (try: curl -X POST ${apiUrl}/orchestrator/daily-loop/start${config.API_TOKEN ? ' -H "Authorization: Bearer $API_TOKEN"' : ''})`,
+    `  API          ${apiUrl}   (try: curl -X POST ${apiUrl}/orchestrator/daily-loop/start -H "content-type: application/json"${config.API_TOKEN ? ' -H "Authorization: Bearer $API_TOKEN"' : ''})`,
     `  Console      ${apiUrl}/console   (slash commands, approval cards, alerts, reports)`,
     `  Temporal UI  ${temporalUi ?? '(not managed here; set TEMPORAL_UI_URL to show it)'}`,
     `  Temporal     ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,

@@ -40,6 +40,14 @@ interface VarSpec<T> {
   secret?: boolean;
 }
 
+/**
+ * Who may do what is matched by ids only: a Slack user id (U…/W…), a Discord user
+ * id (a snowflake) or a Discord role (role:<snowflake>). Display names are refused,
+ * because their owners can change them (anyone could rename themselves "alice").
+ */
+const IDENTITY = /^(?:[UW][A-Z0-9]{1,20}|\d{5,25}|role:\d{5,25}|\*)$/;
+const IDENTITY_LIST = /^\s*(?:[UW][A-Z0-9]{1,20}|\d{5,25}|role:\d{5,25})\s*(?:,\s*(?:[UW][A-Z0-9]{1,20}|\d{5,25}|role:\d{5,25})\s*)*,?\s*$/;
+
 const str = (opts: { default?: string; pattern?: RegExp; hint?: string; secret?: boolean } = {}): VarSpec<string | undefined> => ({
   hint: opts.hint ?? 'a non-empty string',
   secret: opts.secret,
@@ -204,14 +212,17 @@ const SPEC = {
   TRUST_PROXY: bool(false),
   AMAZON_PARTNER_TAG: str({ default: 'affiliateempire-20', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'your Associates tracking id, e.g. mystore-20' }),
 
-  CHATOPS_OPERATORS: str({ hint: 'a comma-separated list of user ids (U123, 4567…), @names or role:<id>' }),
+  CHATOPS_OPERATORS: str({ pattern: IDENTITY_LIST, hint: 'a comma-separated list of Slack user ids (U0123ABCD), Discord user ids (123456789012345678) or Discord roles (role:123456789012345678); names are not accepted, because their owners can change them' }),
   CHATOPS_CHANNELS: str({ hint: 'a comma-separated list of channel ids where commands are accepted' }),
   CHATOPS_RULES: {
-    hint: 'JSON such as {"daily-loop cancel": {"allow": ["U123", "role:987"], "channels": ["C42"]}, "approve": {"allow": ["*"]}}',
+    hint: 'JSON such as {"daily-loop cancel": {"allow": ["U0123ABCD", "role:987654321098765432"], "channels": ["C42"]}, "approve": {"allow": ["*"]}}, where allow lists user ids, role:<id> or "*" (never @names)',
     parse(raw: string | undefined) {
       if (raw === undefined || raw.trim() === '') return undefined;
-      const rule = z.object({ allow: z.array(z.string().min(1)).optional(), channels: z.array(z.string().min(1)).optional() }).strict();
-      const r = z.record(z.string().regex(/^[a-z-]+( [a-z-]+)?$/), rule).safeParse(JSON.parse(raw));
+      const rule = z.object({ allow: z.array(z.string().regex(IDENTITY)).optional(), channels: z.array(z.string().min(1)).optional() }).strict();
+      const json: unknown = JSON.parse(raw);
+      // zod drops a "__proto__" key silently; a rule that does nothing must not pass for one that does.
+      if (json && typeof json === 'object' && Object.keys(json).some((k) => !/^[a-z-]+( [a-z-]+)?$/.test(k))) throw new Error('invalid');
+      const r = z.record(z.string().regex(/^[a-z-]+( [a-z-]+)?$/), rule).safeParse(json);
       if (!r.success) throw new Error('invalid');
       return r.data;
     },
@@ -310,6 +321,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(key, `${key} is invalid: ${(err as Error).message}. Use 5 fields such as "0 0 * * *" (midnight) or "0 0 * * 0" (Sundays).`);
     }
   }
+  if (c.FAULT_INJECTION !== 'none' && (env.NODE_ENV ?? process.env.NODE_ENV) !== 'test') {
+    throw new ConfigError('FAULT_INJECTION', `FAULT_INJECTION is ${c.FAULT_INJECTION}, a test hook that makes publishing fail on purpose: it is honoured only with NODE_ENV=test. Unset it.`);
+  }
+  if (!c.API_TOKEN && c.PUBLIC_BASE_URL && !isLoopbackUrl(c.PUBLIC_BASE_URL)) {
+    throw new ConfigError('API_TOKEN', `API_TOKEN is missing: PUBLIC_BASE_URL (${c.PUBLIC_BASE_URL}) says this server is reachable from outside, and without a token anyone who reaches it could start, cancel or approve runs. Set API_TOKEN (at least 16 characters), or unset PUBLIC_BASE_URL.`);
+  }
+  if (!c.API_TOKEN && c.SLACK_BOT_TOKEN && c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN) {
+    throw new ConfigError('API_TOKEN', 'API_TOKEN is missing: Slack HTTP mode (SLACK_SIGNING_SECRET without SLACK_APP_TOKEN) needs this server reachable from Slack, and without a token anyone who reaches it could start, cancel or approve runs through the API. Set API_TOKEN (at least 16 characters), or use Socket Mode (SLACK_APP_TOKEN).');
+  }
   if (c.HOST && !c.API_TOKEN && !isLoopback(c.HOST)) {
     throw new ConfigError('HOST', `HOST is ${c.HOST} but API_TOKEN is not set: an unprotected API may only listen on loopback. Set API_TOKEN, or unset HOST.`);
   }
@@ -335,7 +355,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}
+
+function isLoopbackUrl(url: string): boolean {
+  try {
+    return isLoopback(new URL(url).hostname);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -6,11 +6,14 @@ import type { Orchestrator } from '../temporal/client.js';
 import { bearerAuth } from './auth.js';
 import { errorBody, handleError } from './errors.js';
 import { orchestratorRoutes } from './routes/orchestrator.js';
-import { mediaRoutes } from './routes/media.js';
+import { publicationRoutes } from './routes/publications.js';
+import { mediaRoutes, publishedMediaAccess } from './routes/media.js';
+import { installSecurity } from './security.js';
 import { ChatOps } from '../chatops/core/core.js';
 import { policyFromConfig } from '../chatops/core/auth.js';
 import { consoleRoutes } from '../chatops/console/routes.js';
 import { createSlackApp, registerSlackRoutes } from '../chatops/slack/app.js';
+import { databaseDeliveryLedger } from '../chatops/slack/deliveries.js';
 import { redirectRoutes } from './routes/redirect.js';
 import { LocalMediaStorage } from '../providers/storage/local.js';
 import type { MediaStorage } from '../providers/storage/types.js';
@@ -37,10 +40,13 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Long path parameters reach the routes, whose own checks answer with the API's error model (not a bare 414).
+    maxParamLength: 2048,
     // Behind a reverse proxy, the client address comes from X-Forwarded-For.
     trustProxy: config.TRUST_PROXY,
   });
   app.setErrorHandler(handleError);
+  installSecurity(app, { apiToken: config.API_TOKEN, publicBaseUrl: config.PUBLIC_BASE_URL });
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send(errorBody('not_found', `No route ${req.method} ${req.url.split('?')[0]}. See the README's HTTP API section for the routes.`)),
   );
@@ -57,7 +63,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.get('/healthz', async (_req, reply) => {
+  const health = async () => {
     const [temporal, database] = await Promise.all([
       orchestrator.health(),
       withTimeout(db.$queryRaw`SELECT 1`, HEALTH_TIMEOUT_MS).then(
@@ -65,30 +71,40 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
         (err: Error) => ({ ok: false, error: `The database is not reachable: ${err.message.split('\n')[0]}` }),
       ),
     ]);
-    const ok = temporal.ok && database.ok;
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', temporal, database });
+    return { ok: temporal.ok && database.ok, temporal, database };
+  };
+  // Public and without details: ok or degraded, and which part (no addresses, no error text).
+  app.get('/healthz', async (_req, reply) => {
+    const h = await health();
+    return reply.status(h.ok ? 200 : 503).send({ status: h.ok ? 'ok' : 'degraded', temporal: { ok: h.temporal.ok }, database: { ok: h.database.ok } });
   });
 
   // The local chat console: the same commands and cards as Slack and Discord, through the same core.
-  const chatops = new ChatOps({ orchestrator, db, policy: policyFromConfig(config), timeZone: config.TIMEZONE ?? 'UTC', publicBaseUrl: config.publicBaseUrl, temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE });
+  const chatops = new ChatOps({ orchestrator, db, policy: policyFromConfig(config), timeZone: config.TIMEZONE ?? 'UTC', temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE, log: deps.log });
   consoleRoutes(app, { config, db, chatops });
   app.decorate('chatops', chatops);
   // Slack: HTTP mode at POST /slack/events (signature-checked), or Socket Mode with SLACK_APP_TOKEN.
   if (config.SLACK_BOT_TOKEN) {
-    const slack = createSlackApp({ config, chatops, log: deps.log });
+    const slack = createSlackApp({ config, chatops, log: deps.log, deliveries: databaseDeliveryLedger(db) });
     await registerSlackRoutes(app, slack);
     await slack.start();
     app.addHook('onClose', async () => slack.stop());
   }
 
-  // Public: tracked links in published videos must work for everyone.
-  // Rendered videos and thumbnails (approval cards link to them; browsers seek with Range).
-  mediaRoutes(app, { storage: deps.storage ?? new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }) });
+  // Public: tracked links in published videos must work for everyone, and the videos and
+  // thumbnails of approved videos (platforms fetch them). Every other media file is private.
+  mediaRoutes(app, { storage: deps.storage ?? new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }), access: publishedMediaAccess(db) });
   redirectRoutes(app, { db, partnerTag: config.AMAZON_PARTNER_TAG!, ipHashSecret: clickHashSecret(config) });
 
   await app.register(async (scoped) => {
     if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth(config.API_TOKEN));
     orchestratorRoutes(scoped, { orchestrator, db, publicBaseUrl: config.publicBaseUrl });
+    publicationRoutes(scoped, { db });
+    // The details /healthz leaves out: what exactly is down, and the error, for an authenticated caller.
+    scoped.get('/orchestrator/health', async (_req, reply) => {
+      const h = await health();
+      return reply.status(h.ok ? 200 : 503).send({ status: h.ok ? 'ok' : 'degraded', temporal: h.temporal, database: h.database });
+    });
   });
 
   return app;

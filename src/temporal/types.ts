@@ -119,7 +119,10 @@ export type ApprovalState = 'pending' | 'approved' | 'rejected';
 export interface VideoApprovalView {
   videoId: string;
   state: ApprovalState;
+  /** Who decided: a platform id (slack:U0123…, discord:123…, api:token, console, auto-approve, system:timeout). */
   by?: string;
+  /** Their display name, for people to read; never used to authorize. */
+  byName?: string;
   at?: string;
   reason?: string;
   source?: string;
@@ -134,7 +137,10 @@ export interface ApprovalSignal {
   source?: string;
   videoId: string;
   decision: 'approve' | 'reject';
+  /** The decider's platform id (slack:U0123…, discord:123…, api:token, console), never a display name. */
   by: string;
+  /** Their display name beside it, for people to read. */
+  byName?: string;
   at: string;
   reason?: string;
 }

@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net';
+import { installSecurity } from '../../src/api/security.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleRoutes } from '../../src/chatops/console/routes.js';
 import { ChatOps } from '../../src/chatops/core/core.js';
 import { policyFromConfig } from '../../src/chatops/core/auth.js';
-import { mediaRoutes } from '../../src/api/routes/media.js';
+import { mediaRoutes, publishedMediaAccess } from '../../src/api/routes/media.js';
 import { LocalMediaStorage } from '../../src/providers/storage/local.js';
 import type { Config } from '../../src/config.js';
 import { eventually, startTestSystem, type TestSystem } from '../support/harness.js';
@@ -15,8 +16,9 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 /** A small server like the API's: the media route (so videos play) and the console. */
 async function consoleServer(sys: TestSystem, config: Config = sys.config): Promise<{ app: FastifyInstance; baseUrl: string }> {
   const app = Fastify();
-  mediaRoutes(app, { storage: new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }) });
-  const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(config), timeZone: config.TIMEZONE ?? 'UTC', publicBaseUrl: config.publicBaseUrl });
+  installSecurity(app, { apiToken: config.API_TOKEN });
+  mediaRoutes(app, { storage: new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }), access: publishedMediaAccess(sys.db) });
+  const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(config), timeZone: config.TIMEZONE ?? 'UTC' });
   consoleRoutes(app, { config, db: sys.db, chatops });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
@@ -101,7 +103,7 @@ describe('local chat console (headless Chromium)', () => {
     await page.locator('.kind-approval_requested', { hasText: 'Approved by @console' }).waitFor({ timeout: 15_000 });
     await page.locator('.group, .item', { hasText: 'Done: ✅ Approved by @console' }).first().waitFor({ timeout: 15_000 });
     // The card no longer offers buttons, also after the feed re-renders it from the database.
-    await eventually(async () => (await sys.db.approval.count({ where: { videoId, decision: 'APPROVE', decidedBy: '@console', source: 'console' } })) === 1, 15_000);
+    await eventually(async () => (await sys.db.approval.count({ where: { videoId, decision: 'APPROVE', decidedBy: 'console', decidedByName: 'console', source: 'console' } })) === 1, 15_000);
     await page.waitForTimeout(2_000);
     await expect(page.locator('.kind-approval_requested button[data-action-id]').count()).resolves.toBe(0);
     await expect(page.locator('.kind-approval_requested').first().textContent()).resolves.toContain('Approved by @console');

@@ -26,7 +26,7 @@ describe('bad input gets a clear 4xx and the server keeps serving', () => {
     { name: 'an empty platform list', method: 'POST', path: '/orchestrator/daily-loop/start', body: { platforms: [] }, status: 400, code: 'invalid_request', field: 'platforms', message: /at least one/ },
     { name: 'a non-boolean autoApprove', method: 'POST', path: '/orchestrator/daily-loop/start', body: { autoApprove: 'yes' }, status: 400, code: 'invalid_request', field: 'autoApprove', message: /true or false/ },
     { name: 'an unknown field (typo)', method: 'POST', path: '/orchestrator/daily-loop/start', body: { maxProduct: 5 }, status: 400, code: 'invalid_request', field: 'maxProduct', message: /unknown field "maxProduct"/ },
-    { name: 'an unsupported content type', method: 'POST', path: '/orchestrator/daily-loop/start', body: 'maxProducts=5', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'unsupported_media_type', message: /send application\/json/ },
+    { name: 'an unsupported content type', method: 'POST', path: '/orchestrator/daily-loop/start', body: 'maxProducts=5', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'unsupported_media_type', message: /must send Content-Type: application\/json/ },
     { name: 'a body over 1 MB', method: 'POST', path: '/orchestrator/daily-loop/start', body: JSON.stringify({ x: 'a'.repeat(1_100_000) }), status: 413, code: 'body_too_large', message: /limited to 1 MB/ },
     { name: 'a status request for an unknown workflow', method: 'GET', path: '/orchestrator/daily-loop/status/daily-1999-01-01', status: 404, code: 'workflow_not_found', field: 'workflowId', message: /No workflow with id "daily-1999-01-01"/ },
     { name: 'a cancel for an unknown workflow', method: 'POST', path: '/orchestrator/daily-loop/cancel/nope-123', status: 404, code: 'workflow_not_found', message: /No workflow/ },
@@ -131,20 +131,23 @@ describe('Temporal or the database unreachable → 503, and the server keeps ser
   });
 
   const call = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(downUrl + path, { method, body: body ? JSON.stringify(body) : undefined, headers: body ? { 'content-type': 'application/json' } : {} });
+    const r = await fetch(downUrl + path, { method, body: body ? JSON.stringify(body) : undefined, headers: method === 'GET' ? {} : { 'content-type': 'application/json' } });
     return { status: r.status, body: await r.json() };
   };
 
-  it('answers a start with 503 temporal_unavailable naming the address and the fix', async () => {
-    const r = await call('POST', '/orchestrator/daily-loop/start', { maxProducts: 3 });
+  it('answers a status with 503 temporal_unavailable naming the address and the fix', async () => {
+    const r = await call('GET', '/orchestrator/daily-loop/status/daily-2026-01-01');
     expect(r.status).toBe(503);
     expect(r.body.error.code).toBe('temporal_unavailable');
     expect(r.body.error.message).toMatch(/Temporal is not reachable at 127\.0\.0\.1:\d+: start it .* or fix TEMPORAL_ADDRESS/);
   });
 
-  it('answers status and cancel with 503 too', async () => {
-    expect((await call('GET', '/orchestrator/daily-loop/status/daily-2026-01-01')).status).toBe(503);
-    expect((await call('POST', '/orchestrator/daily-loop/cancel/daily-2026-01-01')).status).toBe(503);
+  it('answers a start and a cancel with 503 database_unavailable: the audit row comes first, so nothing is done', async () => {
+    for (const r of [await call('POST', '/orchestrator/daily-loop/start', { maxProducts: 3 }), await call('POST', '/orchestrator/daily-loop/cancel/daily-2026-01-01')]) {
+      expect(r.status).toBe(503);
+      expect(r.body.error.code).toBe('database_unavailable');
+      expect(r.body.error.message).toMatch(/Nothing was changed/);
+    }
   });
 
   it('answers workflow-logs with 503 database_unavailable when PostgreSQL is down', async () => {

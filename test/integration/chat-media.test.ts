@@ -21,6 +21,8 @@ const APPROVALS = '700000000000000010';
 const REPORTS = '700000000000000011';
 const ALERTS = '700000000000000012';
 const MB = 1024 * 1024;
+const TOKEN = 'chat-media-api-token-0123456789';
+const AUTH = { authorization: `Bearer ${TOKEN}` };
 const VIDEO = 'videos/11111111-2222-4333-8444-555555555555/video.mp4';
 const THUMB = 'videos/11111111-2222-4333-8444-555555555555/thumbnail.png';
 const CHART = 'reports/weekly-2030-W01/chart.png';
@@ -60,6 +62,7 @@ describe('chat media and limits against strict Slack and Discord fakes', () => {
       env: {
         SLACK_BOT_TOKEN: 'xoxb-test-1-2',
         SLACK_SIGNING_SECRET: '8f14e45fceea167a5a36dedd4bea2543',
+        API_TOKEN: TOKEN,
         SLACK_API_URL: slack.url + '/api',
         SLACK_APPROVALS_CHANNEL: 'C_APPROVALS',
         SLACK_REPORTS_CHANNEL: 'C_REPORTS',
@@ -155,10 +158,10 @@ describe('chat media and limits against strict Slack and Discord fakes', () => {
       expect(blocks.map((b) => b.type)).toEqual(['section', 'actions']);
       expect(blocks[1].elements.map((e: any) => e.action_id)).toEqual(['approve|daily-2030-01-01|31111111-2222-4333-8444-555555555555', 'reject|daily-2030-01-01|31111111-2222-4333-8444-555555555555']);
       expect((await deliveries(n.dedupeKey!)).slack).toMatchObject({ status: 'fallback', error: expect.stringMatching(/invalid_blocks/) });
-      const feed = await sys.request('GET', '/orchestrator/notifications?limit=50');
+      const feed = await sys.request('GET', '/orchestrator/notifications?limit=50', undefined, AUTH);
       const row = feed.body.notifications.find((x: any) => x.dedupeKey === n.dedupeKey);
       expect(row.deliveries.slack).toMatchObject({ status: 'fallback', error: expect.stringMatching(/invalid_blocks/) });
-      const consoleFeed = await sys.request('GET', '/console/feed');
+      const consoleFeed = await sys.request('GET', '/console/feed', undefined, AUTH);
       expect(JSON.stringify(consoleFeed.body)).toMatch(/Slack refused this message \(invalid_blocks/);
     });
 

@@ -56,7 +56,11 @@ describe('daily loop: content, videos, approval gate and publishing', () => {
       expect(fs.existsSync(path.join(sys.config.mediaDir, video.thumbnailPath!))).toBe(true);
     }
 
-    const notes = await sys.request('GET', `/orchestrator/notifications?workflowId=${workflowId}&kind=approval_requested`);
+    // The cards are posted just after the run enters awaitApproval.
+    const notes = await eventually(async () => {
+      const r = await sys.request('GET', `/orchestrator/notifications?workflowId=${workflowId}&kind=approval_requested`);
+      return r.body.notifications?.length === 2 ? r : undefined;
+    });
     expect(notes.body.notifications).toHaveLength(2);
     expect(notes.body.notifications[0].data).toMatchObject({ platforms: ['YOUTUBE', 'TIKTOK'], videoKey: expect.stringMatching(/^videos\/.+\/video\.mp4$/) });
   }, 180_000);
@@ -65,7 +69,7 @@ describe('daily loop: content, videos, approval gate and publishing', () => {
     const [a, b] = videoIds;
     const approve = await sys.request('POST', `/orchestrator/daily-loop/${workflowId}/approval`, { videoId: a, decision: 'approve', by: 'alice', reason: 'looks good' });
     expect(approve.status).toBe(200);
-    expect(approve.body).toMatchObject({ effective: true, state: { state: 'approved', by: 'alice' } });
+    expect(approve.body).toMatchObject({ effective: true, state: { state: 'approved', by: 'api:loopback', byName: 'alice' } });
 
     const second = await sys.request('POST', `/orchestrator/daily-loop/${workflowId}/approval`, { videoId: a, decision: 'reject', by: 'bob' });
     expect(second.status).toBe(409);
@@ -109,7 +113,8 @@ describe('daily loop: content, videos, approval gate and publishing', () => {
     expect(fs.existsSync(path.join(sys.config.outboxDir, 'instagram'))).toBe(false);
 
     const approvals = await sys.db.approval.findMany({ where: { workflowId }, orderBy: { createdAt: 'asc' } });
-    expect(approvals.map((x) => `${x.videoId === a ? 'A' : 'B'}:${x.decision}:${x.decidedBy}:${x.effective}`).sort()).toEqual(['A:APPROVE:alice:true', 'A:REJECT:bob:false', 'B:REJECT:alice:true']);
+    // The decider is the authenticated caller (no API_TOKEN: the loopback owner); the body's `by` is only a name beside it.
+    expect(approvals.map((x) => `${x.videoId === a ? 'A' : 'B'}:${x.decision}:${x.decidedBy}:${x.decidedByName}:${x.effective}`).sort()).toEqual(['A:APPROVE:api:loopback:alice:true', 'A:REJECT:api:loopback:bob:false', 'B:REJECT:api:loopback:alice:true']);
     expect(await sys.db.auditEvent.count({ where: { workflowId, action: { startsWith: 'approval.' } } })).toBe(3);
     expect((await sys.db.video.findUniqueOrThrow({ where: { id: b } })).status).toBe('REJECTED');
 

@@ -30,7 +30,7 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
     sys = await startTestSystem({
       env: { DISCORD_API_URL: fake.apiUrl, DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: APP_ID, DISCORD_GUILD_ID: GUILD_ID, DISCORD_APPROVALS_CHANNEL: APPROVALS, DISCORD_ALERTS_CHANNEL: ALERTS, CHATOPS_OPERATORS: OPERATOR.id },
     });
-    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: sys.config.TIMEZONE ?? 'UTC', publicBaseUrl: sys.config.publicBaseUrl });
+    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: sys.config.TIMEZONE ?? 'UTC' });
     bot = createDiscordBot({ config: sys.config, chatops, log: createLogger('discord-test', sys.config.LOG_LEVEL) });
     await bot.start();
   });
@@ -157,7 +157,7 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
       }, 120_000, 500);
       expect((done.result as { approvals: { approved: string[] } }).approvals.approved).toEqual([videoId]);
       const rows = await sys.db.approval.findMany({ where: { videoId } });
-      expect(rows).toMatchObject([{ decision: expect.stringMatching(/approve/i), decidedBy: '@olivia', source: 'discord', effective: true }]);
+      expect(rows).toMatchObject([{ decision: expect.stringMatching(/approve/i), decidedBy: `discord:${OPERATOR.id}`, decidedByName: 'olivia', source: 'discord', effective: true }]);
     }, 150_000);
   });
 

@@ -35,11 +35,12 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_API_URL: fake.url + '/api',
         CHATOPS_OPERATORS: 'UADMIN',
+        API_TOKEN: 'slack-test-api-token-0123456789',
         SLACK_APPROVALS_CHANNEL: 'C_APPROVALS',
         SLACK_ALERTS_CHANNEL: 'C_ALERTS',
       },
     });
-    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: sys.config.TIMEZONE!, publicBaseUrl: sys.config.publicBaseUrl });
+    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: sys.config.TIMEZONE! });
     slack = createSlackApp({ config: sys.config, chatops, log });
     api = Fastify();
     await registerSlackRoutes(api, slack);
@@ -87,7 +88,7 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
   });
 
   it('uses Socket Mode (no HTTP route) when SLACK_APP_TOKEN is set', async () => {
-    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: 'UTC', publicBaseUrl: sys.config.publicBaseUrl });
+    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: 'UTC' });
     const socket = createSlackApp({ config: { ...sys.config, SLACK_APP_TOKEN: 'xapp-1-test' }, chatops, log });
     expect(socket.mode).toBe('socket');
     expect(socket.receiver).toBeUndefined();
@@ -124,18 +125,32 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     expect(reply.text).toMatch(/max must be between 1 and 100/);
     expect(reply.text).toMatch(/Usage: `\/daily-loop start/);
     const audit = await sys.db.auditEvent.findFirst({ where: { platform: 'slack', action: 'invalid' } });
-    expect(audit).toMatchObject({ outcome: 'usage', actor: 'UALICE (alice)' });
+    expect(audit).toMatchObject({ outcome: 'usage', actor: 'UALICE', actorName: 'alice' });
+  });
+
+  it('refuses auto-approve to a member who may not approve: no run skips the gate', async () => {
+    const r = await post(slashCommandBody({ command: '/daily-loop', text: 'start max:1 platforms:youtube auto-approve', userId: 'UALICE', userName: 'alice', responseUrl: fake.responseUrl('alice-auto') }));
+    expect(r.status).toBe(200);
+    const [reply] = await eventually(async () => (responsesFor('alice-auto').length ? responsesFor('alice-auto') : undefined));
+    expect(reply.response_type).toBe('ephemeral');
+    expect(reply.text).toMatch(/auto-approve skips the approval gate, so it needs the right to approve/);
+    const client = await sys.orchestrator.client();
+    const open: string[] = [];
+    for await (const w of client.workflow.list({ query: `WorkflowType = 'dailyControlLoop'` })) open.push(w.workflowId);
+    expect(open).toEqual([]);
+    const audit = await sys.db.auditEvent.findFirst({ where: { platform: 'slack', action: '/daily-loop start', actor: 'UALICE' } });
+    expect(audit).toMatchObject({ outcome: 'denied', actorName: 'alice', arguments: { 'auto-approve': true } });
   });
 
   it('starts a real run from a signed /daily-loop start, acks within 3 s, and ignores a Slack retry', async () => {
-    const body = slashCommandBody({ command: '/daily-loop', text: 'start max:1 platforms:youtube auto-approve', userId: 'UALICE', userName: 'alice', responseUrl: fake.responseUrl('start1') });
+    const body = slashCommandBody({ command: '/daily-loop', text: 'start max:1 platforms:youtube auto-approve', userId: 'UADMIN', userName: 'admin', responseUrl: fake.responseUrl('start1') });
     const r = await post(body);
     expect(r.status).toBe(200);
     expect(r.ms).toBeLessThan(3000);
 
     const [reply] = await eventually(async () => (responsesFor('start1').length ? responsesFor('start1') : undefined));
     expect(reply.response_type).toBe('in_channel');
-    expect(blocksText(reply.blocks)).toMatch(/started by @alice/);
+    expect(blocksText(reply.blocks)).toMatch(/started by @admin/);
     const workflowId = /daily-\d{4}-\d{2}-\d{2}/.exec(reply.text)![0];
 
     // Slack retries the same delivery: acked, not processed again.
@@ -143,7 +158,7 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     expect(retry.status).toBe(200);
     await new Promise((res) => setTimeout(res, 1500));
     expect(responsesFor('start1')).toHaveLength(1);
-    expect(await sys.db.auditEvent.count({ where: { platform: 'slack', action: '/daily-loop start' } })).toBe(1);
+    expect(await sys.db.auditEvent.count({ where: { platform: 'slack', action: '/daily-loop start', actor: 'UADMIN' } })).toBe(1);
 
     const client = await sys.orchestrator.client();
     const runs = await eventually(async () => {
@@ -158,8 +173,10 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
       return s.status === 'COMPLETED' ? s : undefined;
     }, 150_000, 250);
     expect((done.result as any).publishing.published).toHaveLength(1);
-    const audit = await sys.db.auditEvent.findFirst({ where: { platform: 'slack', action: '/daily-loop start' } });
-    expect(audit).toMatchObject({ outcome: 'ok', actor: 'UALICE (alice)', channel: 'C_OPS', arguments: { max: 1, platforms: 'youtube', 'auto-approve': true } });
+    const audit = await sys.db.auditEvent.findFirst({ where: { platform: 'slack', action: '/daily-loop start', actor: 'UADMIN' } });
+    expect(audit).toMatchObject({ outcome: 'ok', actor: 'UADMIN', actorName: 'admin', channel: 'C_OPS', arguments: { max: 1, platforms: 'youtube', 'auto-approve': true } });
+    // The run records who skipped the gate by id.
+    expect(await sys.db.approval.findFirst({ where: { workflowId } })).toMatchObject({ decidedBy: 'auto-approve', source: 'auto-approve' });
   }, 180_000);
 
   it('posts the approval card (surviving a 429) and handles Approve clicks with authorization', async () => {
@@ -237,7 +254,8 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     expect(done).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(done.text).toMatch(/Done: ✅ Approved by @uadmin/);
     const after = await sys.orchestrator.status(workflowId);
-    expect(after.approvals!.find((a) => a.videoId === videoId)).toMatchObject({ state: 'approved', by: '@uadmin' });
+    expect(after.approvals!.find((a) => a.videoId === videoId)).toMatchObject({ state: 'approved', by: 'slack:UADMIN', byName: 'uadmin' });
+    expect(await sys.db.approval.findFirst({ where: { workflowId, videoId, effective: true } })).toMatchObject({ decidedBy: 'slack:UADMIN', decidedByName: 'uadmin', source: 'slack' });
     await eventually(() => sys.db.approval.findFirst({ where: { workflowId, videoId, decision: 'APPROVE', effective: true } }));
 
     // A second click: already decided.
@@ -247,8 +265,8 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     expect(again[1].text).toMatch(/Already decided: ✅ Approved by @uadmin/);
 
     const clicks = await sys.db.auditEvent.findMany({ where: { platform: 'slack', action: 'button approve', workflowId }, orderBy: { at: 'asc' } });
-    expect(clicks.map((c) => `${c.actor}:${c.outcome}`)).toEqual(['UMALLORY (umallory):denied', 'UADMIN (uadmin):ok', 'UADMIN (uadmin):ok']);
-    expect(await sys.db.auditEvent.count({ where: { platform: 'slack', action: '/daily-loop start' } })).toBe(2);
+    expect(clicks.map((c) => `${c.actor}:${c.actorName}:${c.outcome}`)).toEqual(['UMALLORY:umallory:denied', 'UADMIN:uadmin:ok', 'UADMIN:uadmin:ok']);
+    expect(await sys.db.auditEvent.count({ where: { platform: 'slack', action: '/daily-loop start', actor: 'UADMIN' } })).toBe(2);
 
     await sys.orchestrator.cancel(workflowId);
   }, 240_000);

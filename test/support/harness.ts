@@ -106,10 +106,9 @@ export async function startTestSystem(opts: { env?: Record<string, string | unde
     },
     async request(method, path, body, headers = {}) {
       const init: RequestInit = { method, headers: { ...headers } };
-      if (body !== undefined) {
-        init.body = typeof body === 'string' ? body : JSON.stringify(body);
-        (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
-      }
+      if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      // Every state-changing call is JSON (the server refuses anything else with 415), even without a body.
+      if (body !== undefined || !['GET', 'HEAD'].includes(method.toUpperCase())) (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
       const r = await fetch(baseUrl + path, init);
       const text = await r.text();
       let parsed: unknown = text;

@@ -450,7 +450,7 @@ describe('GET /media/*', () => {
     fs.writeFileSync(path.join(root, 'videos', 'v1', 'speech.wav'), 'RIFF');
     fs.writeFileSync(path.join(root, 'videos', 'v1', 'notes.txt'), 'hi');
     app = Fastify();
-    mediaRoutes(app, { storage });
+    mediaRoutes(app, { storage, access: { isPublic: async () => true } });
     await app.ready();
   });
   afterAll(() => app.close());

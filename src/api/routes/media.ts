@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MediaStorage } from '../../providers/storage/types.js';
+import type { Db } from '../../db.js';
 import { InvalidMediaKeyError, isValidMediaKey } from '../../providers/storage/local.js';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -62,13 +63,41 @@ function etagMatches(header: string, etag: string): boolean {
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
 }
 
-export function mediaRoutes(app: FastifyInstance, deps: { storage: MediaStorage }): void {
-  const { storage } = deps;
+export interface MediaAccess {
+  /**
+   * Whether anyone may fetch this key without authentication: only what a platform or a
+   * viewer must fetch (the video and thumbnail of an approved or published video).
+   */
+  isPublic(key: string): Promise<boolean>;
+}
+
+/** Public media: `videos/<id>/video.mp4` and `videos/<id>/thumbnail.png` of a video that was approved or published. */
+export function publishedMediaAccess(db: Db): MediaAccess {
+  return {
+    async isPublic(key) {
+      const m = /^videos\/([0-9a-f-]{36})\/(video\.mp4|thumbnail\.png)$/.exec(key);
+      if (!m) return false;
+      const v = await db.video.findUnique({ where: { id: m[1] }, select: { status: true } });
+      return v?.status === 'APPROVED' || v?.status === 'PUBLISHED';
+    },
+  };
+}
+
+export function mediaRoutes(app: FastifyInstance, deps: { storage: MediaStorage; access: MediaAccess }): void {
+  const { storage, access } = deps;
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const key = (req.params as Record<string, string | undefined>)['*'] ?? '';
     if (!isValidMediaKey(key)) {
       return reply.status(400).send(errorBody('invalid_path', `Invalid media path ${JSON.stringify(key.slice(0, 200))}: use letters, digits, ".", "_", "-" and "/" without "..".`));
+    }
+    // Private by default: reports, charts, voice files, source images and unapproved videos need the token or the console's session.
+    const isPublic = req.caller ? false : await access.isPublic(key);
+    if (!req.caller && !isPublic) {
+      return reply
+        .status(401)
+        .header('www-authenticate', 'Bearer')
+        .send(errorBody('unauthorized', 'This media is private until its video is approved: send "Authorization: Bearer <API_TOKEN>", or open it from the console.'));
     }
     let stat: { size: number; mtime: Date } | undefined;
     try {
@@ -84,7 +113,7 @@ export function mediaRoutes(app: FastifyInstance, deps: { storage: MediaStorage 
     const lastModified = mtime.toUTCString();
     reply.header('ETag', etag);
     reply.header('Last-Modified', lastModified);
-    reply.header('Cache-Control', 'public, max-age=3600');
+    reply.header('Cache-Control', isPublic ? 'public, max-age=3600' : 'private, no-store');
     reply.header('Accept-Ranges', 'bytes');
     reply.header('X-Content-Type-Options', 'nosniff');
 

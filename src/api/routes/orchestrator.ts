@@ -5,6 +5,7 @@ import type { Db } from '../../db.js';
 import type { Orchestrator } from '../../temporal/client.js';
 import { listSchedules } from '../../temporal/schedules.js';
 import { HttpError, fromZod } from '../errors.js';
+import { audited } from '../audit.js';
 
 const platformList = z
   .union([z.array(z.string()), z.string()])
@@ -76,7 +77,8 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
       throw new HttpError(400, 'invalid_request', 'The body must be a JSON object such as {"maxProducts": 5, "platforms": ["youtube"]}.');
     }
     const body = parse(startDailyBody, req.body);
-    const started = await orchestrator.startDailyLoop({ ...body, startedBy: 'api' });
+    // autoApprove skips the approval gate: the caller has the right to approve (the token, or the loopback owner), and it is audited.
+    const started = await audited(db, req, 'POST /orchestrator/daily-loop/start', body, undefined, () => orchestrator.startDailyLoop({ ...body, startedBy: req.caller ?? 'api' }), (r) => r.status);
     req.log.info({ workflowId: started.workflowId, status: started.status }, 'daily loop start requested');
     return reply.status(started.status === 'started' ? 201 : 200).send(started);
   });
@@ -100,7 +102,7 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
 
   app.post('/orchestrator/daily-loop/cancel/:workflowId', async (req, reply) => {
     const { workflowId } = parse(workflowIdParam, req.params);
-    const r = await orchestrator.cancel(workflowId);
+    const r = await audited(db, req, 'POST /orchestrator/daily-loop/cancel', { workflowId }, workflowId, () => orchestrator.cancel(workflowId), (x) => x.status);
     req.log.info({ workflowId, status: r.status }, 'cancel requested');
     return reply.status(r.status === 'cancel-requested' ? 202 : 200).send(r);
   });
@@ -111,11 +113,20 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
       throw new HttpError(400, 'invalid_request', 'The body must be a JSON object such as {"videoId": "…", "decision": "approve", "by": "alice"}.');
     }
     const body = parse(approvalBody, req.body);
-    const r = await orchestrator.sendApproval(workflowId, { videoId: body.videoId, decision: body.decision, by: body.by ?? 'api', reason: body.reason, source: 'api' });
+    // Who decides is the authenticated caller; a `by` in the body is only a label stored beside it.
+    const r = await audited(
+      db,
+      req,
+      'POST /orchestrator/daily-loop/approval',
+      body,
+      workflowId,
+      () => orchestrator.sendApproval(workflowId, { videoId: body.videoId, decision: body.decision, by: req.caller ?? 'api', ...(body.by ? { byName: body.by } : {}), reason: body.reason, source: 'api' }),
+      (x) => (x.effective ? 'applied' : 'ignored: already decided'),
+    );
     req.log.info({ workflowId, videoId: body.videoId, decision: body.decision, effective: r.effective }, 'approval sent');
     if (!r.effective) {
       return reply.status(409).send({
-        error: { code: 'already_decided', message: `Video ${body.videoId} was already ${r.state.state} by ${r.state.by} at ${r.state.at}; this decision was recorded and ignored.` },
+        error: { code: 'already_decided', message: `Video ${body.videoId} was already ${r.state.state} by ${r.state.byName ?? r.state.by} at ${r.state.at}; this decision was recorded and ignored.` },
         state: r.state,
       });
     }
@@ -127,7 +138,7 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
       throw new HttpError(400, 'invalid_request', 'The body must be a JSON object (or empty).');
     }
     parse(z.object({}).strict(), req.body);
-    const started = await orchestrator.startWeeklyOptimization({ startedBy: 'api' });
+    const started = await audited(db, req, 'POST /orchestrator/weekly-optimization/start', {}, undefined, () => orchestrator.startWeeklyOptimization({ startedBy: req.caller ?? 'api' }), (r) => r.status);
     return reply.status(started.status === 'started' ? 201 : 200).send(started);
   });
 

@@ -134,8 +134,14 @@ export function consolePage(nonce: string): string {
     loginEl.classList.remove('show');
     locked = false;
     cursor = null;
-    poll();
+    startSession();
   });
+
+  // With a token, a session cookie lets the page's <video> and <img> load private media (they cannot send a header).
+  function startSession() {
+    if (!token()) { poll(); return; }
+    api('POST', '/console/session', {}).then(function () { poll(); }, function () { /* askToken already shown on 401 */ });
+  }
 
   function setConn(ok, text) { dotEl.className = 'dot ' + (ok ? 'ok' : 'bad'); connEl.textContent = text; }
 
@@ -149,21 +155,23 @@ export function consolePage(nonce: string): string {
   var BT = String.fromCharCode(96);
   // <url|label>, <url>, backtick code, *bold*, _italic_, bare http(s) links
   var INLINE = new RegExp('<((?:https?://|/)[^\\s|>]+)(?:\\|([^>]+))?>|' + BT + '([^' + BT + '\\n]+)' + BT + '|\\*([^*\\n]+)\\*|(?:^|(?<=[\\s(]))_([^_\\n]+)_(?=$|[\\s.,;:!?)])|(https?://[^\\s<>]+[^\\s<>.,;:!?)])', 'g');
+  // Text from outside arrives with & < > as entities (so it never forms a link): shown as the characters.
+  function dec(s) { return String(s).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'); }
   function mrkdwn(parent, s) {
     s = String(s == null ? '' : s);
     var last = 0, m;
     INLINE.lastIndex = 0;
     while ((m = INLINE.exec(s))) {
-      if (m.index > last) parent.appendChild(document.createTextNode(s.slice(last, m.index)));
-      if (m[1] !== undefined) link(parent, m[1], m[2] || m[1]);
-      else if (m[3] !== undefined) parent.appendChild(el('code', '', m[3]));
-      else if (m[4] !== undefined) parent.appendChild(el('b', '', m[4]));
-      else if (m[5] !== undefined) parent.appendChild(el('i', '', m[5]));
+      if (m.index > last) parent.appendChild(document.createTextNode(dec(s.slice(last, m.index))));
+      if (m[1] !== undefined) link(parent, m[1], dec(m[2] || m[1]));
+      else if (m[3] !== undefined) parent.appendChild(el('code', '', dec(m[3])));
+      else if (m[4] !== undefined) parent.appendChild(el('b', '', dec(m[4])));
+      else if (m[5] !== undefined) parent.appendChild(el('i', '', dec(m[5])));
       else link(parent, m[6], m[6]);
       last = INLINE.lastIndex;
       if (m[0] === '') INLINE.lastIndex++;
     }
-    if (last < s.length) parent.appendChild(document.createTextNode(s.slice(last)));
+    if (last < s.length) parent.appendChild(document.createTextNode(dec(s.slice(last))));
     return parent;
   }
   function link(parent, url, label) {
@@ -187,12 +195,12 @@ export function consolePage(nonce: string): string {
           break;
         case 'image': {
           var src = safeUrl(b.url); if (!src) return;
-          n = el('div', 'blk'); var img = el('img', 'img'); img.src = src; img.alt = b.alt || ''; img.loading = 'lazy'; n.appendChild(img);
+          n = el('div', 'blk'); var img = el('img', 'img'); img.src = src; img.alt = dec(b.alt || ''); img.loading = 'lazy'; n.appendChild(img);
           break;
         }
         case 'video': {
           var vsrc = safeUrl(b.url); if (!vsrc) return;
-          n = el('div', 'blk'); var v = el('video'); v.controls = true; v.preload = 'metadata'; v.src = vsrc; v.title = b.title || '';
+          n = el('div', 'blk'); var v = el('video'); v.controls = true; v.preload = 'metadata'; v.src = vsrc; v.title = dec(b.title || '');
           var poster = safeUrl(b.posterUrl); if (poster) v.poster = poster;
           n.appendChild(v);
           break;
@@ -326,7 +334,7 @@ export function consolePage(nonce: string): string {
     });
   });
 
-  poll();
+  startSession();
 })();
 </script>
 </body>

@@ -9,6 +9,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db.js';
 import { bearerAuth } from '../../api/auth.js';
 import { errorBody } from '../../api/errors.js';
+import { CONSOLE_COOKIE, consoleSessionValue } from '../../api/security.js';
 import { approvalCard, decidedText, type ChatOps } from '../core/core.js';
 import type { Actor } from '../core/auth.js';
 import type { Block, ChatMessage, Reply } from '../core/messages.js';
@@ -91,6 +92,15 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   void app.register(async (scoped) => {
     if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth(config.API_TOKEN));
 
+    // The console's session cookie, so that <video>/<img> can load private media (they cannot send a bearer token).
+    scoped.post('/console/session', async (_req, reply) => {
+      if (!config.API_TOKEN) return reply.status(204).send();
+      return reply
+        .header('Set-Cookie', `${CONSOLE_COOKIE}=${consoleSessionValue(config.API_TOKEN)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`)
+        .status(204)
+        .send();
+    });
+
     scoped.get('/console/feed', async (req, reply) => {
       const q = (req.query ?? {}) as Record<string, unknown>;
       let after: Date | undefined;
@@ -165,7 +175,7 @@ async function notificationItems(db: Db, config: Config, after?: Date): Promise<
     }
   }
   const videoIds = notes.filter((n) => n.kind === 'approval_requested').map((n) => videoIdOf(n.data)).filter(Boolean);
-  const latest = new Map<string, { decision: string; decidedBy: string; decidedAt: Date; createdAt: Date }>();
+  const latest = new Map<string, { decision: string; decidedBy: string; decidedByName: string | null; decidedAt: Date; createdAt: Date }>();
   if (videoIds.length) {
     const approvals = await db.approval.findMany({ where: { videoId: { in: videoIds }, effective: true }, orderBy: { decidedAt: 'desc' } });
     for (const a of approvals) if (!latest.has(a.videoId)) latest.set(a.videoId, a);
@@ -191,7 +201,7 @@ async function notificationItems(db: Db, config: Config, after?: Date): Promise<
           thumbnailKey: (d.thumbnailKey as string) ?? null,
           platforms: (d.platforms as string[]) ?? [],
         },
-        decidedText(state, decision.decidedBy, decision.decidedAt.toISOString(), config.TIMEZONE ?? 'UTC'),
+        decidedText(state, decision.decidedByName ? `@${decision.decidedByName}` : decision.decidedBy, decision.decidedAt.toISOString(), config.TIMEZONE ?? 'UTC'),
       );
       if (decision.createdAt > updatedAt) updatedAt = decision.createdAt;
     } else {

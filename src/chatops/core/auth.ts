@@ -9,7 +9,7 @@ export interface Actor {
 }
 
 export interface Rule {
-  /** User ids, @names and role:<id> allowed (omitted: the default for the command). */
+  /** User ids and role:<id> allowed, or "*" (omitted: the default for the command). Never names. */
   allow?: string[];
   /** Channels where it is accepted (omitted: the global CHATOPS_CHANNELS). */
   channels?: string[];
@@ -41,7 +41,8 @@ export function authorize(actor: Actor, permission: Permission, policy: Policy, 
     return { ok: false, reason: `This is not accepted in this channel (see ${rule?.channels ? 'CHATOPS_RULES' : 'CHATOPS_CHANNELS'}).` };
   }
   if (actor.platform === 'console') return { ok: true };
-  const ids = [actor.userId, actor.userName ? `@${actor.userName}` : '', ...(actor.roles ?? []).map((r) => `role:${r}`)].filter(Boolean);
+  // Ids only: a display name can be changed by its owner, so it never grants anything.
+  const ids = [actor.userId, ...(actor.roles ?? []).map((r) => `role:${r}`)].filter(Boolean);
   if (rule?.allow) {
     if (rule.allow.includes('*') || ids.some((id) => rule.allow!.includes(id))) return { ok: true };
     return { ok: false, reason: `You are not authorized for ${commandKey}. Ask an admin to add you to its rule in CHATOPS_RULES.` };

@@ -3,22 +3,24 @@ import type { Orchestrator, WorkflowStatusView } from '../../temporal/client.js'
 import { UnknownVideoError, UnknownWorkflowError, WorkflowStateError, TemporalUnavailableError, isUnavailable } from '../../temporal/client.js';
 import { dailyWorkflowId } from '../../domain/dates.js';
 import { listSchedules, setSchedulePaused, triggerSchedule, type ScheduleName } from '../../temporal/schedules.js';
-import { helpText, usage, type Permission } from '../../../commands/index.js';
+import { findCommand, helpText, usage } from '../../../commands/index.js';
+import type { Logger } from '../../logger.js';
 import { authorize, type Actor, type Policy } from './auth.js';
 import { actionId, ephemeral, inChannel, msg, parseActionId, type ChatMessage, type Reply } from './messages.js';
 import { UsageError, type ParsedCommand } from './parse.js';
 import { PLATFORMS, type PlatformName } from '../../config.js';
 import { isDatabaseUnavailable } from '../../db.js';
 import { isPubliclyReachableUrl } from '../../domain/addresses.js';
+import { esc } from './text.js';
 
 export interface ChatOpsDeps {
   orchestrator: Orchestrator;
   db: Db;
   policy: Policy;
   timeZone: string;
-  publicBaseUrl: string;
   temporalUiUrl?: string;
   namespace?: string;
+  log?: Logger;
 }
 
 /**
@@ -32,12 +34,14 @@ export class ChatOps {
   async command(actor: Actor, parsed: ParsedCommand | UsageError): Promise<Reply> {
     const started = Date.now();
     const name = parsed instanceof UsageError ? 'invalid' : `/${parsed.command.name}${parsed.sub ? ' ' + parsed.sub.name : ''}`;
+    // The audit row comes first: an action that cannot be recorded is not done.
+    const auditId = await this.auditStart(actor, name, parsed instanceof UsageError ? { error: parsed.message } : parsed.args);
+    if (!auditId) return ephemeral(msg(AUDIT_DOWN));
     let reply: Reply;
     let outcome = 'ok';
     try {
       if (parsed instanceof UsageError) throw parsed;
-      const permission: Permission = parsed.sub?.permission ?? 'everyone';
-      const auth = authorize(actor, permission, this.d.policy, `${parsed.command.name}${parsed.sub ? ' ' + parsed.sub.name : ''}`);
+      const auth = this.authorizeCommand(actor, parsed);
       if (!auth.ok) {
         outcome = 'denied';
         reply = ephemeral(msg(`🚫 ${auth.reason}`));
@@ -47,13 +51,28 @@ export class ChatOps {
     } catch (err) {
       ({ reply, outcome } = this.failure(err));
     }
-    await this.audit(actor, name, parsed instanceof UsageError ? { error: parsed.message } : parsed.args, outcome, Date.now() - started);
+    await this.auditEnd(auditId, outcome, Date.now() - started);
     return reply;
+  }
+
+  /**
+   * One policy check per call. `auto-approve` skips the approval gate, so it needs
+   * the same right as pressing Approve (an operator, or the `approve` rule).
+   */
+  private authorizeCommand(actor: Actor, p: ParsedCommand): { ok: true } | { ok: false; reason: string } {
+    const key = `${p.command.name}${p.sub ? ' ' + p.sub.name : ''}`;
+    const auth = authorize(actor, p.sub?.permission ?? 'everyone', this.d.policy, key);
+    if (!auth.ok || !(key === 'daily-loop start' && p.args['auto-approve'] === true)) return auth;
+    const approve = authorize(actor, 'operators', this.d.policy, 'approve');
+    if (approve.ok) return approve;
+    return { ok: false, reason: 'auto-approve skips the approval gate, so it needs the right to approve videos (CHATOPS_OPERATORS, or the "approve" rule of CHATOPS_RULES), which you do not have. Start the run without auto-approve; an operator then approves each video on its card.' };
   }
 
   async action(actor: Actor, rawActionId: string): Promise<Reply> {
     const started = Date.now();
     const action = parseActionId(rawActionId);
+    const auditId = await this.auditStart(actor, `button ${action?.kind ?? 'unknown'}`, { actionId: rawActionId.slice(0, 300) }, action && 'workflowId' in action ? action.workflowId : undefined);
+    if (!auditId) return ephemeral(msg(AUDIT_DOWN));
     let reply: Reply;
     let outcome = 'ok';
     try {
@@ -81,20 +100,30 @@ export class ChatOps {
           reply = { ...inChannel(msg(text)), replaceOriginal: msg(text) };
         }
       } else {
-        const r = (action as { workflowType: string }).workflowType === 'daily' ? await this.d.orchestrator.startDailyLoop({ startedBy: `${actor.platform}:${actor.userId}` }) : await this.d.orchestrator.startWeeklyOptimization({ startedBy: `${actor.platform}:${actor.userId}` });
-        reply = inChannel(msg(r.status === 'started' ? `🔁 Retry started: ${r.workflowId} by ${who(actor)}.` : `${r.workflowId} is already running.`));
+        // Retry starts a run: authorized exactly like the command that starts it (permission, rule, channels).
+        const type = (action as Extract<typeof action, { kind: 'retry' }>).workflowType;
+        const [command, sub] = type === 'daily' ? ['daily-loop', 'start'] : ['weekly-optimization', 'start'];
+        const permission = findCommand(command)?.subcommands.find((x) => x.name === sub)?.permission ?? 'operators';
+        const auth = authorize(actor, permission, this.d.policy, `${command} ${sub}`);
+        if (!auth.ok) {
+          outcome = 'denied';
+          reply = ephemeral(msg(`🚫 ${auth.reason}`));
+        } else {
+          const r = type === 'daily' ? await this.d.orchestrator.startDailyLoop({ startedBy: actorId(actor) }) : await this.d.orchestrator.startWeeklyOptimization({ startedBy: actorId(actor) });
+          reply = inChannel(msg(r.status === 'started' ? `🔁 Retry started: ${r.workflowId} by ${who(actor)}.` : `${r.workflowId} is already running.`));
+        }
       }
     } catch (err) {
       ({ reply, outcome } = this.failure(err));
     }
-    await this.audit(actor, `button ${action?.kind ?? 'unknown'}`, { actionId: rawActionId }, outcome, Date.now() - started, action && 'workflowId' in action ? action.workflowId : undefined);
+    await this.auditEnd(auditId, outcome, Date.now() - started);
     return reply;
   }
 
   private async decide(actor: Actor, workflowId: string, videoId: string, kind: 'approve' | 'reject'): Promise<Reply> {
     try {
-      const r = await this.d.orchestrator.sendApproval(workflowId, { videoId, decision: kind, by: who(actor), source: actor.platform });
-      const final = decidedText(r.state.state, r.state.by, r.state.at, this.d.timeZone);
+      const r = await this.d.orchestrator.sendApproval(workflowId, { videoId, decision: kind, by: actorId(actor), byName: actor.userName, source: actor.platform });
+      const final = decidedText(r.state.state, r.state.byName ? `@${r.state.byName}` : r.state.by, r.state.at, this.d.timeZone);
       if (!r.effective) return { ...ephemeral(msg(`Already decided: ${final}.`)), replaceOriginal: await this.decidedCard(workflowId, videoId, final) };
       return { ...ephemeral(msg(`Done: ${final}.`)), replaceOriginal: await this.decidedCard(workflowId, videoId, final) };
     } catch (err) {
@@ -114,7 +143,7 @@ export class ChatOps {
   }
 
   private async run(actor: Actor, p: ParsedCommand): Promise<Reply> {
-    const by = `${actor.platform}:${actor.userId}`;
+    const by = actorId(actor);
     const sub = p.sub?.name;
     switch (`${p.command.name} ${sub ?? ''}`.trim()) {
       case 'affiliate-help':
@@ -172,21 +201,42 @@ export class ChatOps {
     throw new UsageError('Unknown command.', '/affiliate-help');
   }
 
+  /** Error replies quote what the user typed (an id, a platform): escaped, so it cannot form a mention or a link. */
   private failure(err: unknown): { reply: Reply; outcome: string } {
-    if (err instanceof UsageError) return { reply: ephemeral(msg(`${err.message}\nUsage: \`${err.usage}\``)), outcome: 'usage' };
-    if (err instanceof UnknownWorkflowError) return { reply: ephemeral(msg(err.message)), outcome: 'not-found' };
-    if (err instanceof UnknownVideoError) return { reply: ephemeral(msg(err.message)), outcome: 'not-found' };
+    if (err instanceof UsageError) return { reply: ephemeral(msg(`${esc(err.message)}\nUsage: \`${err.usage}\``)), outcome: 'usage' };
+    if (err instanceof UnknownWorkflowError) return { reply: ephemeral(msg(esc(err.message))), outcome: 'not-found' };
+    if (err instanceof UnknownVideoError) return { reply: ephemeral(msg(esc(err.message))), outcome: 'not-found' };
     if (err instanceof TemporalUnavailableError || isUnavailable(err)) return { reply: ephemeral(msg('⚠️ Temporal is not reachable right now, so nothing was started or changed. Try again in a minute; an admin can check `/healthz`.')), outcome: 'temporal-unavailable' };
     if (isDatabaseUnavailable(err)) return { reply: ephemeral(msg('⚠️ The database is not reachable right now; nothing was changed. Try again in a minute.')), outcome: 'database-unavailable' };
-    return { reply: ephemeral(msg(`Something went wrong: ${(err as Error).message.split('\n')[0]}`)), outcome: 'error' };
+    return { reply: ephemeral(msg(`Something went wrong: ${esc((err as Error).message.split('\n')[0])}`)), outcome: 'error' };
   }
 
-  private async audit(actor: Actor, action: string, args: unknown, outcome: string, latencyMs: number, workflowId?: string): Promise<void> {
-    await this.d.db.auditEvent
-      .create({ data: { actor: actor.userName ? `${actor.userId} (${actor.userName})` : actor.userId, platform: actor.platform, channel: actor.channelId, action, arguments: (args ?? {}) as object, outcome, latencyMs, workflowId } })
-      .catch(() => undefined); // auditing must never break the reply
+  /**
+   * Writes the audit row before the action it records (outcome "started"); undefined
+   * when the row cannot be written, and then the action is not done.
+   */
+  private async auditStart(actor: Actor, action: string, args: unknown, workflowId?: string): Promise<string | undefined> {
+    try {
+      const row = await this.d.db.auditEvent.create({
+        data: { actor: actor.userId, actorName: actor.userName ?? null, platform: actor.platform, channel: actor.channelId, action, arguments: (args ?? {}) as object, outcome: 'started', workflowId },
+        select: { id: true },
+      });
+      return row.id;
+    } catch (err) {
+      this.d.log?.error({ err: (err as Error).message, action }, 'audit row could not be written; the action was refused');
+      return undefined;
+    }
+  }
+
+  private async auditEnd(id: string, outcome: string, latencyMs: number): Promise<void> {
+    await this.d.db.auditEvent.update({ where: { id }, data: { outcome, latencyMs } }).catch((err: Error) => this.d.log?.error({ err: err.message, id }, 'audit outcome could not be recorded'));
   }
 }
+
+const AUDIT_DOWN = '⚠️ This could not be recorded in the audit log, so nothing was done. Try again in a minute; an admin can check the database (`/healthz`).';
+
+/** The platform identity of an actor, as stored in approvals and run starts: `slack:U0123…`, `discord:123…`, `console`. */
+export const actorId = (a: Actor): string => (a.platform === 'console' ? 'console' : `${a.platform}:${a.userId}`);
 
 export interface ApprovalCardData {
   workflowId: string;
@@ -205,7 +255,9 @@ export interface ApprovalCardData {
  * Approve/Reject, or the final state once decided. Its plain `text` carries the
  * essentials on its own, so a platform's plain-text fallback still says what to approve.
  */
-export function approvalCard(c: ApprovalCardData, final?: string): ChatMessage {
+export function approvalCard(raw: ApprovalCardData, final?: string): ChatMessage {
+  // Titles and product names come from catalogs and writers: escaped, so they cannot form a link or a mention.
+  const c = { ...raw, title: esc(raw.title), product: esc(raw.product), asin: esc(raw.asin) };
   const what = `"${c.title}" (${c.product}${c.asin ? `, ${c.asin}` : ''})${c.platforms.length ? ` for ${c.platforms.join(', ')}` : ''}, run ${c.workflowId}`;
   return {
     text: final ? `${what}: ${final}` : `Approve ${what}?`,
@@ -230,7 +282,7 @@ export function approvalCard(c: ApprovalCardData, final?: string): ChatMessage {
 
 export function decidedText(state: string, by: string | undefined, at: string | undefined, timeZone: string): string {
   const time = at ? new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(at)) : '';
-  return `${state === 'approved' ? '✅ Approved' : state === 'rejected' ? '❌ Rejected' : state} by ${by ?? 'someone'}${time ? ` at ${time}` : ''}`;
+  return `${state === 'approved' ? '✅ Approved' : state === 'rejected' ? '❌ Rejected' : state} by ${esc(by ?? 'someone')}${time ? ` at ${time}` : ''}`;
 }
 
 function statusMessage(v: WorkflowStatusView, temporalUi?: string, namespace = 'default'): ChatMessage {
@@ -240,7 +292,7 @@ function statusMessage(v: WorkflowStatusView, temporalUi?: string, namespace = '
     ...(p ? [{ label: 'Step', value: `${p.step} (${p.stepsDone.length} done)` }, { label: 'Products', value: `${p.products.selected} selected of ${p.products.synced}` }, { label: 'Videos', value: `${p.videos.ready} ready, ${p.videos.published} published` }, { label: 'Approvals', value: `${p.approvals.pending} pending, ${p.approvals.approved} approved, ${p.approvals.rejected} rejected` }] : []),
   ];
   const blocks: ChatMessage['blocks'] = [{ type: 'header', text: v.workflowId }, { type: 'fields', fields }];
-  if (v.error) blocks.push({ type: 'context', text: v.error });
+  if (v.error) blocks.push({ type: 'context', text: esc(v.error) });
   if (temporalUi) blocks.push({ type: 'context', text: `<${temporalUi}/namespaces/${namespace}/workflows/${v.workflowId}|Open in the Temporal UI>` });
   return { text: `${v.workflowId}: ${v.status.toLowerCase()}${p ? `, ${p.step}` : ''}`, blocks };
 }
@@ -259,5 +311,5 @@ function parsePlatforms(raw: string, u: string): PlatformName[] {
  */
 export const linkFor = (actor: Actor, url: string | undefined): string | undefined => (actor.platform === 'console' || isPubliclyReachableUrl(url) ? url : undefined);
 
-const who = (a: Actor) => (a.userName ? `@${a.userName}` : a.userId);
+const who = (a: Actor) => esc(a.userName ? `@${a.userName}` : a.userId);
 const formatDuration = (s: number) => (s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);

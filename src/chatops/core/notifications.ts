@@ -2,6 +2,7 @@ import type { NotificationInput } from '../../providers/notifier/index.js';
 import { approvalCard } from './core.js';
 import { actionId, type ChatMessage } from './messages.js';
 import { isPubliclyReachableUrl } from '../../domain/addresses.js';
+import { esc } from './text.js';
 
 /**
  * How each notification looks in chat, for every platform: approval cards with
@@ -25,7 +26,9 @@ export function remoteLinks(c: { publicBaseUrl: string; TEMPORAL_UI_URL?: string
   return { publicBaseUrl: isPubliclyReachableUrl(c.publicBaseUrl) ? c.publicBaseUrl : undefined, temporalUiUrl: isPubliclyReachableUrl(c.TEMPORAL_UI_URL) ? c.TEMPORAL_UI_URL : undefined };
 }
 
-export function renderNotification(n: NotificationInput, opts: RenderOptions): ChatMessage {
+export function renderNotification(input: NotificationInput, opts: RenderOptions): ChatMessage {
+  // Titles and messages carry product names and error text from outside: escaped, so they cannot form links or mentions.
+  const n = { ...input, title: esc(input.title), message: esc(input.message) };
   const d = (n.data ?? {}) as Record<string, unknown>;
   if (n.kind === 'approval_requested') {
     return approvalCard(

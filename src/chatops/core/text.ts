@@ -14,3 +14,20 @@ export function clip(text: string, max: number): string {
   const clean = space > 0 && space >= cut * 0.8 ? head.slice(0, space) : head;
   return clean.replace(/[\s,;:.-]+$/, '') + '…';
 }
+
+/**
+ * Escapes text that comes from outside (product titles, error messages, display
+ * names) for the messages' mrkdwn, Slack's rule: `&`, `<` and `>` become entities,
+ * so `<!channel>` or `<https://evil.example|Approve>` in a product title renders as
+ * text, never as a mention or a link (https://docs.slack.dev/messaging/formatting-message-text#escaping).
+ * Each platform's renderer turns the entities back into characters where the
+ * platform does not use them (plain_text fields, Discord, the console).
+ */
+export function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The inverse of esc, for plain-text fields that show characters as they are. */
+export function unesc(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}

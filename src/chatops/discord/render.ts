@@ -1,6 +1,6 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIEmbed, type APIEmbedField } from 'discord.js';
 import type { Block, Button, ChatMessage } from '../core/messages.js';
-import { clip } from '../core/text.js';
+import { clip, unesc } from '../core/text.js';
 
 /**
  * ChatMessage → a Discord message: one embed (header → title, text → description,
@@ -47,7 +47,7 @@ export function renderDiscord(m: ChatMessage, media: DiscordMedia = {}): Discord
   for (const b of m.blocks) {
     switch (b.type) {
       case 'header':
-        if (!embed.title) embed.title = clip(b.text, LIMITS.title);
+        if (!embed.title) embed.title = clip(unesc(b.text), LIMITS.title);
         else description.push(`**${b.text}**`);
         break;
       case 'text':
@@ -57,7 +57,7 @@ export function renderDiscord(m: ChatMessage, media: DiscordMedia = {}): Discord
         description.push(`-# ${mrkdwn(b.text)}`);
         break;
       case 'fields':
-        for (const f of b.fields) fields.push({ name: clip(f.label || '\u200b', LIMITS.fieldName), value: clip(mrkdwn(f.value) || '-', LIMITS.fieldValue), inline: true });
+        for (const f of b.fields) fields.push({ name: clip(unesc(f.label) || '\u200b', LIMITS.fieldName), value: clip(mrkdwn(f.value) || '-', LIMITS.fieldValue), inline: true });
         break;
       case 'image': {
         const url = media.image?.(b.media.key);
@@ -86,7 +86,7 @@ export function renderDiscord(m: ChatMessage, media: DiscordMedia = {}): Discord
 function renderButtons(buttons: Button[]): APIActionRowComponent<APIButtonComponent>[] {
   const rendered: APIButtonComponent[] = [];
   for (const b of buttons) {
-    const label = clip(b.label, LIMITS.label);
+    const label = clip(unesc(b.label), LIMITS.label);
     if (b.url) {
       if (isHttp(b.url)) rendered.push({ type: ComponentType.Button, style: ButtonStyle.Link, label, url: b.url });
       continue;
@@ -103,12 +103,29 @@ function renderButtons(buttons: Button[]): APIActionRowComponent<APIButtonCompon
   return rows;
 }
 
-/** Slack-flavoured mrkdwn used by the core → Discord markdown: `*bold*` → `**bold**`, `<url|label>` → `[label](url)`. */
+/**
+ * Slack-flavoured mrkdwn used by the core → Discord markdown: `*bold*` → `**bold**`,
+ * `<url|label>` → `[label](url)`. Only the core's own links are real `<…>` (text from
+ * outside arrives escaped as `&lt;…&gt;`, see core/text.ts); everything else has
+ * Discord's link and mention syntax neutralised (`[`, `]`, `<`, `@` escaped), so a
+ * product title like `[Approve](https://evil.example)` or `<@&123>` renders as text.
+ */
 export function mrkdwn(text: string): string {
-  return text
-    .replace(/<(https?:\/\/[^|>\s]+)\|([^>]+)>/g, '[$2]($1)')
-    .replace(/<(https?:\/\/[^|>\s]+)>/g, '$1')
+  const links: string[] = [];
+  const hold = (s: string) => `\u0000${links.push(s) - 1}\u0000`;
+  const out = text
+    .replace(/<(https?:\/\/[^|>\s]+)\|([^>]+)>/g, (_m, url: string, label: string) => hold(`[${escapeDiscord(unesc(label))}](${url})`))
+    .replace(/<(https?:\/\/[^|>\s]+)>/g, (_m, url: string) => hold(url))
+    .split(/(\u0000\d+\u0000)/)
+    .map((part) => (/^\u0000\d+\u0000$/.test(part) ? part : escapeDiscord(unesc(part))))
+    .join('')
     .replace(/(^|[^*\w])\*(?!\s)([^*\n]+?)\*(?![*\w])/g, '$1**$2**');
+  return out.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => links[Number(i)]);
+}
+
+/** Discord's link, mention and heading syntax as plain characters. */
+function escapeDiscord(s: string): string {
+  return s.replace(/([[\]<\\])/g, '\\$1').replace(/@(everyone|here|[!&]?\d)/g, '@\u200b$1');
 }
 
 

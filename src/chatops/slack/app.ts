@@ -11,6 +11,7 @@ import type { ChatOps } from '../core/core.js';
 import type { Reply } from '../core/messages.js';
 import { parseCommandText, UsageError, type ParsedCommand } from '../core/parse.js';
 import { slackText, toBlockKit, type SlackImageSource } from './blocks.js';
+import { deliveryKey, memoryDeliveryLedger, type SlackDeliveryLedger } from './deliveries.js';
 
 type WebClientOptions = webApi.WebClientOptions;
 
@@ -22,6 +23,8 @@ export interface SlackAppDeps {
   log: Logger;
   /** Extra WebClient options (tests: retryConfig). */
   clientOptions?: WebClientOptions;
+  /** Which requests were handled, so Slack's retries are processed once (default: in memory). */
+  deliveries?: SlackDeliveryLedger;
 }
 
 export interface SlackApp {
@@ -66,7 +69,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const logger = slackLogger(log);
   const clientOptions: WebClientOptions = { slackApiUrl: slackApiUrl(config), logger, ...deps.clientOptions };
   const socket = Boolean(config.SLACK_APP_TOKEN);
-  const receiver = socket ? undefined : new FastifySlackReceiver({ signingSecret: config.SLACK_SIGNING_SECRET!, log });
+  const receiver = socket ? undefined : new FastifySlackReceiver({ signingSecret: config.SLACK_SIGNING_SECRET!, log, deliveries: deps.deliveries });
 
   const botToken = config.SLACK_BOT_TOKEN;
   const authClient = new webApi.WebClient(botToken, { ...clientOptions, retryConfig: { retries: 0 }, timeout: 2000 });
@@ -188,8 +191,10 @@ type AckValue = { acked: true; response: unknown } | { acked: false; error?: unk
  */
 export class FastifySlackReceiver implements Receiver {
   private app?: BoltApp;
-  constructor(private readonly opts: { signingSecret: string; log: Logger; nowMs?: () => number }) {
+  private readonly deliveries: SlackDeliveryLedger;
+  constructor(private readonly opts: { signingSecret: string; log: Logger; nowMs?: () => number; deliveries?: SlackDeliveryLedger }) {
     if (!opts.signingSecret) throw new Error('HTTP mode needs SLACK_SIGNING_SECRET');
+    this.deliveries = opts.deliveries ?? memoryDeliveryLedger();
   }
 
   init(app: BoltApp): void {
@@ -222,13 +227,22 @@ export class FastifySlackReceiver implements Receiver {
     if (body.type === 'url_verification') return reply.send({ challenge: body.challenge });
     if (body.ssl_check) return reply.status(200).send();
 
+    if (!this.app) return reply.status(503).send(errorBody('not_ready', 'The Slack app is not initialised.'));
+    // A retry is dropped only if its first delivery was taken in hand; otherwise it is processed, once.
     const retryNum = header(req, 'x-slack-retry-num');
-    if (retryNum !== undefined) {
-      // The first delivery is (being) handled: a retry must not start anything twice.
-      log.info({ retryNum, reason: header(req, 'x-slack-retry-reason') }, 'slack retry acknowledged without processing');
+    const key = deliveryKey(rawBody);
+    let claimed: boolean;
+    try {
+      claimed = await this.deliveries.claim(key);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'slack delivery ledger unavailable');
+      return reply.status(503).send(errorBody('database_unavailable', 'Cannot record this Slack request right now; Slack will retry it.'));
+    }
+    if (!claimed) {
+      log.info({ retryNum, reason: header(req, 'x-slack-retry-reason') }, 'slack delivery already handled: acknowledged without processing');
       return reply.status(200).header('x-slack-no-retry', '1').send();
     }
-    if (!this.app) return reply.status(503).send(errorBody('not_ready', 'The Slack app is not initialised.'));
+    if (retryNum !== undefined) log.info({ retryNum }, 'slack retry of a delivery never handled: processing it');
 
     let resolveAck!: (v: AckValue) => void;
     const acked = new Promise<AckValue>((r) => (resolveAck = r));
@@ -242,10 +256,14 @@ export class FastifySlackReceiver implements Receiver {
       },
     };
     this.app.processEvent(event).then(
-      () => resolveAck({ acked: false }),
+      () => {
+        resolveAck({ acked: false });
+        this.deliveries.handled(key).catch((err: Error) => log.warn({ err: err.message }, 'could not record the slack delivery as handled'));
+      },
       (error: unknown) => {
         log.error({ err: (error as Error)?.message }, 'slack event processing failed');
         resolveAck({ acked: false, error });
+        this.deliveries.release(key).catch(() => undefined);
       },
     );
     const result = await acked;

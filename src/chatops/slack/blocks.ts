@@ -1,5 +1,5 @@
 import type { Block, ChatMessage } from '../core/messages.js';
-import { clip } from '../core/text.js';
+import { clip, unesc } from '../core/text.js';
 
 /**
  * Slack's Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks):
@@ -49,7 +49,8 @@ const mrkdwn = (text: string, max: number = SLACK_LIMITS.section) => ({ type: 'm
 function renderBlock(b: Block, media: SlackMedia): object[] {
   switch (b.type) {
     case 'header':
-      return [{ type: 'header', text: { type: 'plain_text', text: clip(b.text || ' ', SLACK_LIMITS.header), emoji: true } }];
+      // plain_text shows characters as they are (no mentions, no links): the core's entities go back to characters.
+      return [{ type: 'header', text: { type: 'plain_text', text: clip(unesc(b.text) || ' ', SLACK_LIMITS.header), emoji: true } }];
     case 'text':
       return [{ type: 'section', text: mrkdwn(b.text) }];
     case 'fields': {
@@ -61,18 +62,18 @@ function renderBlock(b: Block, media: SlackMedia): object[] {
     }
     case 'image': {
       const source = media.image?.(b.media.key);
-      return source ? [{ type: 'image', ...source, alt_text: clip(b.alt || 'image', SLACK_LIMITS.altText) }] : [];
+      return source ? [{ type: 'image', ...source, alt_text: clip(unesc(b.alt) || 'image', SLACK_LIMITS.altText) }] : [];
     }
     case 'video': {
       const poster = b.poster ? media.image?.(b.poster.key) : undefined;
-      return [...(poster ? [{ type: 'image', ...poster, alt_text: clip(b.title || 'video poster', SLACK_LIMITS.altText) }] : []), { type: 'context', elements: [mrkdwn(media.videoNote ?? VIDEO_IN_THREAD)] }];
+      return [...(poster ? [{ type: 'image', ...poster, alt_text: clip(unesc(b.title) || 'video poster', SLACK_LIMITS.altText) }] : []), { type: 'context', elements: [mrkdwn(media.videoNote ?? VIDEO_IN_THREAD)] }];
     }
     case 'buttons': {
       const elements = b.buttons
         .filter((btn) => btn.actionId.length <= SLACK_LIMITS.actionId && (!btn.url || btn.url.length <= SLACK_LIMITS.url))
         .slice(0, SLACK_LIMITS.actions)
         .map((btn) => {
-          const el: Record<string, unknown> = { type: 'button', action_id: btn.actionId, text: { type: 'plain_text', text: clip(btn.label, SLACK_LIMITS.buttonText), emoji: true } };
+          const el: Record<string, unknown> = { type: 'button', action_id: btn.actionId, text: { type: 'plain_text', text: clip(unesc(btn.label), SLACK_LIMITS.buttonText), emoji: true } };
           if (btn.url) el.url = btn.url;
           else el.value = btn.actionId.slice(0, SLACK_LIMITS.value);
           if (btn.style) el.style = btn.style;

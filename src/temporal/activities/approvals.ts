@@ -7,6 +7,7 @@ export interface ApprovalRecord {
   workflowId: string;
   decision: 'approve' | 'reject';
   by: string;
+  byName?: string;
   at: string;
   reason?: string;
   /** false: a later decision for a video that was already decided (recorded, ignored). */
@@ -32,6 +33,7 @@ export function approvalActivities(deps: { db: Db }) {
               workflowId: r.workflowId,
               decision: r.decision === 'approve' ? ('APPROVE' as const) : ('REJECT' as const),
               decidedBy: r.by,
+              decidedByName: r.byName ?? null,
               decidedAt: new Date(r.at),
               reason: r.reason ?? null,
               effective: r.effective,
@@ -43,6 +45,7 @@ export function approvalActivities(deps: { db: Db }) {
           data: records.map((r) => ({
             id: `audit-${r.id}`,
             actor: r.by,
+            actorName: r.byName ?? null,
             platform: r.source,
             action: `approval.${r.decision}`,
             target: r.videoId,

@@ -58,8 +58,9 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
   const recordDecision = (s: ApprovalSignal, source: string) => {
     // Decisions count from the moment the run knows its videos (an operator may approve one while others still render).
     const first = known.has(s.videoId) && !decisions.has(s.videoId);
-    if (first) decisions.set(s.videoId, { videoId: s.videoId, state: s.decision === 'approve' ? 'approved' : 'rejected', by: s.by, at: s.at, reason: s.reason, source });
-    unrecorded.push({ id: `${runId}:${++signalSeq}`, videoId: s.videoId, workflowId, decision: s.decision, by: s.by, at: s.at, reason: s.reason, effective: first, source });
+    const byName = typeof s.byName === 'string' ? s.byName.slice(0, 200) : undefined;
+    if (first) decisions.set(s.videoId, { videoId: s.videoId, state: s.decision === 'approve' ? 'approved' : 'rejected', by: s.by, ...(byName ? { byName } : {}), at: s.at, reason: s.reason, source });
+    unrecorded.push({ id: `${runId}:${++signalSeq}`, videoId: s.videoId, workflowId, decision: s.decision, by: s.by, ...(byName ? { byName } : {}), at: s.at, reason: s.reason, effective: first, source });
     refreshApprovalCounts();
   };
   const refreshApprovalCounts = () => {
