@@ -238,7 +238,7 @@ export function dailyConfigs(raw = process.env.BENCH_DAILY_CONFIGS): DailyConfig
     try {
       c = loadConfig(env);
     } catch (err) {
-      throw new Error(`BENCH_DAILY_CONFIGS: "${item}": ${(err as Error).message}`);
+      throw new Error(`BENCH_DAILY_CONFIGS: "${item}": ${(err as Error).message}`, { cause: err });
     }
     return { name: `concurrency ${c.RENDER_CONCURRENCY}, ${c.RENDER_PRESET}${item === 'default' ? ' (defaults)' : ''}`, renderConcurrency: c.RENDER_CONCURRENCY, renderPreset: c.RENDER_PRESET, env };
   });
@@ -834,7 +834,7 @@ async function runOnce(cfg: DailyConfig, run: number): Promise<DailyLoopRun> {
     if (interrupted()) return parkUntilExit();
     const tail = [...lines, partial].filter((l) => l.trim()).slice(-25).join('\n');
     const progress = lastView ? `\n--- last status ---\n${JSON.stringify(lastView).slice(0, 1500)}` : '';
-    throw new Error(`daily-loop run ${run} (${cfg.name}) failed: ${(err as Error).message}${progress}\n--- last output of npm start ---\n${tail}`);
+    throw new Error(`daily-loop run ${run} (${cfg.name}) failed: ${(err as Error).message}${progress}\n--- last output of npm start ---\n${tail}`, { cause: err });
   }
 }
 

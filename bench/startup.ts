@@ -210,7 +210,7 @@ async function startOnce(run: number, dataDir: string): Promise<StartupRun> {
   } catch (err) {
     await killAndWait(pgid, dataDir, ports);
     liveGroups.delete(pgid);
-    throw new Error(`startup run ${run} (${kind}) failed: ${(err as Error).message}\n--- last output of npm start ---\n${output.trim().split('\n').slice(-25).join('\n')}`);
+    throw new Error(`startup run ${run} (${kind}) failed: ${(err as Error).message}\n--- last output of npm start ---\n${output.trim().split('\n').slice(-25).join('\n')}`, { cause: err });
   }
 }
 

@@ -1,13 +1,14 @@
 // `npm run slack:manifest` prints the Slack app manifest (YAML), generated from
 // commands/index.ts. Paste it at https://api.slack.com/apps → Create New App → From a manifest.
 import { pathToFileURL } from 'node:url';
-import { COMMANDS, usage } from '../commands/index.js';
+import { COMMANDS, usage, type CommandDef } from '../commands/index.js';
 import type { Config } from '../src/config.js';
 
 export type ManifestConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'SLACK_APP_TOKEN'> & { publicBaseUrl?: string };
 
 /** The manifest as an object: Socket Mode when SLACK_APP_TOKEN is set, else HTTP to `${PUBLIC_BASE_URL}/slack/events`. */
-export function slackManifest(config: ManifestConfig, opts: { name?: string } = {}): Record<string, unknown> {
+export function slackManifest(config: ManifestConfig, opts: { name?: string; commands?: CommandDef[] } = {}): Record<string, unknown> {
+  const commands = opts.commands ?? COMMANDS;
   const socket = Boolean(config.SLACK_APP_TOKEN);
   const base = (config.PUBLIC_BASE_URL ?? config.publicBaseUrl ?? 'https://YOUR-PUBLIC-HOST').replace(/\/+$/, '');
   const eventsUrl = `${base}/slack/events`;
@@ -20,7 +21,7 @@ export function slackManifest(config: ManifestConfig, opts: { name?: string } = 
     },
     features: {
       bot_user: { display_name: 'affiliate-empire', always_online: true },
-      slash_commands: COMMANDS.map((c) => ({
+      slash_commands: commands.map((c) => ({
         command: `/${c.name}`,
         description: c.description.slice(0, 100),
         ...(c.subcommands.length ? { usage_hint: usageHint(c).slice(0, 1000) } : {}),
@@ -45,7 +46,7 @@ export function slackManifest(config: ManifestConfig, opts: { name?: string } = 
 }
 
 /** `start [max:5] … | status [workflow-id:…] | …`: the usage lines without the command name. */
-function usageHint(c: (typeof COMMANDS)[number]): string {
+function usageHint(c: CommandDef): string {
   return c.subcommands.map((s) => usage(c, s).slice(c.name.length + 2)).join(' | ');
 }
 

@@ -71,7 +71,7 @@ try {
       port: config.TEMPORAL_DEV_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
       dbFile: path.join(config.dataDir, 'temporal.db'),
-      namespace: config.TEMPORAL_NAMESPACE!,
+      namespace: config.TEMPORAL_NAMESPACE,
       onLog: (l) => log.debug({ src: 'temporal' }, l),
     });
     temporalAddress = temporal.address;

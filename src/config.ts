@@ -1,8 +1,9 @@
+import type { RankWeights } from './domain/scoring.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
-import { parseCron } from './temporal/cron-fallback.js';
+import { checkCron } from './domain/cron.js';
 
 /**
  * The one environment schema. Every variable is parsed here, once, into a typed
@@ -20,8 +21,8 @@ export class ConfigError extends Error {
   }
 }
 
-const PLATFORMS = ['YOUTUBE', 'TIKTOK', 'INSTAGRAM'] as const;
-export type PlatformName = (typeof PLATFORMS)[number];
+import { PLATFORMS, parsePlatformList, type PlatformName } from './domain/platforms.js';
+export type { PlatformName };
 
 /** Durations: "500ms", "30s", "10m", "24h", "2d", or a number of milliseconds. */
 export function parseDuration(value: string): number | undefined {
@@ -48,15 +49,27 @@ interface VarSpec<T> {
 const IDENTITY = /^(?:[UW][A-Z0-9]{1,20}|\d{5,25}|role:\d{5,25}|\*)$/;
 const IDENTITY_LIST = /^\s*(?:[UW][A-Z0-9]{1,20}|\d{5,25}|role:\d{5,25})\s*(?:,\s*(?:[UW][A-Z0-9]{1,20}|\d{5,25}|role:\d{5,25})\s*)*,?\s*$/;
 
-const str = (opts: { default?: string; pattern?: RegExp; hint?: string; secret?: boolean } = {}): VarSpec<string | undefined> => ({
-  hint: opts.hint ?? 'a non-empty string',
-  secret: opts.secret,
-  parse(raw) {
-    if (raw === undefined || raw === '') return opts.default;
-    if (opts.pattern && !opts.pattern.test(raw)) throw new Error('invalid');
-    return raw;
-  },
-});
+interface StrOptions {
+  default?: string;
+  pattern?: RegExp;
+  hint?: string;
+  secret?: boolean;
+}
+
+/** A string variable; with a default it is typed as always present, so callers need no `!`. */
+function str(opts: StrOptions & { default: string }): VarSpec<string>;
+function str(opts?: StrOptions): VarSpec<string | undefined>;
+function str(opts: StrOptions = {}): VarSpec<string | undefined> {
+  return {
+    hint: opts.hint ?? 'a non-empty string',
+    secret: opts.secret,
+    parse(raw) {
+      if (raw === undefined || raw === '') return opts.default;
+      if (opts.pattern && !opts.pattern.test(raw)) throw new Error('invalid');
+      return raw;
+    },
+  };
+}
 
 const int = (def: number, min: number, max: number): VarSpec<number> => ({
   hint: `an integer from ${min} to ${max}`,
@@ -112,13 +125,23 @@ const platforms: VarSpec<PlatformName[]> = {
   hint: `a comma-separated list of ${PLATFORMS.join(', ')} (any case)`,
   parse(raw) {
     if (raw === undefined || raw.trim() === '') return [...PLATFORMS];
-    const list = raw.split(',').map((p) => p.trim().toUpperCase()).filter(Boolean);
-    if (!list.length || list.some((p) => !(PLATFORMS as readonly string[]).includes(p))) throw new Error('invalid');
-    return [...new Set(list)] as PlatformName[];
+    const r = parsePlatformList(raw);
+    if (!r.ok) throw new Error('invalid');
+    return r.platforms;
   },
 };
 
-const url = (opts: { protocols: string[]; default?: string; secret?: boolean }): VarSpec<string | undefined> => ({
+interface UrlOptions {
+  protocols: string[];
+  default?: string;
+  secret?: boolean;
+}
+
+/** A URL variable; with a default it is typed as always present. */
+function url(opts: UrlOptions & { default: string }): VarSpec<string>;
+function url(opts: UrlOptions): VarSpec<string | undefined>;
+function url(opts: UrlOptions): VarSpec<string | undefined> {
+  return {
   hint: `a URL starting with ${opts.protocols.map((p) => p + '//').join(' or ')}`,
   secret: opts.secret,
   parse(raw) {
@@ -132,13 +155,14 @@ const url = (opts: { protocols: string[]; default?: string; secret?: boolean }):
     if (!opts.protocols.includes(u.protocol)) throw new Error('invalid');
     return raw.replace(/\/+$/, '');
   },
-});
+};
+}
 
 const hostPort: VarSpec<string | undefined> = {
   hint: 'host:port, for example 127.0.0.1:7233 or temporal.example.com:7233',
   parse(raw) {
     if (raw === undefined || raw === '') return undefined;
-    if (!/^[A-Za-z0-9.\-_\[\]:]+:\d{1,5}$/.test(raw.trim())) throw new Error('invalid');
+    if (!/^[A-Za-z0-9._[\]:-]+:\d{1,5}$/.test(raw.trim())) throw new Error('invalid');
     return raw.trim();
   },
 };
@@ -250,6 +274,12 @@ type Spec = typeof SPEC;
 export type RawConfig = { [K in keyof Spec]: ReturnType<Spec[K]['parse']> };
 
 export interface Config extends RawConfig {
+  /** DATABASE_URL, or the embedded PostgreSQL's (what `npm start` runs when it is unset). */
+  databaseUrl: string;
+  /** The embedded PostgreSQL's URL (on EMBEDDED_PG_PORT). */
+  embeddedDatabaseUrl: string;
+  /** TEMPORAL_ADDRESS, or the local dev server on TEMPORAL_DEV_PORT. */
+  temporalAddress: string;
   dataDir: string;
   mediaDir: string;
   outboxDir: string;
@@ -271,11 +301,7 @@ export interface ActivityRetryConfig {
   maximumIntervalMs: number;
 }
 
-export interface RankWeights {
-  trend: number;
-  profit: number;
-  virality: number;
-}
+export type { RankWeights };
 
 export const CONFIG_VARIABLES = Object.keys(SPEC) as (keyof Spec)[];
 export const SECRET_VARIABLES = CONFIG_VARIABLES.filter((k) => (SPEC[k] as VarSpec<unknown>).secret);
@@ -316,7 +342,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   for (const key of ['SCHEDULE_DAILY_CRON', 'SCHEDULE_WEEKLY_CRON'] as const) {
     try {
-      parseCron(c[key]!);
+      checkCron(c[key]!, c.TIMEZONE);
     } catch (err) {
       throw new ConfigError(key, `${key} is invalid: ${(err as Error).message}. Use 5 fields such as "0 0 * * *" (midnight) or "0 0 * * 0" (Sundays).`);
     }
@@ -336,9 +362,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     ...c,
-    dataDir: path.resolve(c.DATA_DIR!),
-    mediaDir: path.resolve(c.MEDIA_DIR ?? path.join(c.DATA_DIR!, 'media')),
-    outboxDir: path.resolve(c.OUTBOX_DIR ?? path.join(c.DATA_DIR!, 'outbox')),
+    databaseUrl: c.DATABASE_URL ?? embeddedDatabaseUrl(c),
+    embeddedDatabaseUrl: embeddedDatabaseUrl(c),
+    temporalAddress: c.TEMPORAL_ADDRESS ?? `127.0.0.1:${c.TEMPORAL_DEV_PORT}`,
+    dataDir: path.resolve(c.DATA_DIR),
+    mediaDir: path.resolve(c.MEDIA_DIR ?? path.join(c.DATA_DIR, 'media')),
+    outboxDir: path.resolve(c.OUTBOX_DIR ?? path.join(c.DATA_DIR, 'outbox')),
     publicBaseUrl: c.PUBLIC_BASE_URL ?? `http://127.0.0.1:${c.PORT || 3000}`,
     retry: {
       startToCloseMs: c.ACTIVITY_START_TO_CLOSE,
@@ -352,6 +381,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiProtected: Boolean(c.API_TOKEN),
     listenHost: c.API_TOKEN ? (c.HOST ?? '0.0.0.0') : (c.HOST ?? '127.0.0.1'),
   };
+}
+
+/** The embedded database's URL (what `npm start` runs when DATABASE_URL is unset). */
+function embeddedDatabaseUrl(c: { EMBEDDED_PG_PORT: number }): string {
+  return `postgresql://postgres:affiliate-empire-local@127.0.0.1:${c.EMBEDDED_PG_PORT}/affiliate_empire`;
 }
 
 export function isLoopback(host: string): boolean {

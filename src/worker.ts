@@ -8,16 +8,18 @@ import { WORKFLOWS_PATH } from './worker-paths.js';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db.js';
-import type { Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import { DiscordNotifier } from './chatops/discord/notifier.js';
+import { SlackNotifier } from './chatops/slack/notifier.js';
+import { DatabaseFeedNotifier, FanOutNotifier, type Notifier } from './providers/notifier/index.js';
+import type { MediaSource } from './providers/storage/read.js';
 import { createCatalogProvider } from './providers/catalog/index.js';
-import { createNotifier } from './providers/notifier/factory.js';
 import { createPublishers } from './providers/publisher/index.js';
 import { FfmpegRenderer } from './providers/renderer/ffmpeg.js';
 import { LocalMediaStorage } from './providers/storage/local.js';
 import { EspeakVoice } from './providers/voice/espeak.js';
 import { createScriptWriter } from './providers/writer/index.js';
 import type { ActivityDeps } from './temporal/activities/index.js';
-import { databaseUrl, temporalAddress } from './services.js';
 import { createActivities } from './temporal/activities/index.js';
 
 export { WORKFLOWS_PATH };
@@ -37,14 +39,14 @@ export async function createWorker(
   opts: { workflowBundlePath?: string; connectRetries?: number; overrides?: Partial<WorkerOptions> } = {},
 ): Promise<WorkerHandle> {
   installRuntime(log);
-  const db = createDb(databaseUrl(config));
-  const address = temporalAddress(config);
+  const db = createDb(config.databaseUrl);
+  const address = config.temporalAddress;
   const connection = await connectWithRetry(address, log, opts.connectRetries ?? 30);
   const activities = createActivities(buildActivityDeps(config, db));
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE!,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: { codePath: opts.workflowBundlePath ?? (await bundleInChildProcess(log)) },
     activities,
     // Rendering (later) is CPU-bound: a couple of heavy activities per 2-core worker.
@@ -75,7 +77,7 @@ async function connectWithRetry(address: string, log: Logger, retries: number): 
       return await NativeConnection.connect({ address });
     } catch (err) {
       if (attempt >= retries) {
-        throw new Error(`Failed to connect to Temporal at ${address} after ${attempt} attempts: start it (\`npm start\` runs a local dev server) or fix TEMPORAL_ADDRESS. (${(err as Error).message})`);
+        throw new Error(`Failed to connect to Temporal at ${address} after ${attempt} attempts: start it (\`npm start\` runs a local dev server) or fix TEMPORAL_ADDRESS. (${(err as Error).message})`, { cause: err });
       }
       const delay = Math.min(5000, 250 * 2 ** attempt);
       log.warn({ address, attempt, delayMs: delay }, 'Temporal not reachable yet, retrying');
@@ -102,7 +104,7 @@ export function buildActivityDeps(config: Config, db: Db): ActivityDeps {
     publicBaseUrl: config.publicBaseUrl,
     fetchImages: config.FETCH_PRODUCT_IMAGES,
     fault: config.FAULT_INJECTION,
-    partnerTags: [config.AMAZON_PARTNER_TAG!],
+    partnerTags: [config.AMAZON_PARTNER_TAG],
     costPerVideo: config.COST_PER_VIDEO,
     promotedVariantShare: config.PROMOTED_VARIANT_SHARE,
   };
@@ -142,4 +144,19 @@ function installRuntime(log: Logger): void {
   } catch {
     // Already installed by the embedding process (tests): keep its logger.
   }
+}
+
+/**
+ * The notifier the workflows call, wired here (the composition root) so that the
+ * notifier port knows none of its adapters: always the database feed (the console
+ * and GET /orchestrator/notifications read it), plus each chat platform that has
+ * credentials and channels configured, reading media to upload from `media`.
+ */
+export function createNotifier(config: Config, db: Db, media?: MediaSource): Notifier {
+  const feed = new DatabaseFeedNotifier(db);
+  const chats: Notifier[] = [];
+  const discord = DiscordNotifier.fromConfig(config, { temporalUiUrl: config.TEMPORAL_UI_URL, media, log: createLogger('discord-notifier', config.LOG_LEVEL) });
+  if (discord) chats.push(discord);
+  if (config.SLACK_BOT_TOKEN) chats.push(new SlackNotifier({ config, media, log: createLogger('slack-notifier', config.LOG_LEVEL) }));
+  return chats.length ? new FanOutNotifier(feed, chats) : feed;
 }

@@ -3,21 +3,9 @@ import { ZodError } from 'zod';
 import { isDatabaseUnavailable } from '../db.js';
 import { TemporalUnavailableError, UnknownVideoError, UnknownWorkflowError, WorkflowStateError, isUnavailable } from '../temporal/client.js';
 
-/** An error the client can act on: rendered as `{ error: { code, message, field? } }`. */
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
+import { HttpError, errorBody } from '../http/errors.js';
 
-export function errorBody(code: string, message: string, field?: string) {
-  return { error: field ? { code, message, field } : { code, message } };
-}
+export { HttpError, errorBody };
 
 export function fromZod(err: ZodError): HttpError {
   const issue = err.issues[0];

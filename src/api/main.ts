@@ -3,7 +3,6 @@
 import { loadConfigOrExit } from '../config.js';
 import { createDb } from '../db.js';
 import { createLogger } from '../logger.js';
-import { databaseUrl } from '../services.js';
 import { Orchestrator } from '../temporal/client.js';
 import { startCronFallback } from '../temporal/cron-fallback.js';
 import { applySchedules } from '../temporal/schedules.js';
@@ -12,7 +11,7 @@ import { createDiscordBot } from '../chatops/discord/bot.js';
 
 const config = loadConfigOrExit();
 const log = createLogger('api', config.LOG_LEVEL);
-const db = createDb(databaseUrl(config));
+const db = createDb(config.databaseUrl);
 const orchestrator = new Orchestrator(config);
 const app = await buildServer({ config, db, orchestrator, log });
 
@@ -58,24 +57,26 @@ if (config.SCHEDULER === 'temporal') {
   log.warn('SCHEDULER=cron: using the in-process cron fallback instead of Temporal Schedules');
   stopCron = startCronFallback(
     [
-      { name: 'daily', cron: config.SCHEDULE_DAILY_CRON!, run: () => orchestrator.startDailyLoop({ autoApprove: config.SCHEDULE_DAILY_AUTO_APPROVE, startedBy: 'cron' }) },
-      { name: 'weekly', cron: config.SCHEDULE_WEEKLY_CRON!, run: () => orchestrator.startWeeklyOptimization({ startedBy: 'cron' }) },
+      { name: 'daily', cron: config.SCHEDULE_DAILY_CRON, run: () => orchestrator.startDailyLoop({ autoApprove: config.SCHEDULE_DAILY_AUTO_APPROVE, startedBy: 'cron' }) },
+      { name: 'weekly', cron: config.SCHEDULE_WEEKLY_CRON, run: () => orchestrator.startWeeklyOptimization({ startedBy: 'cron' }) },
     ],
-    config.TIMEZONE!,
+    config.TIMEZONE,
     log,
   );
 }
 
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, async () => {
-    if (stopping) return;
-    stopping = true;
-    stopCron?.();
-    await discordBot?.stop().catch(() => undefined);
-    await app.close().catch(() => undefined);
-    await orchestrator.close();
-    await db.$disconnect().catch(() => undefined);
-    process.exit(0);
-  });
+  process.on(sig, () => void shutdown(sig));
+}
+async function shutdown(sig: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal: sig }, 'stopping');
+  stopCron?.();
+  await discordBot?.stop().catch(() => undefined);
+  await app.close().catch(() => undefined);
+  await orchestrator.close();
+  await db.$disconnect().catch(() => undefined);
+  process.exit(0);
 }

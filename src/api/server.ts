@@ -3,12 +3,12 @@ import type { Config } from '../config.js';
 import type { Db } from '../db.js';
 import type { Logger } from '../logger.js';
 import type { Orchestrator } from '../temporal/client.js';
-import { bearerAuth } from './auth.js';
+import { bearerAuth } from '../http/auth.js';
 import { errorBody, handleError } from './errors.js';
 import { orchestratorRoutes } from './routes/orchestrator.js';
 import { publicationRoutes } from './routes/publications.js';
 import { mediaRoutes, publishedMediaAccess } from './routes/media.js';
-import { installSecurity } from './security.js';
+import { installSecurity } from '../http/security.js';
 import { ChatOps } from '../chatops/core/core.js';
 import { policyFromConfig } from '../chatops/core/auth.js';
 import { consoleRoutes } from '../chatops/console/routes.js';
@@ -80,7 +80,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   // The local chat console: the same commands and cards as Slack and Discord, through the same core.
-  const chatops = new ChatOps({ orchestrator, db, policy: policyFromConfig(config), timeZone: config.TIMEZONE ?? 'UTC', temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE, log: deps.log });
+  const chatops = new ChatOps({ orchestrator, db, policy: policyFromConfig(config), timeZone: config.TIMEZONE, temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE, log: deps.log });
   consoleRoutes(app, { config, db, chatops });
   app.decorate('chatops', chatops);
   // Slack: HTTP mode at POST /slack/events (signature-checked), or Socket Mode with SLACK_APP_TOKEN.
@@ -94,7 +94,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   // Public: tracked links in published videos must work for everyone, and the videos and
   // thumbnails of approved videos (platforms fetch them). Every other media file is private.
   mediaRoutes(app, { storage: deps.storage ?? new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }), access: publishedMediaAccess(db) });
-  redirectRoutes(app, { db, partnerTag: config.AMAZON_PARTNER_TAG!, ipHashSecret: clickHashSecret(config) });
+  redirectRoutes(app, { db, partnerTag: config.AMAZON_PARTNER_TAG, ipHashSecret: clickHashSecret(config) });
 
   await app.register(async (scoped) => {
     if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth(config.API_TOKEN));

@@ -1,5 +1,11 @@
-import type { RankWeights } from '../config.js';
 import type { ScoringInput } from './product.js';
+
+/** How much each score counts in `overall` (RANK_WEIGHT_* in the config). */
+export interface RankWeights {
+  trend: number;
+  profit: number;
+  virality: number;
+}
 
 /**
  * Product scores, each in 0..1. Pure functions: the same product always gets the

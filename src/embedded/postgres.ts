@@ -60,6 +60,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       `Embedded PostgreSQL did not start on 127.0.0.1:${opts.port} (data in ${dataDir}). ` +
         `Is the port taken? Set EMBEDDED_PG_PORT to a free port, or set DATABASE_URL to use your own PostgreSQL.` +
         (err instanceof Error && err.message ? ` Cause: ${err.message}` : ''),
+      { cause: err },
     );
   }
   await ensureDatabase(opts.port, opts.database);

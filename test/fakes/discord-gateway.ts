@@ -791,7 +791,7 @@ export function validateDiscordMessage(m: any): ErrorTree | null {
  * spaces become underscores, discordjs/discord.js#7253).
  */
 export function cleanFilename(name: string): string {
-  let s = name.normalize('NFKD').replace(/[^\x00-\x7f]/g, '');
+  let s = name.normalize('NFKD').replace(/[^ -~\t\n\r]/g, '');
   s = s.replace(/[/\\]/g, ' ');
   s = s.trim().split(/\s+/).join('_');
   s = s.replace(/[^A-Za-z0-9_.-]/g, '');

@@ -38,13 +38,13 @@ describe('approval timeout (time-skipping test server)', () => {
     expect(config.APPROVAL_DEFAULT_ACTION).toBe('reject');
     const worker = await Worker.create({
       connection: env.nativeConnection,
-      taskQueue: config.TEMPORAL_TASK_QUEUE!,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       activities: createActivities(buildActivityDeps(config, db)),
     });
     const input = new Orchestrator(config).dailyInput({ maxProducts: 1 });
     const result: DailyLoopResult = await worker.runUntil(
-      env.client.workflow.execute('dailyControlLoop', { workflowId: 'daily-2026-11-27', taskQueue: config.TEMPORAL_TASK_QUEUE!, args: [input] }),
+      env.client.workflow.execute('dailyControlLoop', { workflowId: 'daily-2026-11-27', taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] }),
     );
 
     expect(result.approvals!.expired).toHaveLength(1);

@@ -10,7 +10,7 @@ import { startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
 import { FakeDiscord } from '../fakes/discord-gateway.js';
 import { eventually, startTestSystem, type TestSystem } from '../support/harness.js';
 import { ffprobe } from '../support/media.js';
-import { createNotifier } from '../../src/providers/notifier/factory.js';
+import { createNotifier } from '../../src/worker.js';
 import type { Delivery, NotificationInput, Notifier } from '../../src/providers/notifier/index.js';
 import { SlackNotifier } from '../../src/chatops/slack/notifier.js';
 import { DiscordNotifier } from '../../src/chatops/discord/notifier.js';

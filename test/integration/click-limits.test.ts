@@ -248,7 +248,7 @@ describe('click limits on GET /r/:code', () => {
       to: to.toISOString(),
       workflowId: 'weekly-clicks-test',
       killThreshold: 0.3,
-      minROI: 2,
+      scaleThreshold: 2,
       scaleFactor: 1.5,
       maxSelectionWeight: 5,
       minVideos: 2,

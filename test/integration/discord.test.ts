@@ -30,7 +30,7 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
     sys = await startTestSystem({
       env: { DISCORD_API_URL: fake.apiUrl, DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: APP_ID, DISCORD_GUILD_ID: GUILD_ID, DISCORD_APPROVALS_CHANNEL: APPROVALS, DISCORD_ALERTS_CHANNEL: ALERTS, CHATOPS_OPERATORS: OPERATOR.id },
     });
-    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: sys.config.TIMEZONE ?? 'UTC' });
+    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: sys.config.TIMEZONE });
     bot = createDiscordBot({ config: sys.config, chatops, log: createLogger('discord-test', sys.config.LOG_LEVEL) });
     await bot.start();
   });

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { eventually, startTestSystem, type TestSystem } from '../support/harness.js';
-import { buttonClickBody, postSignedToSlackEndpoint, slashCommandBody, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
+import { buttonClickBody, postSignedToSlackEndpoint, slackSignature, slashCommandBody, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
 import { ChatOps } from '../../src/chatops/core/core.js';
 import { policyFromConfig } from '../../src/chatops/core/auth.js';
-import { createSlackApp, registerSlackRoutes, type SlackApp } from '../../src/chatops/slack/app.js';
+import { createSlackApp, registerSlackRoutes, verifySlackSignature, type SlackApp } from '../../src/chatops/slack/app.js';
 import { SlackNotifier } from '../../src/chatops/slack/notifier.js';
 import { toBlockKit } from '../../src/chatops/slack/blocks.js';
 import { createLogger } from '../../src/logger.js';
@@ -40,7 +40,7 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
         SLACK_ALERTS_CHANNEL: 'C_ALERTS',
       },
     });
-    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: sys.config.TIMEZONE! });
+    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: sys.config.TIMEZONE });
     slack = createSlackApp({ config: sys.config, chatops, log });
     api = Fastify();
     await registerSlackRoutes(api, slack);
@@ -84,7 +84,7 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     const socket = slackManifest({ PUBLIC_BASE_URL: undefined, SLACK_APP_TOKEN: 'xapp-1' }) as any;
     expect(socket.settings.socket_mode_enabled).toBe(true);
     expect(socket.features.slash_commands[0].url).toBeUndefined();
-    expect(toYaml(http)).toMatch(/\n  slash_commands:\n    - command: "\/daily-loop"\n      description: /);
+    expect(toYaml(http)).toMatch(/\n {2}slash_commands:\n {4}- command: "\/daily-loop"\n {6}description: /);
   });
 
   it('uses Socket Mode (no HTTP route) when SLACK_APP_TOKEN is set', async () => {
@@ -102,12 +102,24 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     const body = slashCommandBody({ command: '/affiliate-help', text: '', userId: 'UALICE', responseUrl: fake.responseUrl('forged') });
     const forged = await post(body, { forgeWith: 'deadbeefdeadbeefdeadbeefdeadbeef' });
     expect(forged.status).toBe(401);
-    expect(JSON.parse(forged.text)).toMatchObject({ error: { code: 'invalid_signature' } });
+    expect(JSON.parse(forged.text)).toMatchObject({ error: { code: 'invalid_signature', message: 'Slack request rejected: signature mismatch.' } });
     const stale = await post(body, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect(stale.status).toBe(401);
     expect(JSON.parse(stale.text).error.message).toMatch(/stale/);
+    const future = await post(body, { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 });
+    expect(future.status).toBe(401);
+    expect(JSON.parse(future.text).error.message).toMatch(/stale/);
     const unsigned = await fetch(eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
     expect(unsigned.status).toBe(401);
+    expect(JSON.parse(await unsigned.text()).error).toMatchObject({ code: 'invalid_signature', message: 'Slack request rejected: missing X-Slack-Signature or X-Slack-Request-Timestamp.' });
+    // The signature covers the exact bytes: the same form with one more byte is refused.
+    const ts = Math.floor(Date.now() / 1000);
+    const tampered = await fetch(eventsUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': slackSignature(SECRET, ts, body) },
+      body: body + '&',
+    });
+    expect(tampered.status).toBe(401);
 
     const challenge = await post(JSON.stringify({ type: 'url_verification', token: 't', challenge: 'c-123' }), { contentType: 'application/json' });
     expect(challenge.status).toBe(200);
@@ -115,6 +127,23 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
 
     await new Promise((r) => setTimeout(r, 300));
     expect(responsesFor('forged')).toHaveLength(0);
+  });
+
+  it('checks signatures with Bolt\'s verifier, keeping our reasons for the 401 answer', () => {
+    const rawBody = 'token=x&text=hello';
+    const nowMs = 1_800_000_000_000;
+    const ts = String(nowMs / 1000);
+    const good = { signingSecret: SECRET, rawBody, timestamp: ts, signature: slackSignature(SECRET, ts, rawBody), nowMs };
+    expect(verifySlackSignature(good)).toEqual({ ok: true });
+    expect(verifySlackSignature({ ...good, nowMs: nowMs + 5 * 60_000 })).toEqual({ ok: true });
+    expect(verifySlackSignature({ ...good, nowMs: nowMs + 5 * 60_000 + 1000 })).toEqual({ ok: false, reason: 'stale request: the timestamp is more than 5 minutes away' });
+    expect(verifySlackSignature({ ...good, nowMs: nowMs - 5 * 60_000 - 1000 })).toEqual({ ok: false, reason: 'stale request: the timestamp is more than 5 minutes away' });
+    expect(verifySlackSignature({ ...good, rawBody: rawBody + ' ' })).toEqual({ ok: false, reason: 'signature mismatch' });
+    expect(verifySlackSignature({ ...good, signature: good.signature.replace('v0=', 'v1=') })).toEqual({ ok: false, reason: 'unknown signature version' });
+    expect(verifySlackSignature({ ...good, signature: 'v0=' })).toEqual({ ok: false, reason: 'signature mismatch' });
+    expect(verifySlackSignature({ ...good, timestamp: '1e9' })).toEqual({ ok: false, reason: 'bad X-Slack-Request-Timestamp' });
+    expect(verifySlackSignature({ ...good, signature: undefined })).toEqual({ ok: false, reason: 'missing X-Slack-Signature or X-Slack-Request-Timestamp' });
+    expect(verifySlackSignature({ ...good, signingSecret: 'another-secret-of-32-characters!' })).toEqual({ ok: false, reason: 'signature mismatch' });
   });
 
   it('answers a bad argument with an ephemeral usage message', async () => {

@@ -26,7 +26,7 @@ describe('weekly optimization end to end', () => {
     const client = await sys.orchestrator.client();
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10) + 'T00:00:00.000Z';
     const weeklyId = 'weekly-test-W01';
-    const result = await client.workflow.execute('weeklyOptimization', { workflowId: weeklyId, taskQueue: sys.config.TEMPORAL_TASK_QUEUE!, args: [sys.orchestrator.weeklyInput({ periodEnd: tomorrow })] });
+    const result = await client.workflow.execute('weeklyOptimization', { workflowId: weeklyId, taskQueue: sys.config.TEMPORAL_TASK_QUEUE, args: [sys.orchestrator.weeklyInput({ periodEnd: tomorrow })] });
     // Three requests from one visitor on one link on one day count as one click (the other two are filtered repeats).
     expect(result.analytics).toMatchObject({ totalClicks: 1, totalViews: null, totalEarnings: 0 });
     expect(result.analytics.totalCost).toBeCloseTo(sys.config.COST_PER_VIDEO, 4);

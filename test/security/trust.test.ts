@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestSystem, type TestSystem } from '../support/harness.js';
 import { buttonClickBody, postSignedToSlackEndpoint, slashCommandBody, startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { approvalCard } from '../../src/chatops/core/core.js';
+import { approvalCard } from '../../src/chatops/core/cards.js';
 import { renderNotification } from '../../src/chatops/core/notifications.js';
 import { toBlockKit } from '../../src/chatops/slack/blocks.js';
 import { renderDiscord } from '../../src/chatops/discord/render.js';

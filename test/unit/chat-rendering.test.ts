@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isInternalAddress, isPubliclyReachableUrl } from '../../src/domain/addresses.js';
 import { clip } from '../../src/chatops/core/text.js';
-import { approvalCard, linkFor } from '../../src/chatops/core/core.js';
+import { approvalCard, linkFor } from '../../src/chatops/core/cards.js';
 import { remoteLinks, renderNotification } from '../../src/chatops/core/notifications.js';
 import type { ChatMessage } from '../../src/chatops/core/messages.js';
 import { SLACK_LIMITS, toBlockKit } from '../../src/chatops/slack/blocks.js';

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { formatPrice } from '../../src/domain/format.js';
 import { createScriptWriter } from '../../src/providers/writer/index.js';
 import {
   DISCLOSURES,
@@ -10,7 +12,6 @@ import {
   TemplateScriptWriter,
   agreeEn,
   estimateSpokenSeconds,
-  formatPrice,
   formatRating,
   formatReviews,
   isPluralName,
@@ -304,5 +305,158 @@ describe('TemplateScriptWriter: product data', () => {
       const others = new Set([...byCategory].filter(([c]) => c !== category).flatMap(([, h]) => [...h]));
       expect([...hooks].filter((h) => !others.has(h)).length, category).toBeGreaterThanOrEqual(2);
     }
+  });
+});
+
+describe('TemplateScriptWriter: the wording is pinned', () => {
+  // A change here is a change of copy: make it on purpose, and bump the variant's version.
+  it('writes exactly these scripts for a few inputs', () => {
+    const bare: ScriptProduct = { ...charger, rating: null, reviewCount: 0 };
+    const book = catalog.find((p) => /book/i.test(p.category))!;
+    expect(writer.writeSync(input({ variant: 'problem-solution', seed: 'pin-1' }))).toMatchInlineSnapshot(`
+      {
+        "description": "A quick look at how the Voltix PowerCore Slim Portable Charger tackles an everyday problem.
+      Price when posted: $29.99. Prices and availability can change. Rated 4.6 out of 5 stars (over 12,000 reviews).
+
+      Get it here: https://links.example.com/r/AbCd1234-yt
+
+      #ad #amazonfinds #tech #gadgets #Voltix
+
+      As an Amazon Associate I earn from qualifying purchases.",
+        "disclosure": "As an Amazon Associate I earn from qualifying purchases.",
+        "hashtags": [
+          "#ad",
+          "#amazonfinds",
+          "#tech",
+          "#gadgets",
+          "#Voltix",
+        ],
+        "hook": "Is your tech setup slowing you down?",
+        "sentences": [
+          "Is your tech setup slowing you down?",
+          "The Voltix PowerCore Slim Portable Charger makes that a whole lot easier.",
+          "What stands out: USB-C power bank with 20W fast charging.",
+          "Shoppers give it 4.6 out of 5 stars across over 12,000 reviews.",
+          "At the time of posting, it costs about $29.99, but that can change.",
+          "Link in the description if you want to check it out.",
+          "As an Amazon Associate I earn from qualifying purchases.",
+        ],
+        "templateVariant": "problem-solution",
+        "templateVersion": 1,
+        "title": "Voltix PowerCore Slim Portable Charger: the fix you've been looking for",
+      }
+    `);
+    expect(writer.writeSync(input({ language: 'es', variant: 'top-reasons', seed: 'pin-2' }))).toMatchInlineSnapshot(`
+      {
+        "description": "Unas cuantas razones rápidas por las que Voltix PowerCore Slim Portable Charger merece un lugar en tu lista.
+      Precio al publicar: 29,99 US$. El precio y la disponibilidad pueden cambiar. Valoración: 4,6 de 5 estrellas (más de 12.000 reseñas).
+
+      Consíguelo aquí: https://links.example.com/r/AbCd1234-yt
+
+      #ad #amazonfinds #tecnologia #gadgets #Voltix
+
+      Como afiliado de Amazon, gano con las compras que cumplan los requisitos.",
+        "disclosure": "Como afiliado de Amazon, gano con las compras que cumplan los requisitos.",
+        "hashtags": [
+          "#ad",
+          "#amazonfinds",
+          "#tecnologia",
+          "#gadgets",
+          "#Voltix",
+        ],
+        "hook": "Tres razones por las que Voltix PowerCore Slim Portable Charger vale la pena.",
+        "sentences": [
+          "Tres razones por las que Voltix PowerCore Slim Portable Charger vale la pena.",
+          "Primero, ahora mismo ronda los 29,99 US$.",
+          "Segundo, tiene una valoración de 4,6 de 5 estrellas con más de 12.000 reseñas.",
+          "Y tercero, está pensado para el día a día, en casa o de viaje.",
+          "En resumen: es una mejora que notarás todos los días.",
+          "Enlace en la descripción si quieres echarle un vistazo.",
+          "Como afiliado de Amazon, gano con las compras que cumplan los requisitos.",
+        ],
+        "templateVariant": "top-reasons",
+        "templateVersion": 1,
+        "title": "3 razones para elegir Voltix PowerCore Slim Portable Charger",
+      }
+    `);
+    expect(writer.writeSync(input({ product: bare, variant: 'social-proof', seed: 'pin-3' }))).toMatchInlineSnapshot(`
+      {
+        "description": "A quick look at the Voltix PowerCore Slim Portable Charger and whether it's worth it.
+      Price when posted: $29.99. Prices and availability can change.
+
+      Get it here: https://links.example.com/r/AbCd1234-yt
+
+      #ad #amazonfinds #tech #gadgets #Voltix
+
+      As an Amazon Associate I earn from qualifying purchases.",
+        "disclosure": "As an Amazon Associate I earn from qualifying purchases.",
+        "hashtags": [
+          "#ad",
+          "#amazonfinds",
+          "#tech",
+          "#gadgets",
+          "#Voltix",
+        ],
+        "hook": "Is the Voltix PowerCore Slim Portable Charger worth the hype? Let's check.",
+        "sentences": [
+          "Is the Voltix PowerCore Slim Portable Charger worth the hype? Let's check.",
+          "It's the kind of upgrade you notice every single day.",
+          "Key features: USB-C power bank with 20W fast charging.",
+          "It's built for everyday use, at home or on the go.",
+          "It's around $29.99 as I post this, though prices can change.",
+          "Check today's price with the link in the description.",
+          "As an Amazon Associate I earn from qualifying purchases.",
+        ],
+        "templateVariant": "social-proof",
+        "templateVersion": 1,
+        "title": "Voltix PowerCore Slim Portable Charger: is it worth the hype?",
+      }
+    `);
+    expect(writer.writeSync(input({ product: book, language: 'es', variant: 'deal-alert', seed: 'pin-4' }))).toMatchInlineSnapshot(`
+      {
+        "description": "Un hallazgo económico: The Lantern Keeper de Elena Marsh.
+      Precio al publicar: 17,99 US$. El precio y la disponibilidad pueden cambiar. Valoración: 4,8 de 5 estrellas (más de 58.000 reseñas).
+
+      Consíguelo aquí: https://links.example.com/r/AbCd1234-yt
+
+      #ad #amazonfinds #libros #booktok #ElenaMarsh #ofertas
+
+      Como afiliado de Amazon, gano con las compras que cumplan los requisitos.",
+        "disclosure": "Como afiliado de Amazon, gano con las compras que cumplan los requisitos.",
+        "hashtags": [
+          "#ad",
+          "#amazonfinds",
+          "#libros",
+          "#booktok",
+          "#ElenaMarsh",
+          "#ofertas",
+        ],
+        "hook": "Por menos de 20 US$ y realmente útil: The Lantern Keeper de Elena Marsh.",
+        "sentences": [
+          "Por menos de 20 US$ y realmente útil: The Lantern Keeper de Elena Marsh.",
+          "En este momento, su precio ronda los 17,99 US$.",
+          "Perfecto para una tarde tranquila o para el trayecto al trabajo.",
+          "Tiene una valoración de 4,8 de 5 estrellas con más de 58.000 reseñas.",
+          "Los precios cambian a menudo, así que revisa el precio actual.",
+          "Mira el precio de hoy con el enlace en la descripción.",
+          "Como afiliado de Amazon, gano con las compras que cumplan los requisitos.",
+        ],
+        "templateVariant": "deal-alert",
+        "templateVersion": 1,
+        "title": "Alerta de oferta: The Lantern Keeper",
+      }
+    `);
+  });
+
+  it('writes the same scripts for the whole bundled catalog (digest)', () => {
+    const hash = createHash('sha256');
+    for (const product of catalog) {
+      for (const language of ['en', 'es'] as const) {
+        for (const variant of [undefined, ...TEMPLATE_VARIANTS.map((v) => v.name)]) {
+          hash.update(JSON.stringify(writer.writeSync(input({ product, language, variant, seed: `pin-${product.asin}` }))));
+        }
+      }
+    }
+    expect(hash.digest('hex')).toBe('cd1e59721f81017bcda2cad3cdbf4807a95f12a641954ad09b8062b7ca60489c');
   });
 });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { PLATFORMS, type PlatformName } from '../../config.js';
+import { PLATFORMS, parsePlatformList } from '../../domain/platforms.js';
 import type { Db } from '../../db.js';
 import type { Orchestrator } from '../../temporal/client.js';
 import { listSchedules } from '../../temporal/schedules.js';
@@ -10,13 +10,10 @@ import { audited } from '../audit.js';
 const platformList = z
   .union([z.array(z.string()), z.string()])
   .transform((v, ctx) => {
-    const list = (Array.isArray(v) ? v : v.split(',')).map((p) => p.trim().toUpperCase()).filter(Boolean);
-    const bad = list.find((p) => !(PLATFORMS as readonly string[]).includes(p));
-    if (bad !== undefined || list.length === 0) {
-      ctx.addIssue({ code: 'custom', message: bad !== undefined ? `"${bad}" is not a platform; use any of ${PLATFORMS.join(', ')} (any case)` : `must list at least one of ${PLATFORMS.join(', ')}` });
-      return z.NEVER;
-    }
-    return [...new Set(list)] as PlatformName[];
+    const r = parsePlatformList(v);
+    if (r.ok) return r.platforms;
+    ctx.addIssue({ code: 'custom', message: r.bad ? `"${r.bad}" is not a platform; use any of ${PLATFORMS.join(', ')} (any case)` : `must list at least one of ${PLATFORMS.join(', ')}` });
+    return z.NEVER;
   });
 
 export const startDailyBody = z

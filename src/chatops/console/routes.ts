@@ -4,13 +4,15 @@
 // command and a button click. Everything goes through the platform-neutral
 // ChatOps core, exactly like Slack and Discord do.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db.js';
-import { bearerAuth } from '../../api/auth.js';
-import { errorBody } from '../../api/errors.js';
-import { CONSOLE_COOKIE, consoleSessionValue } from '../../api/security.js';
-import { approvalCard, decidedText, type ChatOps } from '../core/core.js';
+import { bearerAuth } from '../../http/auth.js';
+import { errorBody } from '../../http/errors.js';
+import { CONSOLE_COOKIE, consoleSessionValue } from '../../http/security.js';
+import type { ChatOps } from '../core/core.js';
+import { approvalCard, decidedText } from '../core/cards.js';
 import type { Actor } from '../core/auth.js';
 import type { Block, ChatMessage, Reply } from '../core/messages.js';
 import { parseCommandText, UsageError } from '../core/parse.js';
@@ -56,9 +58,10 @@ export const MAX_NOTIFICATIONS = 100;
 const MAX_COMMAND_LENGTH = 2000;
 
 /**
- * Registers GET /console (the page, served without a token: it holds no data)
- * and, in an encapsulated plugin protected by the API's bearer check when
- * API_TOKEN is set, GET /console/feed, POST /console/command and POST /console/action.
+ * Registers GET /console (the page) and GET /console/client.js (its script),
+ * served without a token: they hold no data; and, in an encapsulated plugin
+ * protected by the API's bearer check when API_TOKEN is set, GET /console/feed,
+ * POST /console/command and POST /console/action.
  */
 export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   const { config, db, chatops } = deps;
@@ -75,6 +78,9 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
     return item;
   };
 
+  // Read once, at start-up: a missing file fails here, not on the first page load.
+  const clientJs = readFileSync(new URL('./client.js', import.meta.url), 'utf8');
+
   app.get('/console', async (_req, reply) => {
     const nonce = randomBytes(16).toString('base64');
     return reply
@@ -88,6 +94,14 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
       )
       .send(consolePage(nonce));
   });
+
+  app.get('/console/client.js', async (_req, reply) =>
+    reply
+      .header('Content-Type', 'text/javascript; charset=utf-8')
+      .header('Cache-Control', 'no-cache')
+      .header('X-Content-Type-Options', 'nosniff')
+      .send(clientJs),
+  );
 
   void app.register(async (scoped) => {
     if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth(config.API_TOKEN));
@@ -201,7 +215,7 @@ async function notificationItems(db: Db, config: Config, after?: Date): Promise<
           thumbnailKey: (d.thumbnailKey as string) ?? null,
           platforms: (d.platforms as string[]) ?? [],
         },
-        decidedText(state, decision.decidedByName ? `@${decision.decidedByName}` : decision.decidedBy, decision.decidedAt.toISOString(), config.TIMEZONE ?? 'UTC'),
+        decidedText(state, decision.decidedByName ? `@${decision.decidedByName}` : decision.decidedBy, decision.decidedAt.toISOString(), config.TIMEZONE),
       );
       if (decision.createdAt > updatedAt) updatedAt = decision.createdAt;
     } else {

@@ -1,16 +1,13 @@
 import type { Db } from '../../db.js';
-import type { Orchestrator, WorkflowStatusView } from '../../temporal/client.js';
+import type { Orchestrator } from '../../temporal/client.js';
 import { UnknownVideoError, UnknownWorkflowError, WorkflowStateError, TemporalUnavailableError, isUnavailable } from '../../temporal/client.js';
-import { dailyWorkflowId } from '../../domain/dates.js';
-import { listSchedules, setSchedulePaused, triggerSchedule, type ScheduleName } from '../../temporal/schedules.js';
-import { findCommand, helpText, usage } from '../../../commands/index.js';
+import { COMMANDS, findCommand, usage, type CommandContext, type CommandDef } from '../../../commands/index.js';
 import type { Logger } from '../../logger.js';
 import { authorize, type Actor, type Policy } from './auth.js';
-import { actionId, ephemeral, inChannel, msg, parseActionId, type ChatMessage, type Reply } from './messages.js';
-import { UsageError, type ParsedCommand } from './parse.js';
-import { PLATFORMS, type PlatformName } from '../../config.js';
+import { actorId, approvalCard, decidedText, linkFor, who, type ApprovalCardData } from './cards.js';
+import { ephemeral, inChannel, msg, parseActionId, UsageError, type ChatMessage, type Reply } from './messages.js';
+import type { ParsedCommand } from './parse.js';
 import { isDatabaseUnavailable } from '../../db.js';
-import { isPubliclyReachableUrl } from '../../domain/addresses.js';
 import { esc } from './text.js';
 
 export interface ChatOpsDeps {
@@ -21,6 +18,8 @@ export interface ChatOpsDeps {
   temporalUiUrl?: string;
   namespace?: string;
   log?: Logger;
+  /** The command catalogue (default: commands/index.ts). */
+  commands?: CommandDef[];
 }
 
 /**
@@ -103,7 +102,7 @@ export class ChatOps {
         // Retry starts a run: authorized exactly like the command that starts it (permission, rule, channels).
         const type = (action as Extract<typeof action, { kind: 'retry' }>).workflowType;
         const [command, sub] = type === 'daily' ? ['daily-loop', 'start'] : ['weekly-optimization', 'start'];
-        const permission = findCommand(command)?.subcommands.find((x) => x.name === sub)?.permission ?? 'operators';
+        const permission = findCommand(command, this.d.commands ?? COMMANDS)?.subcommands.find((x) => x.name === sub)?.permission ?? 'operators';
         const auth = authorize(actor, permission, this.d.policy, `${command} ${sub}`);
         if (!auth.ok) {
           outcome = 'denied';
@@ -142,63 +141,22 @@ export class ChatOps {
     return { workflowId, videoId, title: v?.content.title ?? videoId, product: v?.product.title ?? '', asin: v?.product.asin ?? '', videoKey: v?.videoPath ?? null, thumbnailKey: v?.thumbnailPath ?? null, platforms: [] };
   }
 
+  /** Runs the subcommand's own handler (commands/*.ts), with what it may use. */
   private async run(actor: Actor, p: ParsedCommand): Promise<Reply> {
-    const by = actorId(actor);
-    const sub = p.sub?.name;
-    switch (`${p.command.name} ${sub ?? ''}`.trim()) {
-      case 'affiliate-help':
-        return ephemeral(msg(helpText()));
-      case 'daily-loop start': {
-        const platforms = p.args.platforms ? parsePlatforms(String(p.args.platforms), usage(p.command, p.sub)) : undefined;
-        const r = await this.d.orchestrator.startDailyLoop({ maxProducts: p.args.max as number | undefined, platforms, autoApprove: p.args['auto-approve'] === true, startedBy: by });
-        if (r.status === 'already-running') return ephemeral(msg(`${r.workflowId} is already running: \`/daily-loop status\` shows its progress.`));
-        return inChannel(msg(`▶️ ${who(actor)} started ${r.workflowId}.`, { type: 'text', text: `▶️ *${r.workflowId}* started by ${who(actor)}` }, { type: 'context', text: `run ${r.runId}` }));
-      }
-      case 'daily-loop status': {
-        const id = String(p.args['workflow-id'] ?? dailyWorkflowId(new Date(), this.d.timeZone));
-        return ephemeral(statusMessage(await this.d.orchestrator.status(id), linkFor(actor, this.d.temporalUiUrl), this.d.namespace));
-      }
-      case 'daily-loop cancel': {
-        const id = String(p.args['workflow-id'] ?? dailyWorkflowId(new Date(), this.d.timeZone));
-        const d = await this.d.orchestrator.describe(id);
-        if (d.status.name !== 'RUNNING') return ephemeral(msg(`${id} is not running (${d.status.name.toLowerCase()}).`));
-        return ephemeral(
-          msg(`Cancel ${id}?`, { type: 'text', text: `Really cancel *${id}*? Videos not yet published will not be.` }, {
-            type: 'buttons',
-            buttons: [
-              { actionId: actionId({ kind: 'cancel-confirm', workflowId: id }), label: 'Yes, cancel it', style: 'danger' },
-              { actionId: actionId({ kind: 'cancel-abort', workflowId: id }), label: 'No' },
-            ],
-          }),
-        );
-      }
-      case 'daily-loop list': {
-        const logs = await this.d.db.workflowLog.findMany({ orderBy: { startedAt: 'desc' }, take: 10 });
-        if (!logs.length) return ephemeral(msg('No runs yet. Start one with `/daily-loop start`.'));
-        const lines = logs.map((l) => `• \`${l.workflowId}\` ${l.status.toLowerCase()}${l.duration != null ? ` in ${formatDuration(l.duration)}` : ''}${l.step && l.status !== 'COMPLETED' ? ` (${l.step})` : ''}, started ${l.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
-        return ephemeral(msg(lines.join('\n')));
-      }
-      case 'weekly-optimization start': {
-        const r = await this.d.orchestrator.startWeeklyOptimization({ startedBy: by });
-        return r.status === 'started' ? inChannel(msg(`▶️ ${who(actor)} started ${r.workflowId}. The owner report follows when it is done.`)) : ephemeral(msg(`${r.workflowId} is already running.`));
-      }
-      case 'schedules list': {
-        const s = await listSchedules(await this.d.orchestrator.client());
-        if (!s.length) return ephemeral(msg('No schedules yet: `npm run schedules:apply` creates them (the API does at start).'));
-        return ephemeral(msg(s.map((x) => `• *${x.name}* ${x.paused ? '⏸ paused' : '▶️ active'}: \`${x.cron}\` (${x.timeZone}), next ${x.nextRuns[0] ?? '-'}`).join('\n')));
-      }
-      case 'schedules pause':
-      case 'schedules resume':
-      case 'schedules trigger': {
-        const which = String(p.args.which).toLowerCase();
-        if (which !== 'daily' && which !== 'weekly') throw new UsageError(`"${which}" is not a schedule: use daily or weekly.`, usage(p.command, p.sub));
-        const client = await this.d.orchestrator.client();
-        if (sub === 'trigger') await triggerSchedule(client, which as ScheduleName);
-        else await setSchedulePaused(client, which as ScheduleName, sub === 'pause', `${sub}d by ${who(actor)} on ${actor.platform}`);
-        return inChannel(msg(`${which} schedule ${sub === 'trigger' ? 'triggered' : sub === 'pause' ? 'paused' : 'resumed'} by ${who(actor)}.`));
-      }
-    }
-    throw new UsageError('Unknown command.', '/affiliate-help');
+    const ctx: CommandContext = {
+      actor,
+      by: actorId(actor),
+      who: who(actor),
+      orchestrator: this.d.orchestrator,
+      db: this.d.db,
+      timeZone: this.d.timeZone,
+      temporalUiUrl: linkFor(actor, this.d.temporalUiUrl),
+      namespace: this.d.namespace,
+      usage: usage(p.command, p.sub),
+    };
+    const execute = p.sub?.execute ?? p.command.execute;
+    if (!execute) throw new UsageError('Which subcommand?', usage(p.command));
+    return execute.call(p.sub ?? p.command, ctx, p.args);
   }
 
   /** Error replies quote what the user typed (an id, a platform): escaped, so it cannot form a mention or a link. */
@@ -235,81 +193,3 @@ export class ChatOps {
 
 const AUDIT_DOWN = '⚠️ This could not be recorded in the audit log, so nothing was done. Try again in a minute; an admin can check the database (`/healthz`).';
 
-/** The platform identity of an actor, as stored in approvals and run starts: `slack:U0123…`, `discord:123…`, `console`. */
-export const actorId = (a: Actor): string => (a.platform === 'console' ? 'console' : `${a.platform}:${a.userId}`);
-
-export interface ApprovalCardData {
-  workflowId: string;
-  videoId: string;
-  title: string;
-  product: string;
-  asin: string;
-  videoKey: string | null;
-  thumbnailKey: string | null;
-  platforms: string[];
-}
-
-/**
- * The approval card: what is asked, the video (the platform delivers it: an upload
- * in Slack's thread, an attachment in Discord, a player in the console) and
- * Approve/Reject, or the final state once decided. Its plain `text` carries the
- * essentials on its own, so a platform's plain-text fallback still says what to approve.
- */
-export function approvalCard(raw: ApprovalCardData, final?: string): ChatMessage {
-  // Titles and product names come from catalogs and writers: escaped, so they cannot form a link or a mention.
-  const c = { ...raw, title: esc(raw.title), product: esc(raw.product), asin: esc(raw.asin) };
-  const what = `"${c.title}" (${c.product}${c.asin ? `, ${c.asin}` : ''})${c.platforms.length ? ` for ${c.platforms.join(', ')}` : ''}, run ${c.workflowId}`;
-  return {
-    text: final ? `${what}: ${final}` : `Approve ${what}?`,
-    blocks: [
-      { type: 'header', text: `🎬 ${c.title}` },
-      { type: 'fields', fields: [{ label: 'Product', value: `${c.product} (${c.asin})` }, ...(c.platforms.length ? [{ label: 'Platforms', value: c.platforms.join(', ') }] : []), { label: 'Run', value: c.workflowId }] },
-      ...(c.videoKey ? [{ type: 'video' as const, media: { key: c.videoKey }, ...(c.thumbnailKey ? { poster: { key: c.thumbnailKey } } : {}), title: c.title }] : []),
-      ...(final
-        ? [{ type: 'context' as const, text: final }]
-        : [
-            {
-              type: 'buttons' as const,
-              buttons: [
-                { actionId: actionId({ kind: 'approve', workflowId: c.workflowId, videoId: c.videoId }), label: 'Approve', style: 'primary' as const },
-                { actionId: actionId({ kind: 'reject', workflowId: c.workflowId, videoId: c.videoId }), label: 'Reject', style: 'danger' as const },
-              ],
-            },
-          ]),
-    ],
-  };
-}
-
-export function decidedText(state: string, by: string | undefined, at: string | undefined, timeZone: string): string {
-  const time = at ? new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(at)) : '';
-  return `${state === 'approved' ? '✅ Approved' : state === 'rejected' ? '❌ Rejected' : state} by ${esc(by ?? 'someone')}${time ? ` at ${time}` : ''}`;
-}
-
-function statusMessage(v: WorkflowStatusView, temporalUi?: string, namespace = 'default'): ChatMessage {
-  const p = v.progress;
-  const fields = [
-    { label: 'Status', value: v.status.toLowerCase() },
-    ...(p ? [{ label: 'Step', value: `${p.step} (${p.stepsDone.length} done)` }, { label: 'Products', value: `${p.products.selected} selected of ${p.products.synced}` }, { label: 'Videos', value: `${p.videos.ready} ready, ${p.videos.published} published` }, { label: 'Approvals', value: `${p.approvals.pending} pending, ${p.approvals.approved} approved, ${p.approvals.rejected} rejected` }] : []),
-  ];
-  const blocks: ChatMessage['blocks'] = [{ type: 'header', text: v.workflowId }, { type: 'fields', fields }];
-  if (v.error) blocks.push({ type: 'context', text: esc(v.error) });
-  if (temporalUi) blocks.push({ type: 'context', text: `<${temporalUi}/namespaces/${namespace}/workflows/${v.workflowId}|Open in the Temporal UI>` });
-  return { text: `${v.workflowId}: ${v.status.toLowerCase()}${p ? `, ${p.step}` : ''}`, blocks };
-}
-
-function parsePlatforms(raw: string, u: string): PlatformName[] {
-  const list = raw.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean);
-  const bad = list.find((x) => !(PLATFORMS as readonly string[]).includes(x));
-  if (bad || !list.length) throw new UsageError(`"${bad ?? raw}" is not a platform: use youtube, tiktok or instagram.`, u);
-  return [...new Set(list)] as PlatformName[];
-}
-
-/**
- * A link to one of our own pages, or nothing when the reader could not open it:
- * the console runs on this machine, but a Slack or Discord reader is elsewhere,
- * so a loopback or private address would be a dead link for them.
- */
-export const linkFor = (actor: Actor, url: string | undefined): string | undefined => (actor.platform === 'console' || isPubliclyReachableUrl(url) ? url : undefined);
-
-const who = (a: Actor) => esc(a.userName ? `@${a.userName}` : a.userId);
-const formatDuration = (s: number) => (s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);

@@ -74,3 +74,14 @@ export function parseActionId(raw: string): Action | null {
   if (m[4]) return { kind: m[4] as 'cancel-confirm' | 'cancel-abort', workflowId: m[5] };
   return { kind: 'retry', workflowType: m[6] as 'daily' | 'weekly' };
 }
+
+/** A command the user typed wrong: the message says what, `usage` shows the right form. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

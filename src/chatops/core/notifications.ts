@@ -1,5 +1,5 @@
 import type { NotificationInput } from '../../providers/notifier/index.js';
-import { approvalCard } from './core.js';
+import { approvalCard } from './cards.js';
 import { actionId, type ChatMessage } from './messages.js';
 import { isPubliclyReachableUrl } from '../../domain/addresses.js';
 import { esc } from './text.js';

@@ -1,6 +1,8 @@
-import { findCommand, usage, type CommandDef, type OptionDef, type SubcommandDef } from '../../../commands/index.js';
+import { COMMANDS, findCommand, usage } from '../../../commands/index.js';
+import type { ArgValue, CommandDef, OptionDef, SubcommandDef } from '../../../commands/types.js';
+import { UsageError } from './messages.js';
 
-export type ArgValue = string | number | boolean;
+export type { ArgValue };
 
 export interface ParsedCommand {
   command: CommandDef;
@@ -8,19 +10,11 @@ export interface ParsedCommand {
   args: Record<string, ArgValue>;
 }
 
-export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly usage: string,
-  ) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
 /** Slack/console text form: `/daily-loop start max:5 platforms:youtube,tiktok auto-approve`. */
-export function parseCommandText(commandName: string, text: string): ParsedCommand {
-  const command = findCommand(commandName);
+export function parseCommandText(commandName: string, text: string, commands: CommandDef[] = COMMANDS): ParsedCommand {
+  const command = findCommand(commandName, commands);
   if (!command) throw new UsageError(`Unknown command ${commandName}.`, '/affiliate-help');
   const tokens = text.trim().split(/\s+/).filter(Boolean);
   if (!command.subcommands.length) {
@@ -46,8 +40,8 @@ export function parseCommandText(commandName: string, text: string): ParsedComma
 }
 
 /** Discord form: options already split by name; values still validated the same way. */
-export function parseCommandOptions(commandName: string, subName: string | undefined, options: Record<string, ArgValue>): ParsedCommand {
-  const command = findCommand(commandName);
+export function parseCommandOptions(commandName: string, subName: string | undefined, options: Record<string, ArgValue>, commands: CommandDef[] = COMMANDS): ParsedCommand {
+  const command = findCommand(commandName, commands);
   if (!command) throw new UsageError(`Unknown command ${commandName}.`, '/affiliate-help');
   if (!command.subcommands.length) return { command, args: {} };
   const sub = command.subcommands.find((s) => s.name === subName);

@@ -18,16 +18,6 @@ export interface DiscordBot {
 }
 
 /**
- * Subcommands whose successful reply is posted in the channel. They are deferred
- * publicly (when the user is allowed to run them); every other command, and any
- * command whose options do not parse, is deferred ephemerally. If the reply turns
- * out to have the other visibility (e.g. "already running", "not authorized",
- * Temporal down), it is sent as a follow-up with the right visibility and the
- * deferred placeholder is deleted.
- */
-const PUBLIC_ON_SUCCESS = new Set(['daily-loop start', 'weekly-optimization start', 'schedules pause', 'schedules resume', 'schedules trigger']);
-
-/**
  * The Discord bot: a gateway client (intent Guilds only; no message content)
  * that turns slash commands and button clicks into ChatOps calls.
  *
@@ -69,8 +59,11 @@ export function createDiscordBot(deps: { config: DiscordBotConfig; chatops: Chat
       parsed = err;
     }
     const key = `${i.commandName} ${sub ?? ''}`.trim();
-    const permission = findCommand(i.commandName)?.subcommands.find((s) => s.name === sub)?.permission ?? 'everyone';
-    const deferPublic = !(parsed instanceof UsageError) && PUBLIC_ON_SUCCESS.has(key) && authorize(actor, permission, policy).ok;
+    const def = findCommand(i.commandName)?.subcommands.find((s) => s.name === sub);
+    // A subcommand whose success is announced in the channel (its definition says so) defers publicly, if this
+    // caller may run it; if the reply turns out private ("already running", Temporal down), it is sent as an
+    // ephemeral follow-up and the public placeholder is deleted.
+    const deferPublic = !(parsed instanceof UsageError) && def?.visibility === 'public' && authorize(actor, def.permission, policy, key).ok;
     await i.deferReply(deferPublic ? {} : { flags: MessageFlags.Ephemeral });
 
     let reply: Reply;

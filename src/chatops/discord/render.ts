@@ -112,15 +112,15 @@ function renderButtons(buttons: Button[]): APIActionRowComponent<APIButtonCompon
  */
 export function mrkdwn(text: string): string {
   const links: string[] = [];
-  const hold = (s: string) => `\u0000${links.push(s) - 1}\u0000`;
+  const hold = (s: string) => `\uE000${links.push(s) - 1}\uE000`;
   const out = text
     .replace(/<(https?:\/\/[^|>\s]+)\|([^>]+)>/g, (_m, url: string, label: string) => hold(`[${escapeDiscord(unesc(label))}](${url})`))
     .replace(/<(https?:\/\/[^|>\s]+)>/g, (_m, url: string) => hold(url))
-    .split(/(\u0000\d+\u0000)/)
-    .map((part) => (/^\u0000\d+\u0000$/.test(part) ? part : escapeDiscord(unesc(part))))
+    .split(/(\uE000\d+\uE000)/)
+    .map((part) => (/^\uE000\d+\uE000$/.test(part) ? part : escapeDiscord(unesc(part))))
     .join('')
     .replace(/(^|[^*\w])\*(?!\s)([^*\n]+?)\*(?![*\w])/g, '$1**$2**');
-  return out.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => links[Number(i)]);
+  return out.replace(/\uE000(\d+)\uE000/g, (_m, i: string) => links[Number(i)]);
 }
 
 /** Discord's link, mention and heading syntax as plain characters. */

@@ -8,7 +8,7 @@ import { remoteLinks, renderNotification } from '../core/notifications.js';
 import { mediaFilename, type Block, type ChatMessage, type MediaRef } from '../core/messages.js';
 import { clip } from '../core/text.js';
 import { SLACK_LIMITS, slackText, toBlockKit, type SlackImageSource } from './blocks.js';
-import { slackApiUrl, slackLogger } from './app.js';
+import { slackApiUrl, slackLogger } from './client.js';
 
 export type SlackNotifierConfig = Pick<
   Config,

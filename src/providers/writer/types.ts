@@ -1,7 +1,8 @@
 /** The script-writer port: turns a product into a short-video script. */
 
-export const LANGUAGES = ['en', 'es'] as const;
-export type Language = (typeof LANGUAGES)[number];
+import { LANGUAGES, type Language } from '../../domain/language.js';
+
+export { LANGUAGES, type Language };
 
 export interface ScriptProduct {
   asin: string;

@@ -17,8 +17,8 @@ export interface OptimizeInput extends Period {
   workflowId: string;
   /** Archive below this ROI. */
   killThreshold: number;
-  /** Scale above this ROI (the winners' minimum ROI). */
-  minROI: number;
+  /** Scale above this ROI (SCALE_THRESHOLD). */
+  scaleThreshold: number;
   scaleFactor: number;
   maxSelectionWeight: number;
   minVideos: number;
@@ -78,7 +78,7 @@ export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partn
         await variantsOf(a),
         {
           killThreshold: input.killThreshold,
-          scaleThreshold: input.minROI,
+          scaleThreshold: input.scaleThreshold,
           scaleFactor: input.scaleFactor,
           maxSelectionWeight: input.maxSelectionWeight,
           minVideos: input.minVideos,

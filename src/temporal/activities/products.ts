@@ -71,7 +71,8 @@ export function productActivities(deps: { db: Db; catalog: () => CatalogProvider
       const catalog = deps.catalog();
       const ctx = activityContext();
       const resumeFrom: { batches: number; created: number; updated: number } = (ctx?.info.heartbeatDetails as never) ?? { batches: 0, created: 0, updated: 0 };
-      let { batches, created, updated } = resumeFrom;
+      let { created, updated } = resumeFrom;
+      let batches: number;
       let index = 0;
       for await (const batch of catalog.fetchProducts()) {
         index++;

@@ -7,7 +7,7 @@ import type { VideoRenderer } from '../../providers/renderer/types.js';
 import type { MediaStorage } from '../../providers/storage/types.js';
 import type { VoiceProvider } from '../../providers/voice/types.js';
 import type { Language } from '../../providers/writer/types.js';
-import { formatPrice } from '../../providers/writer/template.js';
+import { formatPrice } from '../../domain/format.js';
 import { detectImageFormat, IMAGE_EXTENSIONS, IMAGE_FORMATS, IMAGE_MAGIC_BYTES, type ImageFormat } from '../../domain/image-format.js';
 import { safeFetch } from '../../net/safe-fetch.js';
 
