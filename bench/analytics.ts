@@ -182,17 +182,26 @@ export async function runAnalyticsBench(runs = benchRuns()): Promise<AnalyticsBe
         const r = await timed(() => collectAnalytics(db!, { from: p.from, to: end, partnerTags: [OUR_TAG] }));
         samples.push(r.ms);
         if (p.key === 'collect30d') last30 = r.value;
-        console.log(`  ${p.label}: run ${i + 1}/${runs} ${fmtMs(r.ms)} (${r.value.totals.clicks.toLocaleString('en-US')} clicks, ${r.value.byProduct.length} products)`);
+        console.log(
+          `  ${p.label}: run ${i + 1}/${runs} ${fmtMs(r.ms)} (${r.value.totals.clicks.toLocaleString('en-US')} clicks, ${r.value.byProduct.length} products)`,
+        );
       }
       measurements.push(measurement(p.key, p.label, samples, TARGET_MS));
     }
     // The weekly owner report over the same data: analytics + decisions + Markdown + PNG chart, stored.
     {
       const mediaRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
-      const acts = analyticsActivities({ db, storage: new LocalMediaStorage({ root: mediaRoot }), partnerTags: [OUR_TAG], publicBaseUrl: 'http://127.0.0.1:3000' });
+      const acts = analyticsActivities({
+        db,
+        storage: new LocalMediaStorage({ root: mediaRoot }),
+        partnerTags: [OUR_TAG],
+        publicBaseUrl: 'http://127.0.0.1:3000',
+      });
       const samples: number[] = [];
       for (let i = 0; i < runs; i++) {
-        const r = await timed(() => acts.buildWeeklyReport({ workflowId: `weekly-bench-${i}`, from: new Date(end.getTime() - 7 * 86_400_000).toISOString(), to: end.toISOString() }));
+        const r = await timed(() =>
+          acts.buildWeeklyReport({ workflowId: `weekly-bench-${i}`, from: new Date(end.getTime() - 7 * 86_400_000).toISOString(), to: end.toISOString() }),
+        );
         samples.push(r.ms);
         console.log(`  weekly report (7 days, chart included): run ${i + 1}/${runs} ${fmtMs(r.ms)} (${r.value.markdown.length} chars of Markdown)`);
       }
@@ -256,7 +265,11 @@ export function printAnalyticsBench(r: AnalyticsBenchResult): void {
     `  setup: PostgreSQL start ${fmtMs(r.setup.postgresStartMs)}, migrate deploy ${fmtMs(r.setup.migrateMs)}, ` +
       `seed ${fmtMs(r.setup.seedMs)}, VACUUM ANALYZE ${fmtMs(r.setup.vacuumAnalyzeMs)}`,
   );
-  console.log(`  data: ${Object.entries(r.data).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}`);
+  console.log(
+    `  data: ${Object.entries(r.data)
+      .map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`)
+      .join(', ')}`,
+  );
   console.log(
     `  30-day result: ${r.result30d.byProduct} products and ${r.result30d.byVideo} videos with activity, ` +
       `${r.result30d.clicks.toLocaleString('en-US')} human clicks, earnings ${r.result30d.earnings}, ROI ${r.result30d.roi}\n`,

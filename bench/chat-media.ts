@@ -46,7 +46,20 @@ export async function runChatMediaBench(runs: number, previewRuns = Math.min(run
     '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', rate, '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-movflags', '+faststart', out]);
   synth(big, '4M');
   synth(card, '1500k');
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-ss', '1', '-i', card, '-frames:v', '1', '-vf', 'scale=540:960', storage.localPath('videos/card/thumbnail.png')]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-ss',
+    '1',
+    '-i',
+    card,
+    '-frames:v',
+    '1',
+    '-vf',
+    'scale=540:960',
+    storage.localPath('videos/card/thumbnail.png'),
+  ]);
 
   const previewMs: number[] = [];
   let previewBytes = 0;
@@ -66,16 +79,42 @@ export async function runChatMediaBench(runs: number, previewRuns = Math.min(run
     title: 'Approve?',
     message: 'ready',
     workflowId: 'daily-2030-01-01',
-    data: { videoId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, title: `Bench card ${i}`, product: 'Bench product', asin: 'B000BENCH1', videoKey: 'videos/card/video.mp4', thumbnailKey: 'videos/card/thumbnail.png', platforms: ['YOUTUBE'] },
+    data: {
+      videoId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      title: `Bench card ${i}`,
+      product: 'Bench product',
+      asin: 'B000BENCH1',
+      videoKey: 'videos/card/video.mp4',
+      thumbnailKey: 'videos/card/thumbnail.png',
+      platforms: ['YOUTUBE'],
+    },
   });
   const slackMs: number[] = [];
   const discordMs: number[] = [];
   try {
     for (let i = 0; i < runs; i++) {
       // A fresh notifier per card: no upload cache, as for each new video.
-      const s = new SlackNotifier({ config: { SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_API_URL: slack.url + '/api', SLACK_APPROVALS_CHANNEL: 'C_APPROVALS', TEMPORAL_NAMESPACE: 'default', publicBaseUrl: 'http://127.0.0.1:3000' } as never, log, media: storage, minIntervalMs: 0 });
+      const s = new SlackNotifier({
+        config: {
+          SLACK_BOT_TOKEN: 'xoxb-bench',
+          SLACK_API_URL: slack.url + '/api',
+          SLACK_APPROVALS_CHANNEL: 'C_APPROVALS',
+          TEMPORAL_NAMESPACE: 'default',
+          publicBaseUrl: 'http://127.0.0.1:3000',
+        } as never,
+        log,
+        media: storage,
+        minIntervalMs: 0,
+      });
       slackMs.push((await timed(() => s.notify(n(i)))).ms);
-      const d = new DiscordNotifier({ token: 'x'.repeat(40), apiUrl: discord.apiUrl, channels: { approvals: '700000000000000001' }, publicBaseUrl: 'http://127.0.0.1:3000', media: storage, log });
+      const d = new DiscordNotifier({
+        token: 'x'.repeat(40),
+        apiUrl: discord.apiUrl,
+        channels: { approvals: '700000000000000001' },
+        publicBaseUrl: 'http://127.0.0.1:3000',
+        media: storage,
+        log,
+      });
       discordMs.push((await timed(() => d.notify(n(i)))).ms);
     }
   } finally {
@@ -98,7 +137,9 @@ export function printChatMediaBench(r: ChatMediaBenchResult): void {
   console.log('\nchat media (approval cards with the video inside)');
   printMachine(machineInfo('n/a'));
   printMeasurements(r.measurements);
-  console.log(`  preview: ${(r.sourceBytes / MiB).toFixed(1)} MiB → ${(r.previewBytes / MiB).toFixed(1)} MiB; card video ${(r.cardVideoBytes / MiB).toFixed(1)} MiB`);
+  console.log(
+    `  preview: ${(r.sourceBytes / MiB).toFixed(1)} MiB → ${(r.previewBytes / MiB).toFixed(1)} MiB; card video ${(r.cardVideoBytes / MiB).toFixed(1)} MiB`,
+  );
   printJsonLine({ bench: 'chat-media', ...r });
 }
 

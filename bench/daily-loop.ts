@@ -224,7 +224,10 @@ export interface DailyLoopResult {
 
 /** Parses BENCH_DAILY_CONFIGS (see the header); values are checked by the app's own config schema. */
 export function dailyConfigs(raw = process.env.BENCH_DAILY_CONFIGS): DailyConfig[] {
-  const items = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const items = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!items.length) items.push('default');
   return items.map((item) => {
     const env: Record<string, string> = {};
@@ -240,7 +243,12 @@ export function dailyConfigs(raw = process.env.BENCH_DAILY_CONFIGS): DailyConfig
     } catch (err) {
       throw new Error(`BENCH_DAILY_CONFIGS: "${item}": ${(err as Error).message}`, { cause: err });
     }
-    return { name: `concurrency ${c.RENDER_CONCURRENCY}, ${c.RENDER_PRESET}${item === 'default' ? ' (defaults)' : ''}`, renderConcurrency: c.RENDER_CONCURRENCY, renderPreset: c.RENDER_PRESET, env };
+    return {
+      name: `concurrency ${c.RENDER_CONCURRENCY}, ${c.RENDER_PRESET}${item === 'default' ? ' (defaults)' : ''}`,
+      renderConcurrency: c.RENDER_CONCURRENCY,
+      renderPreset: c.RENDER_PRESET,
+      env,
+    };
   });
 }
 
@@ -307,7 +315,10 @@ function cmdline(pid: number): string {
 
 function allPids(): number[] {
   try {
-    return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+    return fs
+      .readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
   } catch {
     return [];
   }
@@ -706,7 +717,10 @@ async function runOnce(cfg: DailyConfig, run: number): Promise<DailyLoopRun> {
     });
     const postMs = now() - t0;
     const started = (await r.json()) as { workflowId?: string; status?: string; error?: { message: string } };
-    if (r.status !== 201 || !started.workflowId) throw new Error(`POST /orchestrator/daily-loop/start answered ${r.status}: ${JSON.stringify(started).slice(0, 500)} (expected 201 started on a fresh database)`);
+    if (r.status !== 201 || !started.workflowId)
+      throw new Error(
+        `POST /orchestrator/daily-loop/start answered ${r.status}: ${JSON.stringify(started).slice(0, 500)} (expected 201 started on a fresh database)`,
+      );
     state.currentStep = 'starting';
 
     const statusUrl = `${base}/orchestrator/daily-loop/status/${encodeURIComponent(started.workflowId)}`;
@@ -718,7 +732,9 @@ async function runOnce(cfg: DailyConfig, run: number): Promise<DailyLoopRun> {
     for (;;) {
       const tick = now();
       if (tick - t0 > LOOP_TIMEOUT_MS) {
-        throw new Error(`not COMPLETED within ${LOOP_TIMEOUT_MS / 60_000} min (last step ${state.currentStep}, last status ${lastView?.status ?? '-'}${lastPollError ? `, last poll error: ${lastPollError}` : ''})`);
+        throw new Error(
+          `not COMPLETED within ${LOOP_TIMEOUT_MS / 60_000} min (last step ${state.currentStep}, last status ${lastView?.status ?? '-'}${lastPollError ? `, last poll error: ${lastPollError}` : ''})`,
+        );
       }
       if (exitedAlready(child)) throw new Error(`npm start exited (${child.signalCode ?? `code ${child.exitCode}`}) during the loop`);
       let view: StatusView | undefined;
@@ -832,9 +848,14 @@ async function runOnce(cfg: DailyConfig, run: number): Promise<DailyLoopRun> {
     live.delete(handle);
     removeDir(dataDir);
     if (interrupted()) return parkUntilExit();
-    const tail = [...lines, partial].filter((l) => l.trim()).slice(-25).join('\n');
+    const tail = [...lines, partial]
+      .filter((l) => l.trim())
+      .slice(-25)
+      .join('\n');
     const progress = lastView ? `\n--- last status ---\n${JSON.stringify(lastView).slice(0, 1500)}` : '';
-    throw new Error(`daily-loop run ${run} (${cfg.name}) failed: ${(err as Error).message}${progress}\n--- last output of npm start ---\n${tail}`, { cause: err });
+    throw new Error(`daily-loop run ${run} (${cfg.name}) failed: ${(err as Error).message}${progress}\n--- last output of npm start ---\n${tail}`, {
+      cause: err,
+    });
   }
 }
 
@@ -860,7 +881,10 @@ function toolVersion(cmd: string, args: string[], re: RegExp): string {
   }
 }
 
-export async function runDailyLoop(runs = benchRuns({ BENCH_RUNS: process.env.BENCH_RUNS ?? String(DEFAULT_RUNS) }), configs = dailyConfigs()): Promise<DailyLoopResult> {
+export async function runDailyLoop(
+  runs = benchRuns({ BENCH_RUNS: process.env.BENCH_RUNS ?? String(DEFAULT_RUNS) }),
+  configs = dailyConfigs(),
+): Promise<DailyLoopResult> {
   installExitHook();
   const unregister = onInterrupt(async () => {
     for (const r of live) killGroup(r.pgid, 'SIGKILL');
@@ -909,7 +933,16 @@ export async function runDailyLoop(runs = benchRuns({ BENCH_RUNS: process.env.BE
       }
       out.push(summarize(cfg, results));
     }
-    return { bench: 'daily-loop', runs, machine, maxProducts: MAX_PRODUCTS, platforms: PLATFORMS, targets: { loopMs: TARGET_LOOP_MS, memoryMiB: TARGET_MEM_MIB }, configs: out, failures };
+    return {
+      bench: 'daily-loop',
+      runs,
+      machine,
+      maxProducts: MAX_PRODUCTS,
+      platforms: PLATFORMS,
+      targets: { loopMs: TARGET_LOOP_MS, memoryMiB: TARGET_MEM_MIB },
+      configs: out,
+      failures,
+    };
   } finally {
     unregister();
   }
@@ -919,15 +952,37 @@ function summarize(cfg: DailyConfig, runs: DailyLoopRun[]): DailyConfigResult {
   if (!runs.length) return { config: cfg, runs, measurements: [], memory: [], stepMedians: [], allPublished: false };
   const tag = cfg.env.RENDER_CONCURRENCY || cfg.env.RENDER_PRESET ? `_c${cfg.renderConcurrency}_${cfg.renderPreset}` : '';
   const measurements = [
-    measurement(`dailyLoopMs${tag}`, `daily loop, ${MAX_PRODUCTS} products, POST to COMPLETED`, runs.map((r) => r.loopMs), TARGET_LOOP_MS),
-    measurement(`dailyStartMs${tag}`, 'npm start (fresh DATA_DIR) to /healthz 200', runs.map((r) => r.startToHealthyMs)),
+    measurement(
+      `dailyLoopMs${tag}`,
+      `daily loop, ${MAX_PRODUCTS} products, POST to COMPLETED`,
+      runs.map((r) => r.loopMs),
+      TARGET_LOOP_MS,
+    ),
+    measurement(
+      `dailyStartMs${tag}`,
+      'npm start (fresh DATA_DIR) to /healthz 200',
+      runs.map((r) => r.startToHealthyMs),
+    ),
   ];
   const wf = runs.map((r) => r.workflowMs);
   if (wf.every((x): x is number => x !== null)) measurements.push(measurement(`dailyWorkflowMs${tag}`, 'workflow start to close (Temporal)', wf));
   const memory = [
-    memoryMeasurement(`workerTreePeakMiB${tag}`, 'worker peak RSS, node + ffmpeg/espeak-ng', runs.map((r) => r.memory.treePeakMiB), TARGET_MEM_MIB),
-    memoryMeasurement(`workerNodePeakMiB${tag}`, 'worker peak RSS, node process alone', runs.map((r) => r.memory.nodePeakMiB)),
-    memoryMeasurement(`workerTreeAnonPeakMiB${tag}`, 'worker peak RssAnon, node + children (no shared pages)', runs.map((r) => r.memory.treeAnonPeakMiB)),
+    memoryMeasurement(
+      `workerTreePeakMiB${tag}`,
+      'worker peak RSS, node + ffmpeg/espeak-ng',
+      runs.map((r) => r.memory.treePeakMiB),
+      TARGET_MEM_MIB,
+    ),
+    memoryMeasurement(
+      `workerNodePeakMiB${tag}`,
+      'worker peak RSS, node process alone',
+      runs.map((r) => r.memory.nodePeakMiB),
+    ),
+    memoryMeasurement(
+      `workerTreeAnonPeakMiB${tag}`,
+      'worker peak RssAnon, node + children (no shared pages)',
+      runs.map((r) => r.memory.treeAnonPeakMiB),
+    ),
   ];
   const hwm = runs.map((r) => r.memory.nodeVmHwmMiB);
   if (hwm.every((x): x is number => x !== null)) memory.push(memoryMeasurement(`workerNodeVmHwmMiB${tag}`, 'worker node VmHWM at COMPLETED', hwm));
@@ -944,10 +999,26 @@ function summarize(cfg: DailyConfig, runs: DailyLoopRun[]): DailyConfigResult {
     return xs.length ? Math.max(...xs) : null;
   };
   const stepMedians = [
-    { step: 'before POST', runs: runs.length, medianMs: NaN, minMs: NaN, maxMs: NaN, nodePeakMiB: memOf('before POST', 'nodePeakMiB'), treePeakMiB: memOf('before POST', 'treePeakMiB') },
+    {
+      step: 'before POST',
+      runs: runs.length,
+      medianMs: NaN,
+      minMs: NaN,
+      maxMs: NaN,
+      nodePeakMiB: memOf('before POST', 'nodePeakMiB'),
+      treePeakMiB: memOf('before POST', 'treePeakMiB'),
+    },
     ...allSteps.map((step) => {
       const xs = runs.flatMap((r) => r.steps.filter((s) => s.step === step).map((s) => s.durationMs));
-      return { step, runs: xs.length, medianMs: round1(median(xs)), minMs: round1(Math.min(...xs)), maxMs: round1(Math.max(...xs)), nodePeakMiB: memOf(step, 'nodePeakMiB'), treePeakMiB: memOf(step, 'treePeakMiB') };
+      return {
+        step,
+        runs: xs.length,
+        medianMs: round1(median(xs)),
+        minMs: round1(Math.min(...xs)),
+        maxMs: round1(Math.max(...xs)),
+        nodePeakMiB: memOf(step, 'nodePeakMiB'),
+        treePeakMiB: memOf(step, 'treePeakMiB'),
+      };
     }),
   ];
   return { config: cfg, runs, measurements, memory, stepMedians, allPublished: runs.every((r) => r.outcome.complete) };
@@ -975,13 +1046,33 @@ export function printDailyLoop(r: DailyLoopResult): void {
   printMachine(r.machine);
   console.log(`           ffmpeg ${r.machine.ffmpeg}, espeak-ng ${r.machine.espeak}`);
   for (const c of r.configs) {
-    console.log(`\n  --- RENDER_CONCURRENCY ${c.config.renderConcurrency}, RENDER_PRESET ${c.config.renderPreset}${c.config.name.includes('defaults') ? ' (defaults)' : ''} ---\n`);
+    console.log(
+      `\n  --- RENDER_CONCURRENCY ${c.config.renderConcurrency}, RENDER_PRESET ${c.config.renderPreset}${c.config.name.includes('defaults') ? ' (defaults)' : ''} ---\n`,
+    );
     if (!c.runs.length) {
       console.log('  no run completed (see the failures below)');
       continue;
     }
     printTable(
-      ['run', 'to healthy', 'loop', 'workflow', 'node at healthy', 'node peak', 'tree peak', 'tree anon peak', 'render tree peak', 'node VmHWM', 'ffmpeg max', 'worker CPU', 'other CPU', 'load 1m post→done (max)', 'published', 'outbox', 'stop'],
+      [
+        'run',
+        'to healthy',
+        'loop',
+        'workflow',
+        'node at healthy',
+        'node peak',
+        'tree peak',
+        'tree anon peak',
+        'render tree peak',
+        'node VmHWM',
+        'ffmpeg max',
+        'worker CPU',
+        'other CPU',
+        'load 1m post→done (max)',
+        'published',
+        'outbox',
+        'stop',
+      ],
       c.runs.map((x) => [
         String(x.run),
         fmtMs(x.startToHealthyMs),
@@ -998,7 +1089,9 @@ export function printDailyLoop(r: DailyLoopResult): void {
         `${x.cpu.otherCpuSec} s`,
         `${x.load.atPost1m}→${x.load.atCompleted1m} (${x.load.max1m})`,
         `${x.outcome.published}/${x.outcome.expected}`,
-        Object.entries(x.outcome.outboxPosts).map(([p, n]) => `${p[0]}${n}`).join(' '),
+        Object.entries(x.outcome.outboxPosts)
+          .map(([p, n]) => `${p[0]}${n}`)
+          .join(' '),
         `${fmtMs(x.shutdown.ms)} ${x.shutdown.exitSignal ?? `code ${x.shutdown.exitCode}`}`,
       ]),
     );
@@ -1019,11 +1112,15 @@ export function printDailyLoop(r: DailyLoopResult): void {
     const peak = c.runs.reduce((a, b) => (b.memory.treePeakMiB > a.memory.treePeakMiB ? b : a));
     console.log(
       `\n  tree at its highest peak (run ${peak.run}): node ${fmtMiB(peak.memory.treeAtPeak.nodeMiB)}` +
-        (peak.memory.treeAtPeak.children.length ? ` + ${peak.memory.treeAtPeak.children.map((k) => `${k.comm} ${fmtMiB(k.rssMiB)}`).join(' + ')}` : ' (no child process)') +
+        (peak.memory.treeAtPeak.children.length
+          ? ` + ${peak.memory.treeAtPeak.children.map((k) => `${k.comm} ${fmtMiB(k.rssMiB)}`).join(' + ')}`
+          : ' (no child process)') +
         `; samples every ${MEM_SAMPLE_MS} ms, longest gap ${Math.max(...c.runs.map((x) => x.memory.maxSampleGapMs))} ms` +
         `\n  status polls: ${c.runs.map((x) => `run ${x.run} ${x.polls.count} (median ${fmtMs(x.polls.medianMs)}, max ${fmtMs(x.polls.maxMs)})`).join(', ')}`,
     );
-    console.log(`  every run published ${r.maxProducts} × ${r.platforms.length} = ${r.maxProducts * r.platforms.length} and the outbox holds them: ${c.allPublished ? 'yes' : 'NO'}`);
+    console.log(
+      `  every run published ${r.maxProducts} × ${r.platforms.length} = ${r.maxProducts * r.platforms.length} and the outbox holds them: ${c.allPublished ? 'yes' : 'NO'}`,
+    );
     for (const x of c.runs) {
       const notes = [
         ...x.outcome.shortfalls.map((s) => `shortfall: ${s}`),
@@ -1031,7 +1128,9 @@ export function printDailyLoop(r: DailyLoopResult): void {
         ...(x.memory.workerPids.length > 1 ? [`the worker restarted during the loop (pids ${x.memory.workerPids.join(', ')})`] : []),
         ...(x.memory.workerPids.length === 0 ? ['the worker process was never found: no memory figures'] : []),
         ...(x.shutdown.exitCode !== 0 ? [`npm start exited ${x.shutdown.exitSignal ?? `code ${x.shutdown.exitCode}`} after SIGINT`] : []),
-        ...(x.shutdown.leftoverProcesses.length ? [`left at exit: ${x.shutdown.leftoverProcesses.join('; ')}${x.shutdown.killed ? ' (killed)' : ' (gone within the grace period)'}`] : []),
+        ...(x.shutdown.leftoverProcesses.length
+          ? [`left at exit: ${x.shutdown.leftoverProcesses.join('; ')}${x.shutdown.killed ? ' (killed)' : ' (gone within the grace period)'}`]
+          : []),
         ...(x.warnings.length ? [`${x.warnings.length} warning/error log line(s), first: ${x.warnings[0].slice(0, 300)}`] : []),
       ];
       for (const n of notes) console.log(`  run ${x.run}: ${n}`);

@@ -31,7 +31,7 @@ const SENTENCES = [
   'It is hand wash only, and the ceramic coating feels great to hold.',
   'Over ten thousand reviewers give it four and a half stars.',
   'It makes a thoughtful gift for the coffee lover in your life.',
-  'Tap the link in the description to check today\'s price.',
+  "Tap the link in the description to check today's price.",
   'Prices change often, so grab it while the deal lasts.',
   'Follow for more finds like this one every day.',
 ];
@@ -131,7 +131,12 @@ export async function runRenderBench(runs: number): Promise<RenderBenchResult> {
     // The bare command: the same planRender call the renderer makes, files written once.
     const workDir = path.join(dir, 'bare-work');
     fs.mkdirSync(workDir, { recursive: true });
-    const fit = fitSegments(segments.map((s) => s.durationSec), 60, renderer.options.gapSec, renderer.options.tailPadSec);
+    const fit = fitSegments(
+      segments.map((s) => s.durationSec),
+      60,
+      renderer.options.gapSec,
+      renderer.options.tailPadSec,
+    );
     const plan = planRender(input('bare'), renderer.options, {
       fit,
       imagePath: image,
@@ -213,7 +218,9 @@ export function printRenderBench(r: RenderBenchResult): void {
   console.log('\n=== render: 1080x1920 30 fps H.264/AAC short, one ffmpeg run ===');
   console.log(`  machine: ${m.cpuModel}, ${m.logicalCores} logical cores, ${m.totalRamGiB} GiB RAM, ${m.platform}`);
   console.log(`           node ${m.node}, ffmpeg ${m.ffmpeg}, espeak-ng ${m.espeak}, load average (1 min) ${m.loadAvg1m}`);
-  console.log(`  video: ${r.videoSec} s, ${r.sentences} sentences, x264 preset ${r.preset}, ${(r.videoBytes / 1024 / 1024).toFixed(2)} MiB; espeak-ng (cold, all sentences): ${fmtMs(r.espeakColdMs)}\n`);
+  console.log(
+    `  video: ${r.videoSec} s, ${r.sentences} sentences, x264 preset ${r.preset}, ${(r.videoBytes / 1024 / 1024).toFixed(2)} MiB; espeak-ng (cold, all sentences): ${fmtMs(r.espeakColdMs)}\n`,
+  );
   printMeasurements(r.measurements);
   console.log(
     `\n  real-time multiple (video s / median wall s): ${r.realtimeMultiple}x (target >= ${TARGET_REALTIME_X}x: ${r.withinTargets.realtime ? 'yes' : 'NO'})` +

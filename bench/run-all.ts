@@ -8,7 +8,18 @@
 // is 1 only then. Missing a target is a number to look at, not a failure.
 import { printChatMediaBench, runChatMediaBench, type ChatMediaBenchResult } from './chat-media.js';
 import { printDailyLoop, runDailyLoop, type DailyLoopResult } from './daily-loop.js';
-import { benchRuns, fmtMiB, fmtMs, interrupted, parkUntilExit, printJsonLine, printMachine, printTable, type Measurement, type MemoryMeasurement } from './lib.js';
+import {
+  benchRuns,
+  fmtMiB,
+  fmtMs,
+  interrupted,
+  parkUntilExit,
+  printJsonLine,
+  printMachine,
+  printTable,
+  type Measurement,
+  type MemoryMeasurement,
+} from './lib.js';
 import { printRenderBench, runRenderBench, type RenderBenchResult } from './render.js';
 import { printStartup, runStartup, type StartupResult } from './startup.js';
 import { printSyncRank, runSyncRank, type SyncRankResult } from './sync-rank.js';
@@ -74,8 +85,26 @@ const rows: string[][] = [
   ...(chatMedia?.measurements ?? []).map((m) => timeRow('chat-media', m)),
 ];
 if (render) {
-  rows.push(['render', 'real-time multiple (video s / median wall s)', String(render.measurements[0].samplesMs.length), `${render.realtimeMultiple}x`, '', '', '>= 2x', render.withinTargets.realtime ? 'yes' : 'NO']);
-  rows.push(['render', 'FfmpegRenderer / bare ffmpeg (medians)', String(render.measurements[0].samplesMs.length), String(render.oursOverBare), '', '', '<= 1.5', render.withinTargets.ratio ? 'yes' : 'NO']);
+  rows.push([
+    'render',
+    'real-time multiple (video s / median wall s)',
+    String(render.measurements[0].samplesMs.length),
+    `${render.realtimeMultiple}x`,
+    '',
+    '',
+    '>= 2x',
+    render.withinTargets.realtime ? 'yes' : 'NO',
+  ]);
+  rows.push([
+    'render',
+    'FfmpegRenderer / bare ffmpeg (medians)',
+    String(render.measurements[0].samplesMs.length),
+    String(render.oursOverBare),
+    '',
+    '',
+    '<= 1.5',
+    render.withinTargets.ratio ? 'yes' : 'NO',
+  ]);
 }
 for (const c of dailyLoop?.configs ?? []) {
   const bench = dailyLoop!.configs.length > 1 ? `daily-loop c${c.config.renderConcurrency} ${c.config.renderPreset}` : 'daily-loop';
@@ -92,5 +121,16 @@ for (const c of dailyLoop?.configs ?? []) {
 for (const e of errors) console.log(`  ${e.bench} did not complete: ${e.error.split('\n')[0]}`);
 console.log();
 
-printJsonLine({ bench: 'all', runs, longRuns, machine, syncRank: syncRank ?? null, startup: startup ?? null, render: render ?? null, chatMedia: chatMedia ?? null, dailyLoop: dailyLoop ?? null, errors });
+printJsonLine({
+  bench: 'all',
+  runs,
+  longRuns,
+  machine,
+  syncRank: syncRank ?? null,
+  startup: startup ?? null,
+  render: render ?? null,
+  chatMedia: chatMedia ?? null,
+  dailyLoop: dailyLoop ?? null,
+  errors,
+});
 if (errors.length) process.exitCode = 1;

@@ -134,9 +134,26 @@ export async function runStartup(runs = benchRuns()): Promise<StartupResult> {
   const cold = results.filter((r) => r.kind === 'cold');
   const warm = results.filter((r) => r.kind === 'warm');
   const measurements = [
-    measurement('coldStartMs', 'cold start (initdb + migrations) to /healthz 200', cold.map((r) => r.readyMs)),
-    ...(warm.length ? [measurement('warmStartMs', 'warm start to /healthz 200', warm.map((r) => r.readyMs), TARGET_WARM_MS)] : []),
-    measurement('shutdownMs', 'SIGTERM to exit of the child (all runs)', results.map((r) => r.shutdownMs)),
+    measurement(
+      'coldStartMs',
+      'cold start (initdb + migrations) to /healthz 200',
+      cold.map((r) => r.readyMs),
+    ),
+    ...(warm.length
+      ? [
+          measurement(
+            'warmStartMs',
+            'warm start to /healthz 200',
+            warm.map((r) => r.readyMs),
+            TARGET_WARM_MS,
+          ),
+        ]
+      : []),
+    measurement(
+      'shutdownMs',
+      'SIGTERM to exit of the child (all runs)',
+      results.map((r) => r.shutdownMs),
+    ),
   ];
   const allGone = results.map((r) => r.allGoneMs);
   if (allGone.every((x): x is number => x !== null)) {
@@ -210,7 +227,10 @@ async function startOnce(run: number, dataDir: string): Promise<StartupRun> {
   } catch (err) {
     await killAndWait(pgid, dataDir, ports);
     liveGroups.delete(pgid);
-    throw new Error(`startup run ${run} (${kind}) failed: ${(err as Error).message}\n--- last output of npm start ---\n${output.trim().split('\n').slice(-25).join('\n')}`, { cause: err });
+    throw new Error(
+      `startup run ${run} (${kind}) failed: ${(err as Error).message}\n--- last output of npm start ---\n${output.trim().split('\n').slice(-25).join('\n')}`,
+      { cause: err },
+    );
   }
 }
 
@@ -247,7 +267,8 @@ function exitPromise(child: ChildProcess): Promise<{ code: number | null; signal
 async function waitHealthy(url: string, child: ChildProcess, t0: number): Promise<number> {
   let last = 'no answer yet';
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`npm start exited (${child.signalCode ?? `code ${child.exitCode}`}) before ${url} was healthy`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`npm start exited (${child.signalCode ?? `code ${child.exitCode}`}) before ${url} was healthy`);
     if (now() - t0 > READY_TIMEOUT_MS) throw new Error(`${url} not healthy within ${READY_TIMEOUT_MS / 1000} s (last: ${last})`);
     const tick = now();
     try {

@@ -86,7 +86,10 @@ export async function runSyncRank(runs = benchRuns()): Promise<SyncRankResult> {
     for (let i = 0; i < runs; i++) {
       await truncateProducts(db);
       const r = await timed(() => sync(catalog10k));
-      expect(r.value.created === SYNC_PRODUCTS && r.value.updated === 0, `sync into an empty table: expected ${SYNC_PRODUCTS} created, got ${JSON.stringify(r.value)}`);
+      expect(
+        r.value.created === SYNC_PRODUCTS && r.value.updated === 0,
+        `sync into an empty table: expected ${SYNC_PRODUCTS} created, got ${JSON.stringify(r.value)}`,
+      );
       syncEmpty.push(r.ms);
       progress('(a) sync 10k into empty table', i, runs, r.ms);
     }

@@ -3,7 +3,12 @@ import { formatDuration, parsePlatforms, statusMessage } from '../src/chatops/co
 import { actionId, ephemeral, inChannel, msg } from '../src/chatops/core/messages.js';
 import type { CommandDef, OptionDef } from './types.js';
 
-const workflowIdOption: OptionDef = { name: 'workflow-id', type: 'string', description: "Workflow id (default: today's run)", example: 'workflow-id:daily-2026-11-27' };
+const workflowIdOption: OptionDef = {
+  name: 'workflow-id',
+  type: 'string',
+  description: "Workflow id (default: today's run)",
+  example: 'workflow-id:daily-2026-11-27',
+};
 
 export const dailyLoop: CommandDef = {
   name: 'daily-loop',
@@ -22,9 +27,20 @@ export const dailyLoop: CommandDef = {
       ],
       async execute(ctx, args) {
         const platforms = args.platforms ? parsePlatforms(String(args.platforms), ctx.usage) : undefined;
-        const r = await ctx.orchestrator.startDailyLoop({ maxProducts: args.max as number | undefined, platforms, autoApprove: args['auto-approve'] === true, startedBy: ctx.by });
+        const r = await ctx.orchestrator.startDailyLoop({
+          maxProducts: args.max as number | undefined,
+          platforms,
+          autoApprove: args['auto-approve'] === true,
+          startedBy: ctx.by,
+        });
         if (r.status === 'already-running') return ephemeral(msg(`${r.workflowId} is already running: \`/daily-loop status\` shows its progress.`));
-        return inChannel(msg(`▶️ ${ctx.who} started ${r.workflowId}.`, { type: 'text', text: `▶️ *${r.workflowId}* started by ${ctx.who}` }, { type: 'context', text: `run ${r.runId}` }));
+        return inChannel(
+          msg(
+            `▶️ ${ctx.who} started ${r.workflowId}.`,
+            { type: 'text', text: `▶️ *${r.workflowId}* started by ${ctx.who}` },
+            { type: 'context', text: `run ${r.runId}` },
+          ),
+        );
       },
     },
     {
@@ -49,13 +65,17 @@ export const dailyLoop: CommandDef = {
         const d = await ctx.orchestrator.describe(id);
         if (d.status.name !== 'RUNNING') return ephemeral(msg(`${id} is not running (${d.status.name.toLowerCase()}).`));
         return ephemeral(
-          msg(`Cancel ${id}?`, { type: 'text', text: `Really cancel *${id}*? Videos not yet published will not be.` }, {
-            type: 'buttons',
-            buttons: [
-              { actionId: actionId({ kind: 'cancel-confirm', workflowId: id }), label: 'Yes, cancel it', style: 'danger' },
-              { actionId: actionId({ kind: 'cancel-abort', workflowId: id }), label: 'No' },
-            ],
-          }),
+          msg(
+            `Cancel ${id}?`,
+            { type: 'text', text: `Really cancel *${id}*? Videos not yet published will not be.` },
+            {
+              type: 'buttons',
+              buttons: [
+                { actionId: actionId({ kind: 'cancel-confirm', workflowId: id }), label: 'Yes, cancel it', style: 'danger' },
+                { actionId: actionId({ kind: 'cancel-abort', workflowId: id }), label: 'No' },
+              ],
+            },
+          ),
         );
       },
     },
@@ -68,7 +88,10 @@ export const dailyLoop: CommandDef = {
       async execute(ctx) {
         const logs = await ctx.db.workflowLog.findMany({ orderBy: { startedAt: 'desc' }, take: 10 });
         if (!logs.length) return ephemeral(msg('No runs yet. Start one with `/daily-loop start`.'));
-        const lines = logs.map((l) => `• \`${l.workflowId}\` ${l.status.toLowerCase()}${l.duration != null ? ` in ${formatDuration(l.duration)}` : ''}${l.step && l.status !== 'COMPLETED' ? ` (${l.step})` : ''}, started ${l.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+        const lines = logs.map(
+          (l) =>
+            `• \`${l.workflowId}\` ${l.status.toLowerCase()}${l.duration != null ? ` in ${formatDuration(l.duration)}` : ''}${l.step && l.status !== 'COMPLETED' ? ` (${l.step})` : ''}, started ${l.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+        );
         return ephemeral(msg(lines.join('\n')));
       },
     },

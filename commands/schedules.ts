@@ -8,7 +8,13 @@ function which(args: Record<string, ArgValue>, usage: string): ScheduleName {
   return w;
 }
 
-const change = (name: 'pause' | 'resume' | 'trigger', description: string, example: string, act: (ctx: CommandContext, w: ScheduleName) => Promise<void>, done: string): SubcommandDef => ({
+const change = (
+  name: 'pause' | 'resume' | 'trigger',
+  description: string,
+  example: string,
+  act: (ctx: CommandContext, w: ScheduleName) => Promise<void>,
+  done: string,
+): SubcommandDef => ({
   name,
   description,
   permission: 'operators',
@@ -34,11 +40,25 @@ export const schedules: CommandDef = {
       async execute(ctx) {
         const s = await listSchedules(await ctx.orchestrator.client());
         if (!s.length) return ephemeral(msg('No schedules yet: `npm run schedules:apply` creates them (the API does at start).'));
-        return ephemeral(msg(s.map((x) => `• *${x.name}* ${x.paused ? '⏸ paused' : '▶️ active'}: \`${x.cron}\` (${x.timeZone}), next ${x.nextRuns[0] ?? '-'}`).join('\n')));
+        return ephemeral(
+          msg(s.map((x) => `• *${x.name}* ${x.paused ? '⏸ paused' : '▶️ active'}: \`${x.cron}\` (${x.timeZone}), next ${x.nextRuns[0] ?? '-'}`).join('\n')),
+        );
       },
     },
-    change('pause', 'Pause a schedule', 'daily', async (ctx, w) => setSchedulePaused(await ctx.orchestrator.client(), w, true, `paused by ${ctx.who} on ${ctx.actor.platform}`), 'paused'),
-    change('resume', 'Resume a schedule', 'daily', async (ctx, w) => setSchedulePaused(await ctx.orchestrator.client(), w, false, `resumed by ${ctx.who} on ${ctx.actor.platform}`), 'resumed'),
+    change(
+      'pause',
+      'Pause a schedule',
+      'daily',
+      async (ctx, w) => setSchedulePaused(await ctx.orchestrator.client(), w, true, `paused by ${ctx.who} on ${ctx.actor.platform}`),
+      'paused',
+    ),
+    change(
+      'resume',
+      'Resume a schedule',
+      'daily',
+      async (ctx, w) => setSchedulePaused(await ctx.orchestrator.client(), w, false, `resumed by ${ctx.who} on ${ctx.actor.platform}`),
+      'resumed',
+    ),
     change('trigger', 'Run a schedule now', 'weekly', async (ctx, w) => triggerSchedule(await ctx.orchestrator.client(), w), 'triggered'),
   ],
 };

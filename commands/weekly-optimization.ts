@@ -13,7 +13,9 @@ export const weeklyOptimization: CommandDef = {
       options: [],
       async execute(ctx) {
         const r = await ctx.orchestrator.startWeeklyOptimization({ startedBy: ctx.by });
-        return r.status === 'started' ? inChannel(msg(`▶️ ${ctx.who} started ${r.workflowId}. The owner report follows when it is done.`)) : ephemeral(msg(`${r.workflowId} is already running.`));
+        return r.status === 'started'
+          ? inChannel(msg(`▶️ ${ctx.who} started ${r.workflowId}. The owner report follows when it is done.`))
+          : ephemeral(msg(`${r.workflowId} is already running.`));
       },
     },
   ],

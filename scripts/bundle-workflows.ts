@@ -12,7 +12,10 @@ if (!out) {
   process.exit(2);
 }
 const noop = () => {};
-const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace: noop, debug: noop, info: noop, warn: (m) => console.warn(m), error: (m) => console.error(m), log: noop } });
+const { code } = await bundleWorkflowCode({
+  workflowsPath: WORKFLOWS_PATH,
+  logger: { trace: noop, debug: noop, info: noop, warn: (m) => console.warn(m), error: (m) => console.error(m), log: noop },
+});
 fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
 fs.writeFileSync(out + '.tmp', code);
 fs.renameSync(out + '.tmp', out);

@@ -5,8 +5,15 @@ import { registerDiscordCommands } from '../src/chatops/discord/commands.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const r = await registerDiscordCommands({ token: config.DISCORD_TOKEN, applicationId: config.DISCORD_APPLICATION_ID, guildId: config.DISCORD_GUILD_ID, apiUrl: config.DISCORD_API_URL });
-  console.log(`Registered ${r.names.length} commands (${r.names.map((n) => '/' + n).join(', ')}) ${r.scope === 'guild' ? `in guild ${config.DISCORD_GUILD_ID}` : 'globally (may take up to an hour to appear)'}.`);
+  const r = await registerDiscordCommands({
+    token: config.DISCORD_TOKEN,
+    applicationId: config.DISCORD_APPLICATION_ID,
+    guildId: config.DISCORD_GUILD_ID,
+    apiUrl: config.DISCORD_API_URL,
+  });
+  console.log(
+    `Registered ${r.names.length} commands (${r.names.map((n) => '/' + n).join(', ')}) ${r.scope === 'guild' ? `in guild ${config.DISCORD_GUILD_ID}` : 'globally (may take up to an hour to appear)'}.`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -82,8 +82,20 @@ const CATEGORIES: Category[] = [
     lines: [
       l('Voltix', 'PowerCore Slim 10000mAh Portable Charger, USB-C Power Bank with 20W Fast Charging', [19.99, 29.99], ['Black', 'White', 'Blue']),
       l('Voltix', '65W USB-C GaN Charger, 3-Port Compact Fast Wall Charger for Laptops and Phones', [29.99, 45.99]),
-      l('Soundara', 'Wireless Earbuds, Bluetooth 5.3 Headphones with Active Noise Cancelling, 40H Playtime, IPX5 Waterproof', [29.99, 59.99], ['Black', 'White'], 0.03),
-      l('Soundara', 'Over-Ear Noise Cancelling Headphones with Hi-Res Audio, 60-Hour Battery, Multipoint Connection', [79.99, 149.99], ['Midnight Black', 'Silver'], 0.03),
+      l(
+        'Soundara',
+        'Wireless Earbuds, Bluetooth 5.3 Headphones with Active Noise Cancelling, 40H Playtime, IPX5 Waterproof',
+        [29.99, 59.99],
+        ['Black', 'White'],
+        0.03,
+      ),
+      l(
+        'Soundara',
+        'Over-Ear Noise Cancelling Headphones with Hi-Res Audio, 60-Hour Battery, Multipoint Connection',
+        [79.99, 149.99],
+        ['Midnight Black', 'Silver'],
+        0.03,
+      ),
       l('Soundara', 'Portable Bluetooth Speaker, IP67 Waterproof, 24H Playtime, Deep Bass', [39.99, 79.99], ['Black', 'Teal', 'Red'], 0.03),
       l('Lumiq', '4K Streaming Media Stick with Voice Remote, Dolby Vision, HDR10+', [29.99, 49.99]),
       l('Lumiq', '55-Inch Class 4K UHD Smart TV with HDR and Built-In Streaming Apps', [299.99, 449.99], undefined, 0.02),
@@ -100,7 +112,13 @@ const CATEGORIES: Category[] = [
     name: 'Home & Kitchen',
     rate: 0.03,
     lines: [
-      l('Kitchora', '6-Quart Air Fryer with Digital Touchscreen, 8 Presets, Nonstick Dishwasher-Safe Basket', [69.99, 119.99], ['Black', 'Stainless Steel'], 0.045),
+      l(
+        'Kitchora',
+        '6-Quart Air Fryer with Digital Touchscreen, 8 Presets, Nonstick Dishwasher-Safe Basket',
+        [69.99, 119.99],
+        ['Black', 'Stainless Steel'],
+        0.045,
+      ),
       l('Kitchora', '12-Cup Programmable Coffee Maker with Thermal Carafe and Auto Shutoff', [49.99, 89.99], undefined, 0.045),
       l('Kitchora', 'Electric Gooseneck Kettle with Temperature Control, 0.9L, Stainless Steel', [39.99, 69.99], ['Matte Black', 'Brushed Steel'], 0.045),
       t('Ironhearth', 'Pre-Seasoned Cast Iron Skillet, Oven Safe with Helper Handle', [19.99, 39.99], ['10-Inch', '12-Inch'], 0.045),

@@ -26,7 +26,12 @@ const hasHead = (() => {
     return false;
   }
 })();
-const pg = await startEmbeddedPostgres({ dataDir: path.join(PROJECT_ROOT, 'var', 'tmp', `diff-${process.pid}`), port: await freePort(), database: 'diff', ephemeral: true });
+const pg = await startEmbeddedPostgres({
+  dataDir: path.join(PROJECT_ROOT, 'var', 'tmp', `diff-${process.pid}`),
+  port: await freePort(),
+  database: 'diff',
+  ephemeral: true,
+});
 try {
   const sql = execFileSync(
     path.join(PROJECT_ROOT, 'node_modules/.bin/prisma'),

@@ -16,7 +16,9 @@ try {
     const schedules = await listSchedules(client);
     if (!schedules.length) console.log('No schedules yet: run npm run schedules:apply (npm start applies them too).');
     for (const s of schedules) {
-      console.log(`${s.id}  ${s.paused ? 'PAUSED' : 'active'}  cron "${s.cron}" (${s.timeZone})  next: ${s.nextRuns[0] ?? '-'}${s.note ? `  note: ${s.note}` : ''}`);
+      console.log(
+        `${s.id}  ${s.paused ? 'PAUSED' : 'active'}  cron "${s.cron}" (${s.timeZone})  next: ${s.nextRuns[0] ?? '-'}${s.note ? `  note: ${s.note}` : ''}`,
+      );
       for (const r of s.recentRuns) console.log(`    ran ${r.scheduledAt} → ${r.workflowId}`);
     }
   } else if ((command === 'pause' || command === 'resume' || command === 'trigger') && (target === 'daily' || target === 'weekly')) {

@@ -65,7 +65,10 @@ try {
     log.info({ address: temporalAddress }, 'using the configured Temporal (TEMPORAL_ADDRESS)');
   } else {
     const cli = findTemporalCli(PROJECT_ROOT);
-    if (!cli) await fail('The Temporal CLI was not found: run `npm run setup` (it installs one into .tools/), put `temporal` on PATH, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use a running server.');
+    if (!cli)
+      await fail(
+        'The Temporal CLI was not found: run `npm run setup` (it installs one into .tools/), put `temporal` on PATH, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use a running server.',
+      );
     temporal = await startDevServer({
       cli: cli!,
       port: config.TEMPORAL_DEV_PORT,

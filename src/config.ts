@@ -142,20 +142,20 @@ function url(opts: UrlOptions & { default: string }): VarSpec<string>;
 function url(opts: UrlOptions): VarSpec<string | undefined>;
 function url(opts: UrlOptions): VarSpec<string | undefined> {
   return {
-  hint: `a URL starting with ${opts.protocols.map((p) => p + '//').join(' or ')}`,
-  secret: opts.secret,
-  parse(raw) {
-    if (raw === undefined || raw === '') return opts.default;
-    let u: URL;
-    try {
-      u = new URL(raw);
-    } catch {
-      throw new Error('invalid');
-    }
-    if (!opts.protocols.includes(u.protocol)) throw new Error('invalid');
-    return raw.replace(/\/+$/, '');
-  },
-};
+    hint: `a URL starting with ${opts.protocols.map((p) => p + '//').join(' or ')}`,
+    secret: opts.secret,
+    parse(raw) {
+      if (raw === undefined || raw === '') return opts.default;
+      let u: URL;
+      try {
+        u = new URL(raw);
+      } catch {
+        throw new Error('invalid');
+      }
+      if (!opts.protocols.includes(u.protocol)) throw new Error('invalid');
+      return raw.replace(/\/+$/, '');
+    },
+  };
 }
 
 const hostPort: VarSpec<string | undefined> = {
@@ -236,7 +236,10 @@ const SPEC = {
   TRUST_PROXY: bool(false),
   AMAZON_PARTNER_TAG: str({ default: 'affiliateempire-20', pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'your Associates tracking id, e.g. mystore-20' }),
 
-  CHATOPS_OPERATORS: str({ pattern: IDENTITY_LIST, hint: 'a comma-separated list of Slack user ids (U0123ABCD), Discord user ids (123456789012345678) or Discord roles (role:123456789012345678); names are not accepted, because their owners can change them' }),
+  CHATOPS_OPERATORS: str({
+    pattern: IDENTITY_LIST,
+    hint: 'a comma-separated list of Slack user ids (U0123ABCD), Discord user ids (123456789012345678) or Discord roles (role:123456789012345678); names are not accepted, because their owners can change them',
+  }),
   CHATOPS_CHANNELS: str({ hint: 'a comma-separated list of channel ids where commands are accepted' }),
   CHATOPS_RULES: {
     hint: 'JSON such as {"daily-loop cancel": {"allow": ["U0123ABCD", "role:987654321098765432"], "channels": ["C42"]}, "approve": {"allow": ["*"]}}, where allow lists user ids, role:<id> or "*" (never @names)',
@@ -315,13 +318,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       raw[key] = spec.parse(value);
     } catch {
       const shown = spec.secret ? '(hidden)' : JSON.stringify(value);
-      throw new ConfigError(key, `${key} is invalid: got ${shown}, expected ${spec.hint}. Fix it in your environment or .env file, or unset it to use the default.`);
+      throw new ConfigError(
+        key,
+        `${key} is invalid: got ${shown}, expected ${spec.hint}. Fix it in your environment or .env file, or unset it to use the default.`,
+      );
     }
   }
   const c = raw as RawConfig;
 
   if (c.RANK_WEIGHT_TREND + c.RANK_WEIGHT_PROFIT + c.RANK_WEIGHT_VIRALITY <= 0) {
-    throw new ConfigError('RANK_WEIGHT_TREND', 'RANK_WEIGHT_TREND, RANK_WEIGHT_PROFIT and RANK_WEIGHT_VIRALITY are all 0: give at least one a positive weight.');
+    throw new ConfigError(
+      'RANK_WEIGHT_TREND',
+      'RANK_WEIGHT_TREND, RANK_WEIGHT_PROFIT and RANK_WEIGHT_VIRALITY are all 0: give at least one a positive weight.',
+    );
   }
   if (c.ACTIVITY_MAX_INTERVAL < c.ACTIVITY_INITIAL_INTERVAL) {
     throw new ConfigError('ACTIVITY_MAX_INTERVAL', 'ACTIVITY_MAX_INTERVAL is shorter than ACTIVITY_INITIAL_INTERVAL: raise it or lower the initial interval.');
@@ -332,13 +341,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('TIMEZONE', `TIMEZONE is invalid: got ${JSON.stringify(c.TIMEZONE)}, expected an IANA time zone such as UTC or Europe/Berlin.`);
   }
   if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN) {
-    throw new ConfigError('SLACK_SIGNING_SECRET', 'SLACK_SIGNING_SECRET is missing: set it (HTTP mode) or SLACK_APP_TOKEN (Socket Mode), or unset SLACK_BOT_TOKEN to use the local console.');
+    throw new ConfigError(
+      'SLACK_SIGNING_SECRET',
+      'SLACK_SIGNING_SECRET is missing: set it (HTTP mode) or SLACK_APP_TOKEN (Socket Mode), or unset SLACK_BOT_TOKEN to use the local console.',
+    );
   }
   if ((c.SLACK_SIGNING_SECRET || c.SLACK_APP_TOKEN) && !c.SLACK_BOT_TOKEN) {
-    throw new ConfigError('SLACK_BOT_TOKEN', 'SLACK_BOT_TOKEN is missing: Slack settings are present but the bot token is not. Set it, or unset the other SLACK_* variables.');
+    throw new ConfigError(
+      'SLACK_BOT_TOKEN',
+      'SLACK_BOT_TOKEN is missing: Slack settings are present but the bot token is not. Set it, or unset the other SLACK_* variables.',
+    );
   }
   if (c.DISCORD_TOKEN && !c.DISCORD_APPLICATION_ID) {
-    throw new ConfigError('DISCORD_APPLICATION_ID', 'DISCORD_APPLICATION_ID is missing: it is required with DISCORD_TOKEN (see the General Information page of your Discord application).');
+    throw new ConfigError(
+      'DISCORD_APPLICATION_ID',
+      'DISCORD_APPLICATION_ID is missing: it is required with DISCORD_TOKEN (see the General Information page of your Discord application).',
+    );
   }
   for (const key of ['SCHEDULE_DAILY_CRON', 'SCHEDULE_WEEKLY_CRON'] as const) {
     try {
@@ -348,13 +366,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   if (c.FAULT_INJECTION !== 'none' && (env.NODE_ENV ?? process.env.NODE_ENV) !== 'test') {
-    throw new ConfigError('FAULT_INJECTION', `FAULT_INJECTION is ${c.FAULT_INJECTION}, a test hook that makes publishing fail on purpose: it is honoured only with NODE_ENV=test. Unset it.`);
+    throw new ConfigError(
+      'FAULT_INJECTION',
+      `FAULT_INJECTION is ${c.FAULT_INJECTION}, a test hook that makes publishing fail on purpose: it is honoured only with NODE_ENV=test. Unset it.`,
+    );
   }
   if (!c.API_TOKEN && c.PUBLIC_BASE_URL && !isLoopbackUrl(c.PUBLIC_BASE_URL)) {
-    throw new ConfigError('API_TOKEN', `API_TOKEN is missing: PUBLIC_BASE_URL (${c.PUBLIC_BASE_URL}) says this server is reachable from outside, and without a token anyone who reaches it could start, cancel or approve runs. Set API_TOKEN (at least 16 characters), or unset PUBLIC_BASE_URL.`);
+    throw new ConfigError(
+      'API_TOKEN',
+      `API_TOKEN is missing: PUBLIC_BASE_URL (${c.PUBLIC_BASE_URL}) says this server is reachable from outside, and without a token anyone who reaches it could start, cancel or approve runs. Set API_TOKEN (at least 16 characters), or unset PUBLIC_BASE_URL.`,
+    );
   }
   if (!c.API_TOKEN && c.SLACK_BOT_TOKEN && c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN) {
-    throw new ConfigError('API_TOKEN', 'API_TOKEN is missing: Slack HTTP mode (SLACK_SIGNING_SECRET without SLACK_APP_TOKEN) needs this server reachable from Slack, and without a token anyone who reaches it could start, cancel or approve runs through the API. Set API_TOKEN (at least 16 characters), or use Socket Mode (SLACK_APP_TOKEN).');
+    throw new ConfigError(
+      'API_TOKEN',
+      'API_TOKEN is missing: Slack HTTP mode (SLACK_SIGNING_SECRET without SLACK_APP_TOKEN) needs this server reachable from Slack, and without a token anyone who reaches it could start, cancel or approve runs through the API. Set API_TOKEN (at least 16 characters), or use Socket Mode (SLACK_APP_TOKEN).',
+    );
   }
   if (c.HOST && !c.API_TOKEN && !isLoopback(c.HOST)) {
     throw new ConfigError('HOST', `HOST is ${c.HOST} but API_TOKEN is not set: an unprotected API may only listen on loopback. Set API_TOKEN, or unset HOST.`);

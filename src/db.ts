@@ -22,6 +22,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string; name?: string; cause?: unknown } | undefined;
   if (!e) return false;
   const text = `${e.name ?? ''} ${e.code ?? ''} ${e.message ?? ''}`;
-  if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|DatabaseNotReachable|P1001|P1002|P1017|the database system is (starting up|shutting down)|terminating connection/i.test(text)) return true;
+  if (
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|DatabaseNotReachable|P1001|P1002|P1017|the database system is (starting up|shutting down)|terminating connection/i.test(
+      text,
+    )
+  )
+    return true;
   return e.cause !== undefined && e.cause !== err ? isDatabaseUnavailable(e.cause) : false;
 }

@@ -9,20 +9,30 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
   const secrets = SECRET_VARIABLES.map((k) => process.env[k]).filter((v): v is string => Boolean(v && v.length >= 8));
   return pino(
     {
-    name,
-    level,
-    redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', 'authorization', 'token', 'apiToken', '*.token', 'password', 'DATABASE_URL', 'databaseUrl'],
-      censor: '[redacted]',
-    },
-    hooks: {
-      logMethod(args, method) {
-        if (secrets.length) {
-          args = args.map((a) => (typeof a === 'string' ? maskSecrets(a, secrets) : a)) as typeof args;
-        }
-        return method.apply(this, args as Parameters<typeof method>);
+      name,
+      level,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'headers.authorization',
+          'authorization',
+          'token',
+          'apiToken',
+          '*.token',
+          'password',
+          'DATABASE_URL',
+          'databaseUrl',
+        ],
+        censor: '[redacted]',
       },
-    },
+      hooks: {
+        logMethod(args, method) {
+          if (secrets.length) {
+            args = args.map((a) => (typeof a === 'string' ? maskSecrets(a, secrets) : a)) as typeof args;
+          }
+          return method.apply(this, args as Parameters<typeof method>);
+        },
+      },
     },
     destination ?? pino.destination(1),
   );

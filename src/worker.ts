@@ -77,7 +77,10 @@ async function connectWithRetry(address: string, log: Logger, retries: number): 
       return await NativeConnection.connect({ address });
     } catch (err) {
       if (attempt >= retries) {
-        throw new Error(`Failed to connect to Temporal at ${address} after ${attempt} attempts: start it (\`npm start\` runs a local dev server) or fix TEMPORAL_ADDRESS. (${(err as Error).message})`, { cause: err });
+        throw new Error(
+          `Failed to connect to Temporal at ${address} after ${attempt} attempts: start it (\`npm start\` runs a local dev server) or fix TEMPORAL_ADDRESS. (${(err as Error).message})`,
+          { cause: err },
+        );
       }
       const delay = Math.min(5000, 250 * 2 ** attempt);
       log.warn({ address, attempt, delayMs: delay }, 'Temporal not reachable yet, retrying');
@@ -123,7 +126,11 @@ async function bundleInChildProcess(log: Logger): Promise<string> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const out = path.join(os.tmpdir(), `affiliate-empire-workflows-${process.pid}.js`);
   const t0 = Date.now();
-  await promisify(execFile)(process.execPath, ['--import', path.join(root, 'node_modules/tsx/dist/loader.mjs'), path.join(root, 'scripts/bundle-workflows.ts'), out], { cwd: root, maxBuffer: 10 * 1024 * 1024 });
+  await promisify(execFile)(
+    process.execPath,
+    ['--import', path.join(root, 'node_modules/tsx/dist/loader.mjs'), path.join(root, 'scripts/bundle-workflows.ts'), out],
+    { cwd: root, maxBuffer: 10 * 1024 * 1024 },
+  );
   process.once('exit', () => fs.rmSync(out, { force: true }));
   log.debug({ ms: Date.now() - t0 }, 'workflow bundle built');
   return out;
@@ -135,7 +142,13 @@ let runtimeInstalled = false;
 function installRuntime(log: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'info',
+    WARN: 'warn',
+    ERROR: 'error',
+  };
   const sdkLevel: LogLevel = log.isLevelEnabled('info') ? 'INFO' : log.isLevelEnabled('warn') ? 'WARN' : 'ERROR';
   try {
     Runtime.install({

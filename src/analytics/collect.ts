@@ -368,7 +368,9 @@ function buildNotes(r: Raw, partnerTags: string[]): string[] {
     notes.push(`${n} click${n === 1 ? ' was' : 's were'} not counted: repeats of a link by the same visitor on the same day, or bursts of requests`);
   }
   if (d.unattributedClicks > 0) {
-    notes.push(`${d.unattributedClicks} click${d.unattributedClicks === 1 ? ' carries' : 's carry'} a tracking code of no known content: counted in the totals only`);
+    notes.push(
+      `${d.unattributedClicks} click${d.unattributedClicks === 1 ? ' carries' : 's carry'} a tracking code of no known content: counted in the totals only`,
+    );
   }
   return notes;
 }

@@ -114,10 +114,12 @@ const REQUIRED: Field[] = ['asin', 'trackingId', 'date', 'itemsShipped', 'revenu
 const AMAZON_HEADER = 'Category,Name,ASIN,Seller,Tracking ID,Date Shipped,Price($),Items Shipped,Returns,Revenue($),Ad Fees($),Device Type Group';
 
 /** "Ad Fees($)", "ad_fees", "AD FEES" → "adfees"; "Revenue (USD)" → "revenueusd". */
-const normalizeKey = (key: string) => key.toLowerCase().replace(/\(\$\)|\$/g, '').replace(/[^a-z0-9]/g, '');
-const FIELD_BY_KEY = new Map<string, Field>(
-  (Object.entries(ALIASES) as [Field, string[]][]).flatMap(([field, keys]) => keys.map((k) => [k, field] as const)),
-);
+const normalizeKey = (key: string) =>
+  key
+    .toLowerCase()
+    .replace(/\(\$\)|\$/g, '')
+    .replace(/[^a-z0-9]/g, '');
+const FIELD_BY_KEY = new Map<string, Field>((Object.entries(ALIASES) as [Field, string[]][]).flatMap(([field, keys]) => keys.map((k) => [k, field] as const)));
 
 /** How many lines may precede the header (title, report notes) before we give up looking for it. */
 const MAX_PREAMBLE_RECORDS = 10;
@@ -307,7 +309,10 @@ export function parseEarningsReport(text: string): EarningsReport {
   if (missing.length > 0) {
     throw new EarningsFileError(
       `line ${header.line}: the header is missing required column${missing.length > 1 ? 's' : ''} ${missing.map((f) => DISPLAY[f]).join(', ')}. ` +
-        `Amazon's report header is ${AMAZON_HEADER} (found: ${header.cells.map((c) => c.trim()).filter(Boolean).join(', ')}).`,
+        `Amazon's report header is ${AMAZON_HEADER} (found: ${header.cells
+          .map((c) => c.trim())
+          .filter(Boolean)
+          .join(', ')}).`,
     );
   }
 
@@ -319,9 +324,7 @@ export function parseEarningsReport(text: string): EarningsReport {
       errors.push({
         row,
         field: 'row',
-        reason:
-          `has ${cells.length} cells but the header has ${header.cells.length} columns; ` +
-          'wrap values that contain the separator in double quotes',
+        reason: `has ${cells.length} cells but the header has ${header.cells.length} columns; ` + 'wrap values that contain the separator in double quotes',
       });
       continue;
     }
@@ -398,17 +401,9 @@ const INSERT_BATCH = 5000;
 export async function insertEarningsRows(db: Db, rows: EarningsRow[], sourceFile: string): Promise<{ imported: number; duplicates: number }> {
   let imported = 0;
   for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-    const batch = rows.slice(i, i + INSERT_BATCH).map((r) => [
-      r.rowHash,
-      r.trackingId,
-      r.asin,
-      r.title,
-      r.date,
-      r.itemsShipped,
-      r.itemsReturned,
-      r.revenue.toFixed(2),
-      r.earnings.toFixed(2),
-    ]);
+    const batch = rows
+      .slice(i, i + INSERT_BATCH)
+      .map((r) => [r.rowHash, r.trackingId, r.asin, r.title, r.date, r.itemsShipped, r.itemsReturned, r.revenue.toFixed(2), r.earnings.toFixed(2)]);
     // One JSON text parameter: through Prisma's driver adapter this is much cheaper than nine large arrays.
     imported += await db.$executeRawUnsafe(
       `INSERT INTO "EarningsRecord" (id, "rowHash", "trackingId", asin, title, date, "itemsShipped", "itemsReturned", revenue, earnings, "sourceFile")

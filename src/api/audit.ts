@@ -19,16 +19,30 @@ export async function auditApiStart(db: Db, req: FastifyRequest, action: string,
   } catch (err) {
     req.log.error({ err: (err as Error).message, action }, 'audit row could not be written; the call was refused');
     if (isDatabaseUnavailable(err)) throw err; // answered as 503 database_unavailable, which says the same and how to fix it
-    throw new HttpError(503, 'audit_unavailable', 'This call could not be recorded in the audit log, so nothing was done. Check that the database is up (GET /orchestrator/health) and retry.');
+    throw new HttpError(
+      503,
+      'audit_unavailable',
+      'This call could not be recorded in the audit log, so nothing was done. Check that the database is up (GET /orchestrator/health) and retry.',
+    );
   }
 }
 
 export async function auditApiEnd(db: Db, req: FastifyRequest, id: string, outcome: string, startedMs: number): Promise<void> {
-  await db.auditEvent.update({ where: { id }, data: { outcome, latencyMs: Date.now() - startedMs } }).catch((err: Error) => req.log.error({ err: err.message, id }, 'audit outcome could not be recorded'));
+  await db.auditEvent
+    .update({ where: { id }, data: { outcome, latencyMs: Date.now() - startedMs } })
+    .catch((err: Error) => req.log.error({ err: err.message, id }, 'audit outcome could not be recorded'));
 }
 
 /** Runs `fn` between an audit row written first and its outcome written after. */
-export async function audited<T>(db: Db, req: FastifyRequest, action: string, args: unknown, workflowId: string | undefined, fn: () => Promise<T>, outcomeOf: (r: T) => string = () => 'ok'): Promise<T> {
+export async function audited<T>(
+  db: Db,
+  req: FastifyRequest,
+  action: string,
+  args: unknown,
+  workflowId: string | undefined,
+  fn: () => Promise<T>,
+  outcomeOf: (r: T) => string = () => 'ok',
+): Promise<T> {
   const started = Date.now();
   const id = await auditApiStart(db, req, action, args, workflowId);
   try {

@@ -31,16 +31,27 @@ export function handleError(err: FastifyError | Error, req: FastifyRequest, repl
   if (err instanceof WorkflowStateError) return reply.status(409).send({ error: { code: err.code, message: err.message, ...err.details } });
   if (err instanceof TemporalUnavailableError || isUnavailable(err)) {
     req.log.warn({ err: err.message }, 'temporal unavailable');
-    return reply.status(503).send(errorBody('temporal_unavailable', err instanceof TemporalUnavailableError ? err.message : `Temporal is not reachable: ${err.message.split('\n')[0]}`));
+    return reply
+      .status(503)
+      .send(
+        errorBody('temporal_unavailable', err instanceof TemporalUnavailableError ? err.message : `Temporal is not reachable: ${err.message.split('\n')[0]}`),
+      );
   }
   if (isDatabaseUnavailable(err)) {
     req.log.warn({ err: err.message }, 'database unavailable');
     return reply
       .status(503)
-      .send(errorBody('database_unavailable', 'The database is not reachable: start it (`npm start` runs an embedded PostgreSQL) or fix DATABASE_URL. Nothing was changed; retry when it is back.'));
+      .send(
+        errorBody(
+          'database_unavailable',
+          'The database is not reachable: start it (`npm start` runs an embedded PostgreSQL) or fix DATABASE_URL. Nothing was changed; retry when it is back.',
+        ),
+      );
   }
   if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-    return reply.status(400).send(errorBody('invalid_json', 'The body is empty but Content-Type is application/json: send a JSON object such as {} or drop the header.'));
+    return reply
+      .status(400)
+      .send(errorBody('invalid_json', 'The body is empty but Content-Type is application/json: send a JSON object such as {} or drop the header.'));
   }
   if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return reply.status(415).send(errorBody('unsupported_media_type', `Content-Type ${req.headers['content-type']} is not supported: send application/json.`));

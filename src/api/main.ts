@@ -23,7 +23,9 @@ try {
   process.exit(1);
 }
 if (!config.apiProtected) {
-  log.warn(`API_TOKEN is not set: the API listens on ${config.listenHost} only (loopback). Set API_TOKEN to require a bearer token and allow other interfaces.`);
+  log.warn(
+    `API_TOKEN is not set: the API listens on ${config.listenHost} only (loopback). Set API_TOKEN to require a bearer token and allow other interfaces.`,
+  );
 }
 log.info({ url: `http://${config.listenHost}:${config.PORT}` }, 'API listening');
 
@@ -57,7 +59,11 @@ if (config.SCHEDULER === 'temporal') {
   log.warn('SCHEDULER=cron: using the in-process cron fallback instead of Temporal Schedules');
   stopCron = startCronFallback(
     [
-      { name: 'daily', cron: config.SCHEDULE_DAILY_CRON, run: () => orchestrator.startDailyLoop({ autoApprove: config.SCHEDULE_DAILY_AUTO_APPROVE, startedBy: 'cron' }) },
+      {
+        name: 'daily',
+        cron: config.SCHEDULE_DAILY_CRON,
+        run: () => orchestrator.startDailyLoop({ autoApprove: config.SCHEDULE_DAILY_AUTO_APPROVE, startedBy: 'cron' }),
+      },
       { name: 'weekly', cron: config.SCHEDULE_WEEKLY_CRON, run: () => orchestrator.startWeeklyOptimization({ startedBy: 'cron' }) },
     ],
     config.TIMEZONE,

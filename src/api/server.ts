@@ -80,7 +80,15 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   // The local chat console: the same commands and cards as Slack and Discord, through the same core.
-  const chatops = new ChatOps({ orchestrator, db, policy: policyFromConfig(config), timeZone: config.TIMEZONE, temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE, log: deps.log });
+  const chatops = new ChatOps({
+    orchestrator,
+    db,
+    policy: policyFromConfig(config),
+    timeZone: config.TIMEZONE,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
+    namespace: config.TEMPORAL_NAMESPACE,
+    log: deps.log,
+  });
   consoleRoutes(app, { config, db, chatops });
   app.decorate('chatops', chatops);
   // Slack: HTTP mode at POST /slack/events (signature-checked), or Socket Mode with SLACK_APP_TOKEN.
@@ -93,7 +101,10 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   // Public: tracked links in published videos must work for everyone, and the videos and
   // thumbnails of approved videos (platforms fetch them). Every other media file is private.
-  mediaRoutes(app, { storage: deps.storage ?? new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }), access: publishedMediaAccess(db) });
+  mediaRoutes(app, {
+    storage: deps.storage ?? new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }),
+    access: publishedMediaAccess(db),
+  });
   redirectRoutes(app, { db, partnerTag: config.AMAZON_PARTNER_TAG, ipHashSecret: clickHashSecret(config) });
 
   await app.register(async (scoped) => {

@@ -13,10 +13,7 @@ import fs from 'node:fs';
 import { renderAsync } from '@resvg/resvg-js';
 import { formatCount, formatDay, formatMoney, type DailyPoint } from './report.js';
 
-export const DEFAULT_CHART_FONT_FILES = [
-  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
-  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
-];
+export const DEFAULT_CHART_FONT_FILES = ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'];
 const FONT_FAMILY = 'DejaVu Sans';
 
 export interface WeeklyChartOptions {
@@ -116,13 +113,7 @@ interface TextOpts {
 }
 
 function text(x: number, y: number, s: string, o: TextOpts = {}): string {
-  const attrs = [
-    `x="${r2(x)}"`,
-    `y="${r2(y)}"`,
-    `font-size="${o.size ?? 14}"`,
-    `text-anchor="${o.anchor ?? 'start'}"`,
-    `fill="${o.fill ?? COLORS.text}"`,
-  ];
+  const attrs = [`x="${r2(x)}"`, `y="${r2(y)}"`, `font-size="${o.size ?? 14}"`, `text-anchor="${o.anchor ?? 'start'}"`, `fill="${o.fill ?? COLORS.text}"`];
   if (o.weight === 'bold') attrs.push('font-weight="bold"');
   if (o.rotate) attrs.push(`transform="rotate(${o.rotate} ${r2(x)} ${r2(y)})"`);
   if (o.halo) attrs.push('stroke="#ffffff" stroke-width="4" stroke-linejoin="round" paint-order="stroke"');
@@ -162,11 +153,9 @@ export function buildWeeklyChartSvg(daily: readonly DailyPoint[], opts: WeeklyCh
       : 'Clicks, views and earnings');
   const subtitle =
     opts.subtitle ??
-    [
-      `${formatCount(totalClicks)} clicks`,
-      hasViews ? `${formatCount(totalViews)} views` : 'views: no data yet',
-      `${formatMoney(totalEarnings)} earned`,
-    ].join('  ·  ');
+    [`${formatCount(totalClicks)} clicks`, hasViews ? `${formatCount(totalViews)} views` : 'views: no data yet', `${formatMoney(totalEarnings)} earned`].join(
+      '  ·  ',
+    );
 
   const left = 100;
   const right = W - 100;
@@ -178,9 +167,7 @@ export function buildWeeklyChartSvg(daily: readonly DailyPoint[], opts: WeeklyCh
   const viewsTop = mainBottom + gap;
 
   const s: string[] = [];
-  s.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${FONT_FAMILY}">`,
-  );
+  s.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${FONT_FAMILY}">`);
   s.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
 
   // Title, subtitle, legend.
@@ -200,9 +187,7 @@ export function buildWeeklyChartSvg(daily: readonly DailyPoint[], opts: WeeklyCh
     s.push(`<circle cx="${lx + 14}" cy="${ly - 5}" r="4.5" fill="${COLORS.views}" stroke="#ffffff" stroke-width="1.5"/>`);
     s.push(text(lx + 36, ly, 'Views (lower panel)', { size: 15 }));
   } else {
-    s.push(
-      `<line x1="${lx}" y1="${ly - 5}" x2="${lx + 28}" y2="${ly - 5}" stroke="${COLORS.axis}" stroke-width="3" stroke-dasharray="5 4"/>`,
-    );
+    s.push(`<line x1="${lx}" y1="${ly - 5}" x2="${lx + 28}" y2="${ly - 5}" stroke="${COLORS.axis}" stroke-width="3" stroke-dasharray="5 4"/>`);
     s.push(text(lx + 36, ly, 'Views: no data (no platform analytics yet)', { size: 15, fill: COLORS.muted }));
   }
 

@@ -42,7 +42,9 @@ function checkFields(fields: string[]): void {
     const { label, range, names } = FIELDS[i];
     const plain = names ? field.replace(names, '0') : field;
     if (!/^[\d*,/-]+$/.test(plain)) {
-      fail(`the ${label} field "${field}" is not understood: use ${names ? 'numbers or names' : 'numbers'}, *, ranges (1-5), lists (1,15) and steps (*/2); L, W, # and ? are not standard cron`);
+      fail(
+        `the ${label} field "${field}" is not understood: use ${names ? 'numbers or names' : 'numbers'}, *, ranges (1-5), lists (1,15) and steps (*/2); L, W, # and ? are not standard cron`,
+      );
     }
     const alone = ['*', '*', '*', '*', '*'];
     alone[i] = field;

@@ -160,7 +160,10 @@ export function affiliateUrl(detailPageUrl: string, partnerTag: string): string 
  */
 export const BOT_USER_AGENT_PATTERNS: readonly { pattern: RegExp; what: string }[] = [
   // Generic words most bots put in their UA string.
-  { pattern: /bot(?:\b|_)/i, what: 'anything calling itself a bot: Googlebot, bingbot, Twitterbot, Discordbot, TelegramBot, LinkedInBot, AhrefsBot, SemrushBot, Applebot, Amazonbot, GPTBot …' },
+  {
+    pattern: /bot(?:\b|_)/i,
+    what: 'anything calling itself a bot: Googlebot, bingbot, Twitterbot, Discordbot, TelegramBot, LinkedInBot, AhrefsBot, SemrushBot, Applebot, Amazonbot, GPTBot …',
+  },
   { pattern: /crawl/i, what: 'crawlers (Crawler, crawl.), e.g. Screaming Frog, Sogou web crawler' },
   { pattern: /spider/i, what: 'spiders: Baiduspider, Bytespider, YisouSpider …' },
   { pattern: /preview/i, what: 'link previews: BingPreview, Google Web Preview, SkypeUriPreview, Slack link previews' },
@@ -169,18 +172,37 @@ export const BOT_USER_AGENT_PATTERNS: readonly { pattern: RegExp; what: string }
   { pattern: /facebookexternalhit|facebookcatalog|meta-externalagent|meta-externalfetcher/i, what: 'Facebook, Instagram and Messenger link previews' },
   { pattern: /slack-imgproxy|slackbot-linkexpanding/i, what: 'Slack link unfurling' },
   { pattern: /whatsapp/i, what: 'WhatsApp link previews (the app opens links in the system browser)' },
-  { pattern: /redditbot|vkshare|embedly|iframely|outbrain|quora link preview|skypeuripreview|mastodon|bluesky|cardyb/i, what: 'other social networks and embed services fetching cards' },
-  { pattern: /google-inspectiontool|googleother|google-read-aloud|adsbot-google|mediapartners-google|apis-google|google-safety|storebot-google/i, what: 'Google fetchers that do not all say bot' },
+  {
+    pattern: /redditbot|vkshare|embedly|iframely|outbrain|quora link preview|skypeuripreview|mastodon|bluesky|cardyb/i,
+    what: 'other social networks and embed services fetching cards',
+  },
+  {
+    pattern: /google-inspectiontool|googleother|google-read-aloud|adsbot-google|mediapartners-google|apis-google|google-safety|storebot-google/i,
+    what: 'Google fetchers that do not all say bot',
+  },
   { pattern: /yandex|baidu|sogou|exabot|petalbot|seznam|qwantify|duckduck/i, what: 'other search engines' },
   { pattern: /ahrefs|semrush|mj12|dotbot|rogerbot|dataforseo|serpstat|screaming frog|sitebulb|blexbot|barkrowler/i, what: 'SEO tools' },
-  { pattern: /gptbot|chatgpt-user|oai-searchbot|claudebot|claude-web|anthropic-ai|perplexity|ccbot|cohere-ai|bytespider|diffbot|omgili|imagesift/i, what: 'AI crawlers and assistants' },
-  { pattern: /uptimerobot|pingdom|statuscake|site24x7|newrelicpinger|datadog|better uptime|checkly|monitis|nagios|check_http|zabbix/i, what: 'uptime monitors' },
+  {
+    pattern: /gptbot|chatgpt-user|oai-searchbot|claudebot|claude-web|anthropic-ai|perplexity|ccbot|cohere-ai|bytespider|diffbot|omgili|imagesift/i,
+    what: 'AI crawlers and assistants',
+  },
+  {
+    pattern: /uptimerobot|pingdom|statuscake|site24x7|newrelicpinger|datadog|better uptime|checkly|monitis|nagios|check_http|zabbix/i,
+    what: 'uptime monitors',
+  },
   // Automation and headless browsers.
-  { pattern: /headlesschrome|phantomjs|puppeteer|playwright|selenium|webdriver|lighthouse|pagespeed|gtmetrix|chrome-lighthouse/i, what: 'headless browsers and page-speed tools' },
+  {
+    pattern: /headlesschrome|phantomjs|puppeteer|playwright|selenium|webdriver|lighthouse|pagespeed|gtmetrix|chrome-lighthouse/i,
+    what: 'headless browsers and page-speed tools',
+  },
   // HTTP client libraries and command-line tools: a person on a phone never sends these.
   { pattern: /^(curl|wget|httpie|aria2|lynx|links)\b|\bcurl\/|\bwget\//i, what: 'command-line clients: curl, Wget, HTTPie' },
   { pattern: /python-requests|python-urllib|python-httpx|aiohttp|httpx\/|urllib3|pycurl|mechanize/i, what: 'Python HTTP libraries' },
-  { pattern: /go-http-client|okhttp|java\/|apache-httpclient|jakarta commons|libwww|lwp::|\bphp\/|guzzlehttp|node-fetch|axios\/|undici|got \(|ruby|faraday|rest-client|dart:io|reqwest|hyper\/|postmanruntime|insomnia|restsharp|winhttp/i, what: 'HTTP libraries: Go, OkHttp, Java, Apache HttpClient, libwww-perl, PHP, Node, Ruby, Dart, Rust, Postman' },
+  {
+    pattern:
+      /go-http-client|okhttp|java\/|apache-httpclient|jakarta commons|libwww|lwp::|\bphp\/|guzzlehttp|node-fetch|axios\/|undici|got \(|ruby|faraday|rest-client|dart:io|reqwest|hyper\/|postmanruntime|insomnia|restsharp|winhttp/i,
+    what: 'HTTP libraries: Go, OkHttp, Java, Apache HttpClient, libwww-perl, PHP, Node, Ruby, Dart, Rust, Postman',
+  },
   { pattern: /zgrab|masscan|nmap|nikto|sqlmap|nuclei|censys|shodan|expanse|internet-measurement/i, what: 'scanners' },
 ];
 

@@ -61,7 +61,14 @@ export function decideStrategy(products: ProductPerformance[], variants: Variant
     const basis = `earnings ${usd(p.earnings)} on cost ${usd(p.cost)} over ${p.videos} video${p.videos === 1 ? '' : 's'}`;
     if (p.roi < t.killThreshold) {
       if (p.videos < t.minVideos) continue; // not enough data yet
-      decisions.push({ kind: 'archive', productId: p.productId, asin: p.asin, title: p.title, roi: p.roi, reason: `ROI ${pct(p.roi)} is below the kill threshold of ${pct(t.killThreshold)} (${basis})` });
+      decisions.push({
+        kind: 'archive',
+        productId: p.productId,
+        asin: p.asin,
+        title: p.title,
+        roi: p.roi,
+        reason: `ROI ${pct(p.roi)} is below the kill threshold of ${pct(t.killThreshold)} (${basis})`,
+      });
     } else if (p.roi > t.scaleThreshold) {
       const toWeight = Math.min(t.maxSelectionWeight, round2(p.selectionWeight * t.scaleFactor));
       if (toWeight <= p.selectionWeight) continue; // already at the cap
@@ -84,7 +91,10 @@ export function decideStrategy(products: ProductPerformance[], variants: Variant
 function chooseVariant(variants: VariantPerformance[], minVideos: number): Decision {
   const eligible = variants.filter((v) => v.videos >= minVideos);
   if (eligible.length < 2) {
-    return { kind: 'keep-variants', reason: `Not enough data to compare templates: need at least 2 variants with ${minVideos}+ videos each (have ${variants.map((v) => `${v.variant}: ${v.videos}`).join(', ') || 'none'})` };
+    return {
+      kind: 'keep-variants',
+      reason: `Not enough data to compare templates: need at least 2 variants with ${minVideos}+ videos each (have ${variants.map((v) => `${v.variant}: ${v.videos}`).join(', ') || 'none'})`,
+    };
   }
   const withViews = eligible.every((v) => v.views !== null && v.views > 0);
   const metric = withViews ? ('clicksPerView' as const) : ('clicksPerVideo' as const);

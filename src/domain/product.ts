@@ -7,7 +7,10 @@ export const catalogProductSchema = z.object({
   brand: z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters'),
   category: z.string().trim().min(1, 'is required').max(120, 'must be at most 120 characters'),
   price: z.number({ error: 'must be a number' }).positive('must be greater than 0').max(1_000_000, 'must be at most 1000000'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO currency code such as USD').default('USD'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO currency code such as USD')
+    .default('USD'),
   commissionRate: z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 1 (0.04 = 4 %)').max(1, 'must be between 0 and 1 (0.04 = 4 %)'),
   rating: z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 5').max(5, 'must be between 0 and 5').nullable().default(null),
   reviewCount: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').default(0),

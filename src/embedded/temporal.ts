@@ -57,7 +57,9 @@ export interface DevServerOptions {
 /** Runs `temporal server start-dev` and resolves once its frontend accepts connections. */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServerHandle> {
   if (await portInUse(opts.port)) {
-    throw new Error(`Port ${opts.port} is already in use, so the Temporal dev server cannot start: stop whatever uses it, set TEMPORAL_DEV_PORT to a free port, or set TEMPORAL_ADDRESS to use that server.`);
+    throw new Error(
+      `Port ${opts.port} is already in use, so the Temporal dev server cannot start: stop whatever uses it, set TEMPORAL_DEV_PORT to a free port, or set TEMPORAL_ADDRESS to use that server.`,
+    );
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', opts.namespace, '--log-level', 'warn'];
   for (const ns of opts.extraNamespaces ?? []) args.push('--namespace', ns);

@@ -11,12 +11,19 @@ export function bearerAuth(token: string) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const given = createHash('sha256').update(m ? m[1] : '').digest();
+    const given = createHash('sha256')
+      .update(m ? m[1] : '')
+      .digest();
     if (!m || !timingSafeEqual(expected, given)) {
       return reply
         .status(401)
         .header('www-authenticate', 'Bearer')
-        .send(errorBody('unauthorized', m ? 'The bearer token is wrong: use the value of API_TOKEN.' : 'Missing bearer token: send the header "Authorization: Bearer <API_TOKEN>".'));
+        .send(
+          errorBody(
+            'unauthorized',
+            m ? 'The bearer token is wrong: use the value of API_TOKEN.' : 'Missing bearer token: send the header "Authorization: Bearer <API_TOKEN>".',
+          ),
+        );
     }
   };
 }

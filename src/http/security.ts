@@ -100,7 +100,12 @@ export function installSecurity(app: FastifyInstance, opts: SecurityOptions): vo
       if (!hosts.has(host)) {
         return reply
           .status(403)
-          .send(errorBody('forbidden_host', `Host "${(req.headers.host ?? '').slice(0, 100)}" is not this server's address. Without API_TOKEN the API answers only to 127.0.0.1 or localhost (or PUBLIC_BASE_URL's host); open it by that address.`));
+          .send(
+            errorBody(
+              'forbidden_host',
+              `Host "${(req.headers.host ?? '').slice(0, 100)}" is not this server's address. Without API_TOKEN the API answers only to 127.0.0.1 or localhost (or PUBLIC_BASE_URL's host); open it by that address.`,
+            ),
+          );
       }
     }
 
@@ -108,13 +113,25 @@ export function installSecurity(app: FastifyInstance, opts: SecurityOptions): vo
     const site = req.headers['sec-fetch-site'];
     const origin = req.headers.origin;
     if (site === 'cross-site' || site === 'same-site' || (origin !== undefined && !sameOrigin(origin, req.headers.host))) {
-      return reply.status(403).send(errorBody('cross_site_request', `Requests from another site (Origin ${String(origin ?? site).slice(0, 100)}) cannot change anything here. Call the API from a script or the console at its own address.`));
+      return reply
+        .status(403)
+        .send(
+          errorBody(
+            'cross_site_request',
+            `Requests from another site (Origin ${String(origin ?? site).slice(0, 100)}) cannot change anything here. Call the API from a script or the console at its own address.`,
+          ),
+        );
     }
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json') {
       return reply
         .status(415)
-        .send(errorBody('unsupported_media_type', `Content-Type ${type ? `"${type.slice(0, 100)}"` : 'is missing'}${type ? ' is not accepted' : ''}: requests that change something must send Content-Type: application/json (an empty body is fine).`));
+        .send(
+          errorBody(
+            'unsupported_media_type',
+            `Content-Type ${type ? `"${type.slice(0, 100)}"` : 'is missing'}${type ? ' is not accepted' : ''}: requests that change something must send Content-Type: application/json (an empty body is fine).`,
+          ),
+        );
     }
   });
 }

@@ -140,13 +140,52 @@ export function displayUrl(url: string | URL): string {
 // Wording only: which kind of internal address it is. isInternalAddress decides.
 const KINDS: [string, BlockList][] = (
   [
-    ['the cloud metadata address', [['169.254.169.254', 32, 'ipv4'], ['fd00:ec2::254', 128, 'ipv6']]],
-    ['a loopback address', [['127.0.0.0', 8, 'ipv4'], ['::1', 128, 'ipv6']]],
-    ['an unspecified address', [['0.0.0.0', 8, 'ipv4'], ['::', 128, 'ipv6']]],
-    ['a private-network address', [['10.0.0.0', 8, 'ipv4'], ['172.16.0.0', 12, 'ipv4'], ['192.168.0.0', 16, 'ipv4'], ['fc00::', 7, 'ipv6'], ['fec0::', 10, 'ipv6']]],
-    ['a link-local address', [['169.254.0.0', 16, 'ipv4'], ['fe80::', 10, 'ipv6']]],
+    [
+      'the cloud metadata address',
+      [
+        ['169.254.169.254', 32, 'ipv4'],
+        ['fd00:ec2::254', 128, 'ipv6'],
+      ],
+    ],
+    [
+      'a loopback address',
+      [
+        ['127.0.0.0', 8, 'ipv4'],
+        ['::1', 128, 'ipv6'],
+      ],
+    ],
+    [
+      'an unspecified address',
+      [
+        ['0.0.0.0', 8, 'ipv4'],
+        ['::', 128, 'ipv6'],
+      ],
+    ],
+    [
+      'a private-network address',
+      [
+        ['10.0.0.0', 8, 'ipv4'],
+        ['172.16.0.0', 12, 'ipv4'],
+        ['192.168.0.0', 16, 'ipv4'],
+        ['fc00::', 7, 'ipv6'],
+        ['fec0::', 10, 'ipv6'],
+      ],
+    ],
+    [
+      'a link-local address',
+      [
+        ['169.254.0.0', 16, 'ipv4'],
+        ['fe80::', 10, 'ipv6'],
+      ],
+    ],
     ['a carrier-grade NAT address', [['100.64.0.0', 10, 'ipv4']]],
-    ['a multicast address', [['224.0.0.0', 4, 'ipv4'], ['ff00::', 8, 'ipv6']]],
+    [
+      'a multicast address',
+      [
+        ['224.0.0.0', 4, 'ipv4'],
+        ['ff00::', 8, 'ipv6'],
+      ],
+    ],
   ] as [string, [string, number, 'ipv4' | 'ipv6'][]][]
 ).map(([kind, nets]) => {
   const list = new BlockList();
@@ -201,7 +240,9 @@ export async function checkUrl(url: string | URL, resolve: Resolver = systemReso
     addresses = await resolve(hostname);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new FetchFailedError(`${label} ${shown} could not be fetched: ${hostname} does not resolve (${code ?? (err as Error).message})`, undefined, { cause: err });
+    throw new FetchFailedError(`${label} ${shown} could not be fetched: ${hostname} does not resolve (${code ?? (err as Error).message})`, undefined, {
+      cause: err,
+    });
   }
   if (!addresses.length) throw new FetchFailedError(`${label} ${shown} could not be fetched: ${hostname} has no addresses`);
   // Refused if ANY answer is internal: a name that also points inside is not a public host.
@@ -222,7 +263,11 @@ function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
       const err = Object.assign(new Error(`no vetted IPv${family} address`), { code: 'ENOTFOUND' });
       return options?.all ? callback(err, []) : callback(err, undefined, undefined);
     }
-    if (options?.all) callback(null, usable.map((a) => ({ address: a.address, family: a.family })));
+    if (options?.all)
+      callback(
+        null,
+        usable.map((a) => ({ address: a.address, family: a.family })),
+      );
     else callback(null, usable[0].address, usable[0].family);
   }) as LookupFunction;
 }

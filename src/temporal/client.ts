@@ -1,10 +1,4 @@
-import {
-  Client,
-  Connection,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  type WorkflowExecutionDescription,
-} from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { Config, PlatformName } from '../config.js';
 import { dailyWorkflowId, weeklyWorkflowId } from '../domain/dates.js';
 import type { ApprovalSignal, OptimizeSettings, WeeklyInput, DailyLoopInput, DailyLoopResult, DailyStatus, VideoApprovalView } from './types.js';
@@ -176,7 +170,6 @@ export class Orchestrator {
     return this.startOnce('weeklyOptimization', weeklyWorkflowId(opts.at ?? new Date(), this.config.TIMEZONE), this.weeklyInput(opts));
   }
 
-
   /** Starts today's daily loop, or returns the run that is already open (never a duplicate). */
   async startDailyLoop(opts: StartDailyOptions = {}): Promise<StartResult> {
     return this.startOnce('dailyControlLoop', dailyWorkflowId(opts.at ?? new Date(), this.config.TIMEZONE), this.dailyInput(opts));
@@ -259,7 +252,9 @@ export class Orchestrator {
   async sendApproval(workflowId: string, decision: Omit<ApprovalSignal, 'at'> & { at?: string }): Promise<ApprovalResult> {
     const d = await this.describe(workflowId);
     if (d.status.name !== 'RUNNING') {
-      throw new WorkflowStateError('run_closed', `Run ${workflowId} is ${d.status.name.toLowerCase()}: approvals have expired for it.`, { status: d.status.name });
+      throw new WorkflowStateError('run_closed', `Run ${workflowId} is ${d.status.name.toLowerCase()}: approvals have expired for it.`, {
+        status: d.status.name,
+      });
     }
     return this.call(async (client) => {
       const handle = client.workflow.getHandle(workflowId, d.runId);

@@ -22,7 +22,11 @@ export function cronMatches(parsed: ParsedCron, at: Date, timeZone: string): boo
   return cronSchedule(parsed.expression, timeZone).matches(at);
 }
 
-export function startCronFallback(jobs: { name: string; cron: string; run: () => Promise<unknown> }[], timeZone: string, log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void }): () => void {
+export function startCronFallback(
+  jobs: { name: string; cron: string; run: () => Promise<unknown> }[],
+  timeZone: string,
+  log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void },
+): () => void {
   // Check every expression first: one bad expression starts nothing.
   const checked = jobs.map((job) => ({ ...job, schedule: cronSchedule(job.cron, timeZone) }));
   const started = checked.map(
@@ -45,6 +49,7 @@ export function startCronFallback(jobs: { name: string; cron: string; run: () =>
         },
       ),
   );
-  for (const job of checked) log.info({ job: job.name, cron: job.schedule.expression, timeZone, next: job.schedule.nextRuns(1)[0]?.toISOString() }, 'cron fallback scheduled');
+  for (const job of checked)
+    log.info({ job: job.name, cron: job.schedule.expression, timeZone, next: job.schedule.nextRuns(1)[0]?.toISOString() }, 'cron fallback scheduled');
   return () => started.forEach((c) => c.stop());
 }

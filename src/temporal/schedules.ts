@@ -67,7 +67,13 @@ export async function applySchedules(client: Client, config: Config, orchestrato
         await handle.delete();
         await client.schedule.create({ ...opts, state: { paused: prev.state.paused, note: prev.state.note } });
       } else {
-        await handle.update((p) => ({ ...p, spec: opts.spec, action: opts.action as ScheduleDescription['action'], policies: { ...p.policies, ...opts.policies }, state: p.state }));
+        await handle.update((p) => ({
+          ...p,
+          spec: opts.spec,
+          action: opts.action as ScheduleDescription['action'],
+          policies: { ...p.policies, ...opts.policies },
+          state: p.state,
+        }));
       }
       out.push({ id: opts.scheduleId, action: 'updated' });
     } catch (err) {

@@ -1,6 +1,5 @@
 import type { ActivityRetryConfig, PlatformName, RankWeights } from '../config.js';
 
-
 export const DAILY_STEPS = [
   'syncProducts',
   'rankAllProducts',
@@ -57,8 +56,21 @@ export interface WeeklyInput {
 export interface WeeklyResult {
   workflowId: string;
   period: { from: string; to: string };
-  analytics: { totalEarnings: number; totalRevenue: number; totalViews: number | null; totalClicks: number; totalCost: number; roi: number | null; notes: string[] };
-  optimization: { archived: { asin: string; reason: string }[]; scaled: { asin: string; reason: string }[]; promotedVariant: string | null; variantReason: string };
+  analytics: {
+    totalEarnings: number;
+    totalRevenue: number;
+    totalViews: number | null;
+    totalClicks: number;
+    totalCost: number;
+    roi: number | null;
+    notes: string[];
+  };
+  optimization: {
+    archived: { asin: string; reason: string }[];
+    scaled: { asin: string; reason: string }[];
+    promotedVariant: string | null;
+    variantReason: string;
+  };
   report: { reportId: string; chartUrl: string };
 }
 
@@ -90,8 +102,21 @@ export interface DailyLoopResult {
   videos?: { videosGenerated: number; readyVideoIds: string[]; failed: { videoId: string; error: string }[] };
   approvals?: { approved: string[]; rejected: string[]; expired: string[] };
   publishing?: { published: PublishOutcome[]; failed: PublishFailure[] };
-  analytics?: { totalRevenue: number; totalEarnings: number; totalViews: number | null; totalClicks: number; totalCost: number; roi: number | null; notes: string[] };
-  optimization?: { archived: { asin: string; reason: string }[]; scaled: { asin: string; reason: string }[]; promotedVariant: string | null; variantReason: string };
+  analytics?: {
+    totalRevenue: number;
+    totalEarnings: number;
+    totalViews: number | null;
+    totalClicks: number;
+    totalCost: number;
+    roi: number | null;
+    notes: string[];
+  };
+  optimization?: {
+    archived: { asin: string; reason: string }[];
+    scaled: { asin: string; reason: string }[];
+    promotedVariant: string | null;
+    variantReason: string;
+  };
 }
 
 export interface PublishOutcome {

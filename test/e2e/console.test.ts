@@ -11,7 +11,16 @@ import { LocalMediaStorage } from '../../src/providers/storage/local.js';
 import type { Config } from '../../src/config.js';
 import { eventually, startTestSystem, type TestSystem } from '../support/harness.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 /** A small server like the API's: the media route (so videos play) and the console. */
 async function consoleServer(sys: TestSystem, config: Config = sys.config): Promise<{ app: FastifyInstance; baseUrl: string }> {
@@ -103,7 +112,11 @@ describe('local chat console (headless Chromium)', () => {
     await page.locator('.kind-approval_requested', { hasText: 'Approved by @console' }).waitFor({ timeout: 15_000 });
     await page.locator('.group, .item', { hasText: 'Done: ✅ Approved by @console' }).first().waitFor({ timeout: 15_000 });
     // The card no longer offers buttons, also after the feed re-renders it from the database.
-    await eventually(async () => (await sys.db.approval.count({ where: { videoId, decision: 'APPROVE', decidedBy: 'console', decidedByName: 'console', source: 'console' } })) === 1, 15_000);
+    await eventually(
+      async () =>
+        (await sys.db.approval.count({ where: { videoId, decision: 'APPROVE', decidedBy: 'console', decidedByName: 'console', source: 'console' } })) === 1,
+      15_000,
+    );
     await page.waitForTimeout(2_000);
     await expect(page.locator('.kind-approval_requested button[data-action-id]').count()).resolves.toBe(0);
     await expect(page.locator('.kind-approval_requested').first().textContent()).resolves.toContain('Approved by @console');
@@ -127,7 +140,11 @@ describe('local chat console (headless Chromium)', () => {
     await page.locator('#cmd').fill('   ');
     await page.locator('#cmd').press('Enter');
     await expect(page.locator('#error').textContent()).resolves.toContain('Type a command');
-    const empty = await fetch(`${server.baseUrl}/console/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: '  ' }) });
+    const empty = await fetch(`${server.baseUrl}/console/command`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: '  ' }),
+    });
     expect(empty.status).toBe(400);
     expect((await empty.json()).error.code).toBe('empty_command');
 
@@ -155,7 +172,16 @@ describe('local chat console (headless Chromium)', () => {
 
   it('escapes everything the server sends', async () => {
     // A notification with markup in every field is shown as text, never as HTML.
-    await sys.db.notification.create({ data: { kind: 'workflow_failed', level: 'ERROR', title: '<img src=x onerror="window.__pwned=1">', message: '<script>window.__pwned=2</script> *bold* `code` <javascript:alert(1)|click>', workflowId: 'daily-2000-01-01', data: { step: '<b>x</b>' } } });
+    await sys.db.notification.create({
+      data: {
+        kind: 'workflow_failed',
+        level: 'ERROR',
+        title: '<img src=x onerror="window.__pwned=1">',
+        message: '<script>window.__pwned=2</script> *bold* `code` <javascript:alert(1)|click>',
+        workflowId: 'daily-2000-01-01',
+        data: { step: '<b>x</b>' },
+      },
+    });
     const item = page.locator('.kind-workflow_failed').last();
     await item.waitFor({ timeout: 10_000 });
     await expect(item.locator('.hdr').textContent()).resolves.toContain('<img src=x');
@@ -175,8 +201,13 @@ describe('local chat console (headless Chromium)', () => {
       const base = protectedServer.baseUrl;
       expect((await fetch(`${base}/console`)).status).toBe(200);
       expect((await fetch(`${base}/console/feed`)).status).toBe(401);
-      expect((await fetch(`${base}/console/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"/affiliate-help"}' })).status).toBe(401);
-      expect((await fetch(`${base}/console/action`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"actionId":"retry|daily"}' })).status).toBe(401);
+      expect(
+        (await fetch(`${base}/console/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"/affiliate-help"}' }))
+          .status,
+      ).toBe(401);
+      expect(
+        (await fetch(`${base}/console/action`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"actionId":"retry|daily"}' })).status,
+      ).toBe(401);
       expect((await fetch(`${base}/console/feed`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status).toBe(401);
       expect((await fetch(`${base}/console/feed`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
 

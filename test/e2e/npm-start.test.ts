@@ -38,7 +38,11 @@ describe('npm start (zero configuration)', () => {
   }
 
   async function api(method: string, p: string, body?: unknown) {
-    const r = await fetch(`http://127.0.0.1:${ports.PORT}${p}`, { method, body: body ? JSON.stringify(body) : undefined, headers: body ? { 'content-type': 'application/json' } : {} });
+    const r = await fetch(`http://127.0.0.1:${ports.PORT}${p}`, {
+      method,
+      body: body ? JSON.stringify(body) : undefined,
+      headers: body ? { 'content-type': 'application/json' } : {},
+    });
     return { status: r.status, body: await r.json() };
   }
 

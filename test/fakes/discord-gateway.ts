@@ -188,7 +188,18 @@ export class FakeDiscord {
       guild_id: guildId,
       channel_id: channelId,
       channel: { id: channelId, type: 0, guild_id: guildId, name: 'ops' },
-      member: { user: { id: user.id, username: user.username, discriminator: '0', global_name: user.username, avatar: null }, roles, permissions: '2248473465835073', joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0, nick: null, avatar: null, pending: false },
+      member: {
+        user: { id: user.id, username: user.username, discriminator: '0', global_name: user.username, avatar: null },
+        roles,
+        permissions: '2248473465835073',
+        joined_at: new Date(0).toISOString(),
+        deaf: false,
+        mute: false,
+        flags: 0,
+        nick: null,
+        avatar: null,
+        pending: false,
+      },
       app_permissions: '2248473465835073',
       locale: 'en-US',
       guild_locale: 'en-US',
@@ -199,23 +210,45 @@ export class FakeDiscord {
   }
 
   /** A slash command: `/name sub option:value …`. Returns the interaction's id and token. */
-  slashCommand(p: { name: string; sub?: string; options?: Record<string, string | number | boolean>; user: FakeUser; roles?: string[]; channelId?: string; guildId?: string }): { id: string; token: string } {
+  slashCommand(p: {
+    name: string;
+    sub?: string;
+    options?: Record<string, string | number | boolean>;
+    user: FakeUser;
+    roles?: string[];
+    channelId?: string;
+    guildId?: string;
+  }): { id: string; token: string } {
     const typeOf = (v: unknown) => (typeof v === 'boolean' ? 5 : typeof v === 'number' ? 4 : 3);
     const opts = Object.entries(p.options ?? {}).map(([name, value]) => ({ name, type: typeOf(value), value }));
     const d = {
       ...this.base(p.user, p.roles ?? [], p.channelId ?? '700000000000000001', p.guildId ?? '600000000000000001'),
       type: 2,
-      data: { id: snowflake(), name: p.name, type: 1, guild_id: p.guildId ?? '600000000000000001', options: p.sub ? [{ type: 1, name: p.sub, options: opts }] : opts },
+      data: {
+        id: snowflake(),
+        name: p.name,
+        type: 1,
+        guild_id: p.guildId ?? '600000000000000001',
+        options: p.sub ? [{ type: 1, name: p.sub, options: opts }] : opts,
+      },
     };
     this.dispatchInteraction(d);
     return { id: d.id, token: d.token };
   }
 
   /** A button click on `message` (a message the fake recorded, or a made-up one). */
-  buttonClick(p: { customId: string; user: FakeUser; roles?: string[]; message?: Partial<FakeMessage>; channelId?: string; guildId?: string }): { id: string; token: string } {
+  buttonClick(p: { customId: string; user: FakeUser; roles?: string[]; message?: Partial<FakeMessage>; channelId?: string; guildId?: string }): {
+    id: string;
+    token: string;
+  } {
     const channelId = p.message?.channel_id ?? p.channelId ?? '700000000000000001';
     const message = this.messageObject({ id: snowflake(), channel_id: channelId, content: '', embeds: [], components: [], flags: 0, ...p.message });
-    const d = { ...this.base(p.user, p.roles ?? [], channelId, p.guildId ?? '600000000000000001'), type: 3, data: { custom_id: p.customId, component_type: 2 }, message };
+    const d = {
+      ...this.base(p.user, p.roles ?? [], channelId, p.guildId ?? '600000000000000001'),
+      type: 3,
+      data: { custom_id: p.customId, component_type: 2 },
+      message,
+    };
     // The clicked message is the interaction's @original.
     this.originals.set(d.token, message.id as string);
     if (!this.messages.has(message.id as string)) this.messages.set(message.id as string, { ...(message as FakeMessage), edits: 0 });
@@ -265,7 +298,21 @@ export class FakeDiscord {
         this.send(ws, {
           op: 0,
           t: 'READY',
-          d: { v: 10, user: this.botUser, guilds: [], session_id: randomBytes(16).toString('hex'), resume_gateway_url: this.gatewayUrl, shard: p.d?.shard ?? [0, 1], application: { id: this.applicationId, flags: 0 }, user_settings: {}, relationships: [], private_channels: [], presences: [], guild_join_requests: [], geo_ordered_rtc_regions: [] },
+          d: {
+            v: 10,
+            user: this.botUser,
+            guilds: [],
+            session_id: randomBytes(16).toString('hex'),
+            resume_gateway_url: this.gatewayUrl,
+            shard: p.d?.shard ?? [0, 1],
+            application: { id: this.applicationId, flags: 0 },
+            user_settings: {},
+            relationships: [],
+            private_channels: [],
+            presences: [],
+            guild_join_requests: [],
+            geo_ordered_rtc_regions: [],
+          },
         });
       } else if (p.op === 6) {
         this.sockets.add(ws);
@@ -319,7 +366,8 @@ export class FakeDiscord {
   ): { refusal: { status: number; json: any } } | { message: FakeMessage } {
     const body = input && typeof input === 'object' ? input : {};
     const errors = validateDiscordMessage(body);
-    if (errors) return { refusal: { status: 400, json: { code: 50035, message: 'Invalid Form Body', errors: o.errorPrefix ? { [o.errorPrefix]: errors } : errors } } };
+    if (errors)
+      return { refusal: { status: 400, json: { code: 50035, message: 'Invalid Form Body', errors: o.errorPrefix ? { [o.errorPrefix]: errors } : errors } } };
 
     // Attachments. New files become attachments; `attachments` in the body lists what to keep
     // (on an edit, "the `attachments` array must contain all attachments that should be present
@@ -352,7 +400,12 @@ export class FakeDiscord {
         const n = fresh.find((x) => String(x.index) === String(a?.id));
         if (n) {
           n.used = true;
-          attachments.push({ ...n.att, ...(a.filename ? { filename: cleanFilename(String(a.filename)) } : {}), ...(a.description !== undefined ? { description: a.description } : {}), ...(a.title !== undefined ? { title: a.title } : {}) });
+          attachments.push({
+            ...n.att,
+            ...(a.filename ? { filename: cleanFilename(String(a.filename)) } : {}),
+            ...(a.description !== undefined ? { description: a.description } : {}),
+            ...(a.title !== undefined ? { title: a.title } : {}),
+          });
         }
       }
       // On a create, files[n] are attached whether or not `attachments` describes them.
@@ -413,7 +466,9 @@ export class FakeDiscord {
     if (empty) return { refusal: { status: 400, json: { code: 50006, message: 'Cannot send an empty message' } } };
 
     const { attachments: _a, payload_json: _p, ...rest } = body;
-    const base: FakeMessage = o.prev ? { ...o.prev } : ({ id: o.id, channel_id: o.channelId, content: '', embeds: [], components: [], flags: 0, edits: 0 } as FakeMessage);
+    const base: FakeMessage = o.prev
+      ? { ...o.prev }
+      : ({ id: o.id, channel_id: o.channelId, content: '', embeds: [], components: [], flags: 0, edits: 0 } as FakeMessage);
     const message: FakeMessage = {
       ...base,
       ...rest,
@@ -468,7 +523,13 @@ export class FakeDiscord {
             else fields[name] = v;
           } else {
             const m = /^files\[(\d+)\]$/.exec(name);
-            uploads.push({ field: name, index: m ? Number(m[1]) : null, filename: v.name || 'unknown', contentType: v.type, data: Buffer.from(await v.arrayBuffer()) });
+            uploads.push({
+              field: name,
+              index: m ? Number(m[1]) : null,
+              filename: v.name || 'unknown',
+              contentType: v.type,
+              data: Buffer.from(await v.arrayBuffer()),
+            });
           }
         }
         // Without payload_json the JSON params travel as plain form fields (…/reference#uploading-files).
@@ -484,7 +545,9 @@ export class FakeDiscord {
       query: url.search,
       headers: req.headers,
       body,
-      ...(uploads.length ? { files: uploads.map((u) => ({ field: u.field, index: u.index, filename: u.filename, contentType: u.contentType, size: u.data.length })) } : {}),
+      ...(uploads.length
+        ? { files: uploads.map((u) => ({ field: u.field, index: u.index, filename: u.filename, contentType: u.contentType, size: u.data.length })) }
+        : {}),
       status: 0,
       at: Date.now(),
     };
@@ -503,7 +566,18 @@ export class FakeDiscord {
       rule.remaining--;
       if (rule.status === 429) {
         const ra = rule.retryAfter ?? 0.2;
-        return reply(429, { message: 'You are being rate limited.', retry_after: ra, global: false }, { 'retry-after': String(ra), 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': String(ra), 'x-ratelimit-bucket': 'fake-bucket', 'x-ratelimit-scope': 'user' });
+        return reply(
+          429,
+          { message: 'You are being rate limited.', retry_after: ra, global: false },
+          {
+            'retry-after': String(ra),
+            'x-ratelimit-limit': '5',
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset-after': String(ra),
+            'x-ratelimit-bucket': 'fake-bucket',
+            'x-ratelimit-scope': 'user',
+          },
+        );
       }
       return reply(rule.status, { code: 0, message: `${rule.status}: injected failure` });
     }
@@ -515,7 +589,8 @@ export class FakeDiscord {
 
     // 413 {"message": "Request entity too large", "code": 40005} for a file over the limit
     // (discord/discord-api-docs#8572, #6058) or a request over 25 MiB.
-    if (uploads.some((u) => u.data.length > this.maxUploadBytes) || raw.length > this.maxRequestBytes) return reply(413, { code: 40005, message: 'Request entity too large' });
+    if (uploads.some((u) => u.data.length > this.maxUploadBytes) || raw.length > this.maxRequestBytes)
+      return reply(413, { code: 40005, message: 'Request entity too large' });
     // 50109 "The request body contains invalid JSON." (…/topics/opcodes-and-status-codes#json).
     if (badJson) return reply(400, { code: 50109, message: 'The request body contains invalid JSON.' });
     const rl = { 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '4', 'x-ratelimit-reset-after': '1', 'x-ratelimit-bucket': 'fake-bucket' };
@@ -541,7 +616,11 @@ export class FakeDiscord {
       } else if (type === 5) {
         const id = snowflake();
         this.originals.set(token, id);
-        this.messages.set(id, { ...(this.messageObject({ id, channel_id: 'interaction', ...(body.data ?? {}) }) as FakeMessage), flags: body.data?.flags ?? 0, edits: 0 });
+        this.messages.set(id, {
+          ...(this.messageObject({ id, channel_id: 'interaction', ...(body.data ?? {}) }) as FakeMessage),
+          flags: body.data?.flags ?? 0,
+          edits: 0,
+        });
       } else if (type === 7) {
         // UPDATE_MESSAGE edits the message the component is on.
         const prev = this.messages.get(this.originals.get(token) ?? '');
@@ -607,7 +686,13 @@ export class FakeDiscord {
     if ((g = m(/^\/api\/v10\/applications\/(\d+)\/(?:guilds\/(\d+)\/)?commands$/)) && (method === 'PUT' || method === 'GET')) {
       const key = g[2] ? `guild:${g[2]}` : 'global';
       if (method === 'PUT') {
-        const list = (Array.isArray(body) ? body : []).map((c: any) => ({ id: snowflake(), application_id: g![1], version: snowflake(), ...(g![2] ? { guild_id: g![2] } : {}), ...c }));
+        const list = (Array.isArray(body) ? body : []).map((c: any) => ({
+          id: snowflake(),
+          application_id: g![1],
+          version: snowflake(),
+          ...(g![2] ? { guild_id: g![2] } : {}),
+          ...c,
+        }));
         this.commands.set(key, list);
         return reply(200, list);
       }
@@ -670,7 +755,8 @@ export function validateDiscordMessage(m: any): ErrorTree | null {
     const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(s)?.[1]?.toLowerCase() ?? '';
     // 'Scheme "" is not supported. Scheme must be one of (\'http\', \'https\').' with code
     // URL_TYPE_INVALID_SCHEME (discord/discord-api-docs#5837; discordjs/discord.js#3646 for steam://).
-    if (!schemes.includes(scheme)) return add(path, 'URL_TYPE_INVALID_SCHEME', `Scheme "${scheme}" is not supported. Scheme must be one of (${schemes.map((x) => `'${x}'`).join(', ')}).`);
+    if (!schemes.includes(scheme))
+      return add(path, 'URL_TYPE_INVALID_SCHEME', `Scheme "${scheme}" is not supported. Scheme must be one of (${schemes.map((x) => `'${x}'`).join(', ')}).`);
     // "embeds[0].thumbnail.url[URL_TYPE_INVALID_URL]: Not a well formed URL." (alexemanuelol/rustplusplus#255).
     let parsed: URL | undefined;
     try {
@@ -769,12 +855,14 @@ export function validateDiscordMessage(m: any): ErrorTree | null {
               maxLen(c.url, 512, [...p, 'url']);
               url(c.url, [...p, 'url'], { schemes: ['http', 'https', 'discord'] });
             }
-            if (c.custom_id !== undefined && c.custom_id !== null) add([...p, 'custom_id'], 'BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE', 'A custom id and url cannot both be specified'); // [guessed]
+            if (c.custom_id !== undefined && c.custom_id !== null)
+              add([...p, 'custom_id'], 'BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE', 'A custom id and url cannot both be specified'); // [guessed]
           } else if (c.style === 6) {
             if (!c.sku_id) add([...p, 'sku_id'], 'BASE_TYPE_REQUIRED', 'This field is required');
           } else {
             customId(true);
-            if (c.url !== undefined && c.url !== null) add([...p, 'url'], 'BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE', 'A custom id and url cannot both be specified'); // [guessed]
+            if (c.url !== undefined && c.url !== null)
+              add([...p, 'url'], 'BUTTON_COMPONENT_CUSTOM_ID_URL_MUTUALLY_EXCLUSIVE', 'A custom id and url cannot both be specified'); // [guessed]
           }
         } else if ([3, 4, 5, 6, 7, 8].includes(c.type)) {
           customId(true);
@@ -806,6 +894,18 @@ export function attachmentsOf(m: { attachments?: unknown; [k: string]: unknown }
 
 function contentTypeFor(name: string): string {
   const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() ?? '';
-  const types: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', mp4: 'video/mp4', mov: 'video/quicktime', webm: 'video/webm', txt: 'text/plain; charset=utf-8', json: 'application/json', pdf: 'application/pdf' };
+  const types: Record<string, string> = {
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    gif: 'image/gif',
+    webp: 'image/webp',
+    mp4: 'video/mp4',
+    mov: 'video/quicktime',
+    webm: 'video/webm',
+    txt: 'text/plain; charset=utf-8',
+    json: 'application/json',
+    pdf: 'application/pdf',
+  };
   return types[ext] ?? 'application/octet-stream';
 }

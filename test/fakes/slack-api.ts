@@ -222,7 +222,10 @@ export async function startFakeSlackApi(opts: FakeSlackOptions = {}): Promise<Fa
       // {"ok":false,"error":"invalid_blocks"}: no `errors` detail
       // (slackapi/java-slack-sdk#1349: `{"code":404,...,"body":"{\"ok\":false,\"error\":\"invalid_blocks\"}"}`).
       // Posted on the app's behalf, so its files count as the bot's own.
-      const refusal = body.delete_original === true || body.delete_original === 'true' ? null : validateMessage(body, { requireText: true, maxTextChars }, checkCtx(BOT_USER));
+      const refusal =
+        body.delete_original === true || body.delete_original === 'true'
+          ? null
+          : validateMessage(body, { requireText: true, maxTextChars }, checkCtx(BOT_USER));
       if (refusal) {
         attempt(404, false, refusal.error, refusal.errors);
         return send(404, { ok: false, error: refusal.error });
@@ -311,8 +314,21 @@ export async function startFakeSlackApi(opts: FakeSlackOptions = {}): Promise<Fa
         const ts = nextTs();
         const blocks = parseBlocks(body.blocks);
         const threadTs = body.thread_ts ? String(body.thread_ts) : undefined;
-        messages.push({ channel: String(body.channel), ts, ...(threadTs ? { thread_ts: threadTs } : {}), text: body.text, ...(blocks ? { blocks } : {}), user: BOT_USER, bot_id: BOT_ID, edits: 0 });
-        return ok({ channel: body.channel, ts, message: { type: 'message', user: BOT_USER, bot_id: BOT_ID, text: body.text, blocks, ts, ...(threadTs ? { thread_ts: threadTs } : {}) } });
+        messages.push({
+          channel: String(body.channel),
+          ts,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          text: body.text,
+          ...(blocks ? { blocks } : {}),
+          user: BOT_USER,
+          bot_id: BOT_ID,
+          edits: 0,
+        });
+        return ok({
+          channel: body.channel,
+          ts,
+          message: { type: 'message', user: BOT_USER, bot_id: BOT_ID, text: body.text, blocks, ts, ...(threadTs ? { thread_ts: threadTs } : {}) },
+        });
       }
       case 'chat.update': {
         // chat.update's `text`: "required if no blocks/attachments" like chat.postMessage
@@ -484,7 +500,23 @@ export async function startFakeSlackApi(opts: FakeSlackOptions = {}): Promise<Fa
       groups: [],
       ims: [],
       shares: f.channel
-        ? { public: { [f.channel]: [{ reply_users: [], reply_users_count: 0, reply_count: 0, ts: f.shareTs, ...(f.threadTs ? { thread_ts: f.threadTs } : {}), channel_name: f.channel, team_id: TEAM, share_user_id: BOT_USER, source: 'UNKNOWN' }] } }
+        ? {
+            public: {
+              [f.channel]: [
+                {
+                  reply_users: [],
+                  reply_users_count: 0,
+                  reply_count: 0,
+                  ts: f.shareTs,
+                  ...(f.threadTs ? { thread_ts: f.threadTs } : {}),
+                  channel_name: f.channel,
+                  team_id: TEAM,
+                  share_user_id: BOT_USER,
+                  source: 'UNKNOWN',
+                },
+              ],
+            },
+          }
         : {},
       comments_count: 0,
     };
@@ -596,7 +628,8 @@ function checkBlocks(blocks: any[], ctx: BlockCheckContext): string[] {
   /** A text composition object: plain_text or mrkdwn, 1..max characters. */
   const textObject = (t: any, max: number, ptr: string, plainOnly = false) => {
     if (!t || typeof t !== 'object' || typeof t.text !== 'string') return err('must provide an object with a string `text`', ptr); // [wording guessed]
-    if (plainOnly ? t.type !== 'plain_text' : t.type !== 'plain_text' && t.type !== 'mrkdwn') return err(`must be ${plainOnly ? 'plain_text' : 'plain_text or mrkdwn'}`, `${ptr}/type`); // [wording guessed]
+    if (plainOnly ? t.type !== 'plain_text' : t.type !== 'plain_text' && t.type !== 'mrkdwn')
+      return err(`must be ${plainOnly ? 'plain_text' : 'plain_text or mrkdwn'}`, `${ptr}/type`); // [wording guessed]
     // An empty text is refused (slackapi/bolt-js#793: a section and button with text "" → invalid_blocks).
     if (t.text.length === 0) err('must be more than 0 characters', ptr); // [wording guessed]
     maxLen(t.text, max, ptr);
@@ -670,7 +703,8 @@ function checkBlocks(blocks: any[], ctx: BlockCheckContext): string[] {
         break;
       case 'context':
         // https://docs.slack.dev/reference/block-kit/blocks/context-block: elements, max 10 (images and text objects).
-        if (!Array.isArray(b.elements) || b.elements.length === 0) err('must provide a non-empty array', `${p}/elements`); // [wording guessed]
+        if (!Array.isArray(b.elements) || b.elements.length === 0)
+          err('must provide a non-empty array', `${p}/elements`); // [wording guessed]
         else {
           maxItems(b.elements, 10, `${p}/elements`);
           b.elements.forEach((e: any, j: number) => (e?.type === 'image' ? element(e, `${p}/elements/${j}`) : textObject(e, 3000, `${p}/elements/${j}`)));
@@ -679,7 +713,8 @@ function checkBlocks(blocks: any[], ctx: BlockCheckContext): string[] {
       case 'actions':
         // https://docs.slack.dev/reference/block-kit/blocks/actions-block: max 25 elements
         // (python-slack-sdk PR #1253 corrected the older 5).
-        if (!Array.isArray(b.elements) || b.elements.length === 0) err('must provide a non-empty array', `${p}/elements`); // [wording guessed]
+        if (!Array.isArray(b.elements) || b.elements.length === 0)
+          err('must provide a non-empty array', `${p}/elements`); // [wording guessed]
         else {
           maxItems(b.elements, 25, `${p}/elements`);
           b.elements.forEach((e: any, j: number) => element(e, `${p}/elements/${j}`));
@@ -694,7 +729,8 @@ function checkBlocks(blocks: any[], ctx: BlockCheckContext): string[] {
         break;
       case 'markdown':
         // https://docs.slack.dev/reference/block-kit/blocks/markdown-block: cumulative limit of 12,000 characters.
-        if (typeof b.text !== 'string') err('must provide a string `text`', p); // [wording guessed]
+        if (typeof b.text !== 'string')
+          err('must provide a string `text`', p); // [wording guessed]
         else maxLen(b.text, 12_000, `${p}/text`);
         break;
       default:
@@ -772,12 +808,14 @@ function usableSlackFile(sf: any, ctx: BlockCheckContext): boolean {
 /** The type Slack would give the bytes: magic numbers first, then the file name's extension. */
 function detectType(bytes: Buffer, filename: string): { mimetype: string; filetype: string } {
   const head = bytes.subarray(0, 12);
-  if (head.length >= 8 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return { mimetype: 'image/png', filetype: 'png' };
+  if (head.length >= 8 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return { mimetype: 'image/png', filetype: 'png' };
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { mimetype: 'image/jpeg', filetype: 'jpg' };
   if (head.length >= 6 && /^GIF8[79]a$/.test(head.subarray(0, 6).toString('latin1'))) return { mimetype: 'image/gif', filetype: 'gif' };
   if (head.length >= 12 && head.subarray(4, 8).toString('latin1') === 'ftyp') return { mimetype: 'video/mp4', filetype: 'mp4' };
   if (head.length >= 4 && head.subarray(0, 4).toString('latin1') === '%PDF') return { mimetype: 'application/pdf', filetype: 'pdf' };
-  if (head.length >= 12 && head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') return { mimetype: 'image/webp', filetype: 'webp' };
+  if (head.length >= 12 && head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP')
+    return { mimetype: 'image/webp', filetype: 'webp' };
   const ext = /\.([a-z0-9]+)$/i.exec(filename)?.[1]?.toLowerCase() ?? '';
   const byExt: Record<string, [string, string]> = {
     png: ['image/png', 'png'],
@@ -855,7 +893,12 @@ export interface SignedRequestOptions {
 }
 
 /** POSTs `rawBody` to `url` signed like Slack does; returns status, body and the time taken. */
-export async function postSignedToSlackEndpoint(url: string, secret: string, rawBody: string, opts: SignedRequestOptions = {}): Promise<{ status: number; text: string; ms: number }> {
+export async function postSignedToSlackEndpoint(
+  url: string,
+  secret: string,
+  rawBody: string,
+  opts: SignedRequestOptions = {},
+): Promise<{ status: number; text: string; ms: number }> {
   const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
     'content-type': opts.contentType ?? 'application/x-www-form-urlencoded',
@@ -892,7 +935,15 @@ export function slashCommandBody(o: { command: string; text: string; userId: str
 }
 
 /** A block_actions interaction for a button click, form-encoded as `payload=<json>`. */
-export function buttonClickBody(o: { actionId: string; userId: string; userName?: string; channelId: string; messageTs: string; responseUrl: string; message?: Record<string, unknown> }): string {
+export function buttonClickBody(o: {
+  actionId: string;
+  userId: string;
+  userName?: string;
+  channelId: string;
+  messageTs: string;
+  responseUrl: string;
+  message?: Record<string, unknown>;
+}): string {
   const payload = {
     type: 'block_actions',
     user: { id: o.userId, username: o.userName ?? o.userId.toLowerCase(), name: o.userName ?? o.userId.toLowerCase(), team_id: 'TFAKE' },
@@ -907,7 +958,16 @@ export function buttonClickBody(o: { actionId: string; userId: string; userName?
     message: { type: 'message', ts: o.messageTs, user: 'UBOT', bot_id: 'BBOT', ...(o.message ?? {}) },
     state: { values: {} },
     response_url: o.responseUrl,
-    actions: [{ type: 'button', action_id: o.actionId, block_id: 'b1', value: o.actionId, text: { type: 'plain_text', text: 'button' }, action_ts: `${Date.now() / 1000}` }],
+    actions: [
+      {
+        type: 'button',
+        action_id: o.actionId,
+        block_id: 'b1',
+        value: o.actionId,
+        text: { type: 'plain_text', text: 'button' },
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

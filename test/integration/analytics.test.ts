@@ -103,7 +103,14 @@ describe('collectAnalytics on a real database', () => {
     await publish('PUB3ig', 'V3', 'INSTAGRAM');
     await publish('PUB2yt', 'V2', 'YOUTUBE');
 
-    const click = (video: string | null, code: string, platform: 'YOUTUBE' | 'TIKTOK' | 'INSTAGRAM' | null, when: string, isBot = false, flag?: 'repeat' | 'burst') => ({
+    const click = (
+      video: string | null,
+      code: string,
+      platform: 'YOUTUBE' | 'TIKTOK' | 'INSTAGRAM' | null,
+      when: string,
+      isBot = false,
+      flag?: 'repeat' | 'burst',
+    ) => ({
       videoId: video ? ids[video] : null,
       code,
       platform,

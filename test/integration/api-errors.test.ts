@@ -15,26 +15,196 @@ describe('bad input gets a clear 4xx and the server keeps serving', () => {
   });
   afterAll(async () => sys?.stop());
 
-  const cases: { name: string; method: string; path: string; body?: unknown; headers?: Record<string, string>; status: number; code: string; field?: string; message: RegExp }[] = [
-    { name: 'malformed JSON', method: 'POST', path: '/orchestrator/daily-loop/start', body: '{"maxProducts": 5,', status: 400, code: 'invalid_json', message: /not valid JSON/ },
-    { name: 'a JSON array instead of an object', method: 'POST', path: '/orchestrator/daily-loop/start', body: '[1,2]', status: 400, code: 'invalid_request', message: /must be a JSON object/ },
-    { name: 'maxProducts as a string', method: 'POST', path: '/orchestrator/daily-loop/start', body: { maxProducts: 'five' }, status: 400, code: 'invalid_request', field: 'maxProducts', message: /maxProducts: must be a whole number/ },
-    { name: 'maxProducts of 0', method: 'POST', path: '/orchestrator/daily-loop/start', body: { maxProducts: 0 }, status: 400, code: 'invalid_request', field: 'maxProducts', message: /at least 1/ },
-    { name: 'a fractional maxProducts', method: 'POST', path: '/orchestrator/daily-loop/start', body: { maxProducts: 2.5 }, status: 400, code: 'invalid_request', field: 'maxProducts', message: /whole number/ },
-    { name: 'maxProducts above 100', method: 'POST', path: '/orchestrator/daily-loop/start', body: { maxProducts: 1000 }, status: 400, code: 'invalid_request', field: 'maxProducts', message: /at most 100/ },
-    { name: 'an unknown platform', method: 'POST', path: '/orchestrator/daily-loop/start', body: { platforms: ['youtube', 'myspace'] }, status: 400, code: 'invalid_request', field: 'platforms', message: /"MYSPACE" is not a platform; use any of YOUTUBE, TIKTOK, INSTAGRAM/ },
-    { name: 'an empty platform list', method: 'POST', path: '/orchestrator/daily-loop/start', body: { platforms: [] }, status: 400, code: 'invalid_request', field: 'platforms', message: /at least one/ },
-    { name: 'a non-boolean autoApprove', method: 'POST', path: '/orchestrator/daily-loop/start', body: { autoApprove: 'yes' }, status: 400, code: 'invalid_request', field: 'autoApprove', message: /true or false/ },
-    { name: 'an unknown field (typo)', method: 'POST', path: '/orchestrator/daily-loop/start', body: { maxProduct: 5 }, status: 400, code: 'invalid_request', field: 'maxProduct', message: /unknown field "maxProduct"/ },
-    { name: 'an unsupported content type', method: 'POST', path: '/orchestrator/daily-loop/start', body: 'maxProducts=5', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'unsupported_media_type', message: /must send Content-Type: application\/json/ },
-    { name: 'a body over 1 MB', method: 'POST', path: '/orchestrator/daily-loop/start', body: JSON.stringify({ x: 'a'.repeat(1_100_000) }), status: 413, code: 'body_too_large', message: /limited to 1 MB/ },
-    { name: 'a status request for an unknown workflow', method: 'GET', path: '/orchestrator/daily-loop/status/daily-1999-01-01', status: 404, code: 'workflow_not_found', field: 'workflowId', message: /No workflow with id "daily-1999-01-01"/ },
-    { name: 'a cancel for an unknown workflow', method: 'POST', path: '/orchestrator/daily-loop/cancel/nope-123', status: 404, code: 'workflow_not_found', message: /No workflow/ },
-    { name: 'a malformed workflow id', method: 'GET', path: '/orchestrator/daily-loop/status/bad%20id%3B', status: 400, code: 'invalid_request', field: 'workflowId', message: /must be a workflow id/ },
-    { name: 'a non-numeric limit', method: 'GET', path: '/orchestrator/workflow-logs?limit=ten', status: 400, code: 'invalid_request', field: 'limit', message: /whole number from 1 to 500/ },
-    { name: 'a limit of 0', method: 'GET', path: '/orchestrator/workflow-logs?limit=0', status: 400, code: 'invalid_request', field: 'limit', message: /at least 1/ },
-    { name: 'a limit above 500', method: 'GET', path: '/orchestrator/workflow-logs?limit=100000', status: 400, code: 'invalid_request', field: 'limit', message: /at most 500/ },
-    { name: 'an unknown query parameter', method: 'GET', path: '/orchestrator/workflow-logs?limt=5', status: 400, code: 'invalid_request', field: 'limt', message: /unknown field "limt"/ },
+  const cases: {
+    name: string;
+    method: string;
+    path: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    status: number;
+    code: string;
+    field?: string;
+    message: RegExp;
+  }[] = [
+    {
+      name: 'malformed JSON',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/start',
+      body: '{"maxProducts": 5,',
+      status: 400,
+      code: 'invalid_json',
+      message: /not valid JSON/,
+    },
+    {
+      name: 'a JSON array instead of an object',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/start',
+      body: '[1,2]',
+      status: 400,
+      code: 'invalid_request',
+      message: /must be a JSON object/,
+    },
+    {
+      name: 'maxProducts as a string',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/start',
+      body: { maxProducts: 'five' },
+      status: 400,
+      code: 'invalid_request',
+      field: 'maxProducts',
+      message: /maxProducts: must be a whole number/,
+    },
+    {
+      name: 'maxProducts of 0',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/start',
+      body: { maxProducts: 0 },
+      status: 400,
+      code: 'invalid_request',
+      field: 'maxProducts',
+      message: /at least 1/,
+    },
+    {
+      name: 'a fractional maxProducts',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/start',
+      body: { maxProducts: 2.5 },
+      status: 400,
+      code: 'invalid_request',
+      field: 'maxProducts',
+      message: /whole number/,
+    },
+    {
+      name: 'maxProducts above 100',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/start',
+      body: { maxProducts: 1000 },
+      status: 400,
+      code: 'invalid_request',
+      field: 'maxProducts',
+      message: /at most 100/,
+    },
+    {
+      name: 'an unknown platform',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/start',
+      body: { platforms: ['youtube', 'myspace'] },
+      status: 400,
+      code: 'invalid_request',
+      field: 'platforms',
+      message: /"MYSPACE" is not a platform; use any of YOUTUBE, TIKTOK, INSTAGRAM/,
+    },
+    {
+      name: 'an empty platform list',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/start',
+      body: { platforms: [] },
+      status: 400,
+      code: 'invalid_request',
+      field: 'platforms',
+      message: /at least one/,
+    },
+    {
+      name: 'a non-boolean autoApprove',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/start',
+      body: { autoApprove: 'yes' },
+      status: 400,
+      code: 'invalid_request',
+      field: 'autoApprove',
+      message: /true or false/,
+    },
+    {
+      name: 'an unknown field (typo)',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/start',
+      body: { maxProduct: 5 },
+      status: 400,
+      code: 'invalid_request',
+      field: 'maxProduct',
+      message: /unknown field "maxProduct"/,
+    },
+    {
+      name: 'an unsupported content type',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/start',
+      body: 'maxProducts=5',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      status: 415,
+      code: 'unsupported_media_type',
+      message: /must send Content-Type: application\/json/,
+    },
+    {
+      name: 'a body over 1 MB',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/start',
+      body: JSON.stringify({ x: 'a'.repeat(1_100_000) }),
+      status: 413,
+      code: 'body_too_large',
+      message: /limited to 1 MB/,
+    },
+    {
+      name: 'a status request for an unknown workflow',
+      method: 'GET',
+      path: '/orchestrator/daily-loop/status/daily-1999-01-01',
+      status: 404,
+      code: 'workflow_not_found',
+      field: 'workflowId',
+      message: /No workflow with id "daily-1999-01-01"/,
+    },
+    {
+      name: 'a cancel for an unknown workflow',
+      method: 'POST',
+      path: '/orchestrator/daily-loop/cancel/nope-123',
+      status: 404,
+      code: 'workflow_not_found',
+      message: /No workflow/,
+    },
+    {
+      name: 'a malformed workflow id',
+      method: 'GET',
+      path: '/orchestrator/daily-loop/status/bad%20id%3B',
+      status: 400,
+      code: 'invalid_request',
+      field: 'workflowId',
+      message: /must be a workflow id/,
+    },
+    {
+      name: 'a non-numeric limit',
+      method: 'GET',
+      path: '/orchestrator/workflow-logs?limit=ten',
+      status: 400,
+      code: 'invalid_request',
+      field: 'limit',
+      message: /whole number from 1 to 500/,
+    },
+    {
+      name: 'a limit of 0',
+      method: 'GET',
+      path: '/orchestrator/workflow-logs?limit=0',
+      status: 400,
+      code: 'invalid_request',
+      field: 'limit',
+      message: /at least 1/,
+    },
+    {
+      name: 'a limit above 500',
+      method: 'GET',
+      path: '/orchestrator/workflow-logs?limit=100000',
+      status: 400,
+      code: 'invalid_request',
+      field: 'limit',
+      message: /at most 500/,
+    },
+    {
+      name: 'an unknown query parameter',
+      method: 'GET',
+      path: '/orchestrator/workflow-logs?limt=5',
+      status: 400,
+      code: 'invalid_request',
+      field: 'limt',
+      message: /unknown field "limt"/,
+    },
     { name: 'an unknown route', method: 'GET', path: '/orchestrator/nope', status: 404, code: 'not_found', message: /No route GET \/orchestrator\/nope/ },
   ];
 
@@ -131,7 +301,11 @@ describe('Temporal or the database unreachable → 503, and the server keeps ser
   });
 
   const call = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(downUrl + path, { method, body: body ? JSON.stringify(body) : undefined, headers: method === 'GET' ? {} : { 'content-type': 'application/json' } });
+    const r = await fetch(downUrl + path, {
+      method,
+      body: body ? JSON.stringify(body) : undefined,
+      headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
+    });
     return { status: r.status, body: await r.json() };
   };
 
@@ -143,7 +317,10 @@ describe('Temporal or the database unreachable → 503, and the server keeps ser
   });
 
   it('answers a start and a cancel with 503 database_unavailable: the audit row comes first, so nothing is done', async () => {
-    for (const r of [await call('POST', '/orchestrator/daily-loop/start', { maxProducts: 3 }), await call('POST', '/orchestrator/daily-loop/cancel/daily-2026-01-01')]) {
+    for (const r of [
+      await call('POST', '/orchestrator/daily-loop/start', { maxProducts: 3 }),
+      await call('POST', '/orchestrator/daily-loop/cancel/daily-2026-01-01'),
+    ]) {
       expect(r.status).toBe(503);
       expect(r.body.error.code).toBe('database_unavailable');
       expect(r.body.error.message).toMatch(/Nothing was changed/);

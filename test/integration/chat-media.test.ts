@@ -141,7 +141,9 @@ describe('chat media and limits against strict Slack and Discord fakes', () => {
     it('an over-long product title is cut cleanly and the card is accepted', async () => {
       const n = approval(LONG_TITLE, '21111111-2222-4333-8444-555555555555');
       await notifier.notify(n);
-      const card = slack.delivered('chat.postMessage').find((c) => c.body.channel === 'C_APPROVALS' && JSON.stringify(c.body.blocks).includes('Ultra Premium'))!;
+      const card = slack
+        .delivered('chat.postMessage')
+        .find((c) => c.body.channel === 'C_APPROVALS' && JSON.stringify(c.body.blocks).includes('Ultra Premium'))!;
       const header = (card.body.blocks as any[]).find((b) => b.type === 'header');
       expect(header.text.text.length).toBeLessThanOrEqual(150);
       expect(header.text.text).toMatch(/…$/);
@@ -156,7 +158,10 @@ describe('chat media and limits against strict Slack and Discord fakes', () => {
       expect(fallback.body.text).toMatch(/^Approve "Refused once" \(Refused once, B000TEST01\) for YOUTUBE, run daily-2030-01-01\?/);
       const blocks = fallback.body.blocks as any[];
       expect(blocks.map((b) => b.type)).toEqual(['section', 'actions']);
-      expect(blocks[1].elements.map((e: any) => e.action_id)).toEqual(['approve|daily-2030-01-01|31111111-2222-4333-8444-555555555555', 'reject|daily-2030-01-01|31111111-2222-4333-8444-555555555555']);
+      expect(blocks[1].elements.map((e: any) => e.action_id)).toEqual([
+        'approve|daily-2030-01-01|31111111-2222-4333-8444-555555555555',
+        'reject|daily-2030-01-01|31111111-2222-4333-8444-555555555555',
+      ]);
       expect((await deliveries(n.dedupeKey!)).slack).toMatchObject({ status: 'fallback', error: expect.stringMatching(/invalid_blocks/) });
       const feed = await sys.request('GET', '/orchestrator/notifications?limit=50', undefined, AUTH);
       const row = feed.body.notifications.find((x: any) => x.dedupeKey === n.dedupeKey);
@@ -171,7 +176,13 @@ describe('chat media and limits against strict Slack and Discord fakes', () => {
         const direct = new SlackNotifier({ config: sys.config, log, media: sys.storage, minIntervalMs: 0, fileReadyDelaysMs: [200, 200, 200, 200, 200, 200] });
         const infosBefore = slack.calls.filter((c) => c.method === 'files.info').length;
         const before = slack.calls.length;
-        const r = await direct.notify({ ...weekly, title: 'Weekly report weekly-2030-W02', dedupeKey: undefined, workflowId: 'weekly-2030-W02', data: { ...weekly.data, chartKey: 'reports/weekly-2030-W02/chart.png' } });
+        const r = await direct.notify({
+          ...weekly,
+          title: 'Weekly report weekly-2030-W02',
+          dedupeKey: undefined,
+          workflowId: 'weekly-2030-W02',
+          data: { ...weekly.data, chartKey: 'reports/weekly-2030-W02/chart.png' },
+        });
         expect(r).toMatchObject({ status: 'delivered' });
         expect(r.detail).toBeUndefined();
         expect(slack.calls.filter((c) => c.method === 'files.info').length - infosBefore).toBeGreaterThanOrEqual(2); // polled while processing
@@ -191,7 +202,9 @@ describe('chat media and limits against strict Slack and Discord fakes', () => {
         expect(r).toMatchObject({ status: 'delivered', detail: expect.stringMatching(/in the thread/) });
         const card = slack.delivered('chat.postMessage').find((c) => String(c.body.text).includes('Private upload'))!;
         expect((card.body.blocks as any[]).map((b) => b.type)).toEqual(['header', 'section', 'context', 'actions']);
-        const inThread = slack.channelMessages('C_APPROVALS').filter((m) => m.thread_ts && m.thread_ts === slack.channelMessages('C_APPROVALS').find((x) => x.text?.includes('Private upload'))?.ts);
+        const inThread = slack
+          .channelMessages('C_APPROVALS')
+          .filter((m) => m.thread_ts && m.thread_ts === slack.channelMessages('C_APPROVALS').find((x) => x.text?.includes('Private upload'))?.ts);
         const names = slack.files.filter((f) => inThread.some((m) => m.files?.some((x: any) => (x.id ?? x) === f.id))).map((f) => f.filename);
         expect(names.sort()).toEqual(['thumbnail.png', 'video.mp4']);
       } finally {
@@ -203,7 +216,11 @@ describe('chat media and limits against strict Slack and Discord fakes', () => {
       const r = await fetch(`${slack.url}/api/chat.postMessage`, {
         method: 'POST',
         headers: { authorization: 'Bearer xoxb-test-1-2', 'content-type': 'application/json' },
-        body: JSON.stringify({ channel: 'C_APPROVALS', text: 'x', blocks: [{ type: 'image', image_url: `${sys.config.publicBaseUrl}/media/${THUMB}`, alt_text: 't' }] }),
+        body: JSON.stringify({
+          channel: 'C_APPROVALS',
+          text: 'x',
+          blocks: [{ type: 'image', image_url: `${sys.config.publicBaseUrl}/media/${THUMB}`, alt_text: 't' }],
+        }),
       });
       const body = await r.json();
       expect(body).toMatchObject({ ok: false, error: 'invalid_blocks' });
@@ -259,7 +276,10 @@ describe('chat media and limits against strict Slack and Discord fakes', () => {
       const msg = discord.channelMessages(APPROVALS).at(-1)!;
       expect(msg.embeds).toEqual([]);
       expect(msg.content).toMatch(/^Approve "Refused by Discord"/);
-      expect(msg.components[0].components.map((b: any) => b.custom_id)).toEqual(['approve|daily-2030-01-01|61111111-2222-4333-8444-555555555555', 'reject|daily-2030-01-01|61111111-2222-4333-8444-555555555555']);
+      expect(msg.components[0].components.map((b: any) => b.custom_id)).toEqual([
+        'approve|daily-2030-01-01|61111111-2222-4333-8444-555555555555',
+        'reject|daily-2030-01-01|61111111-2222-4333-8444-555555555555',
+      ]);
       expect((await deliveries(n.dedupeKey!)).discord).toMatchObject({ status: 'fallback', error: expect.stringMatching(/^400/) });
     });
 

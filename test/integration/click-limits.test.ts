@@ -40,11 +40,14 @@ describe('click limits on GET /r/:code', () => {
     return { code, videoId: video.id };
   }
 
-  const get = (path: string, ip: string, ua = BROWSER_UA) =>
-    app.inject({ method: 'GET', url: path, headers: { 'user-agent': ua, 'x-forwarded-for': ip } });
+  const get = (path: string, ip: string, ua = BROWSER_UA) => app.inject({ method: 'GET', url: path, headers: { 'user-agent': ua, 'x-forwarded-for': ip } });
 
   const rowsOf = (code: string) =>
-    db.clickEvent.findMany({ where: { code: { startsWith: code } }, orderBy: { id: 'asc' }, select: { code: true, counted: true, flag: true, isBot: true, ipHash: true } });
+    db.clickEvent.findMany({
+      where: { code: { startsWith: code } },
+      orderBy: { id: 'asc' },
+      select: { code: true, counted: true, flag: true, isBot: true, ipHash: true },
+    });
 
   const expectRedirect = (r: { statusCode: number; headers: Record<string, unknown> }) => {
     expect(r.statusCode).toBe(302);
@@ -95,11 +98,7 @@ describe('click limits on GET /r/:code', () => {
     expect(rows.filter((r) => r.counted)).toHaveLength(1);
     expect(rows[0]).toMatchObject({ code: `${code}-yt`, counted: true, flag: null });
     // The next CLIENT_BURST_MAX - 1 are repeats; from the (CLIENT_BURST_MAX + 1)th within a minute on, bursts.
-    expect(rows.map((r) => r.flag)).toEqual([
-      null,
-      ...Array(CLIENT_BURST_MAX - 1).fill('repeat'),
-      ...Array(10 - CLIENT_BURST_MAX).fill('burst'),
-    ]);
+    expect(rows.map((r) => r.flag)).toEqual([null, ...Array(CLIENT_BURST_MAX - 1).fill('repeat'), ...Array(10 - CLIENT_BURST_MAX).fill('burst')]);
     expect(new Set(rows.map((r) => r.ipHash)).size).toBe(1);
     expect(await db.clickCount.count({ where: { code } })).toBe(1);
 
@@ -177,7 +176,8 @@ describe('click limits on GET /r/:code', () => {
   it('bots are still flagged and never counted, and do not use up the visitor’s click', async () => {
     const { code } = await newLink();
     const ip = '203.0.113.40';
-    for (const ua of ['curl/8.5.0', 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)', '']) expectRedirect(await get(`/r/${code}-ig`, ip, ua));
+    for (const ua of ['curl/8.5.0', 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)', ''])
+      expectRedirect(await get(`/r/${code}-ig`, ip, ua));
     expectRedirect(await get(`/r/${code}-ig`, ip));
     expect((await rowsOf(code)).map((r) => [r.isBot, r.counted, r.flag])).toEqual([
       [true, false, 'bot'],

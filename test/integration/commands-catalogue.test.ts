@@ -37,16 +37,29 @@ describe('the command catalogue', () => {
   afterAll(async () => sys?.stop());
 
   it('a made-up subcommand needs one definition: parsed, authorized, run, audited, and listed everywhere', async () => {
-    const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig({ CHATOPS_OPERATORS: 'UOPS' }), timeZone: 'UTC', commands });
+    const chatops = new ChatOps({
+      orchestrator: sys.orchestrator,
+      db: sys.db,
+      policy: policyFromConfig({ CHATOPS_OPERATORS: 'UOPS' }),
+      timeZone: 'UTC',
+      commands,
+    });
     const ops = await chatops.command({ platform: 'slack', userId: 'UOPS', userName: 'ops' }, parseCommandText('ping', 'now times:2', commands));
     expect(ops.message.text).toBe('pong pong for @ops');
     const other = await chatops.command({ platform: 'slack', userId: 'UOTHER' }, parseCommandText('ping', 'now', commands));
     expect(other.message.text).toMatch(/not authorized/);
     expect(() => parseCommandText('ping', 'now times:9', commands)).toThrow(/times must be between 1 and 3/);
-    expect(await sys.db.auditEvent.findMany({ where: { action: '/ping now' }, orderBy: { at: 'asc' } })).toMatchObject([{ actor: 'UOPS', outcome: 'ok' }, { actor: 'UOTHER', outcome: 'denied' }]);
+    expect(await sys.db.auditEvent.findMany({ where: { action: '/ping now' }, orderBy: { at: 'asc' } })).toMatchObject([
+      { actor: 'UOPS', outcome: 'ok' },
+      { actor: 'UOTHER', outcome: 'denied' },
+    ]);
 
     expect(helpText(commands)).toContain('`/ping now [times:2]`: Pong, now _(operators only)_');
-    expect((slackManifest({ PUBLIC_BASE_URL: 'https://bot.example.com', SLACK_APP_TOKEN: undefined }, { commands }) as any).features.slash_commands.map((c: any) => c.command)).toContain('/ping');
+    expect(
+      (slackManifest({ PUBLIC_BASE_URL: 'https://bot.example.com', SLACK_APP_TOKEN: undefined }, { commands }) as any).features.slash_commands.map(
+        (c: any) => c.command,
+      ),
+    ).toContain('/ping');
     expect(discordCommands(commands).find((c) => c.name === 'ping')?.options?.[0]).toMatchObject({ name: 'now', description: 'Pong, now (operators only)' });
   });
 

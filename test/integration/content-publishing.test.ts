@@ -25,15 +25,29 @@ describe('daily loop: content, videos, approval gate and publishing', () => {
     expect(start.status).toBe(201);
     workflowId = start.body.workflowId;
 
-    const waiting = await eventually(async () => {
-      const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
-      return r.body.progress?.step === 'awaitApproval' && r.body.progress.approvals.pending === 2 ? r.body : undefined;
-    }, 120_000, 250);
-    expect(waiting.progress.stepsDone).toEqual(['syncProducts', 'rankAllProducts', 'selectTopProducts', 'generateContentForProducts', 'generateVideosForContent']);
+    const waiting = await eventually(
+      async () => {
+        const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
+        return r.body.progress?.step === 'awaitApproval' && r.body.progress.approvals.pending === 2 ? r.body : undefined;
+      },
+      120_000,
+      250,
+    );
+    expect(waiting.progress.stepsDone).toEqual([
+      'syncProducts',
+      'rankAllProducts',
+      'selectTopProducts',
+      'generateContentForProducts',
+      'generateVideosForContent',
+    ]);
     expect(waiting.progress.videos).toMatchObject({ generated: 2, ready: 2 });
     expect(waiting.approvals.map((a: { state: string }) => a.state)).toEqual(['pending', 'pending']);
     videoIds = waiting.approvals.map((a: { videoId: string }) => a.videoId);
-    expect(waiting.approvals[0]).toMatchObject({ title: expect.any(String), videoUrl: expect.stringMatching(/\/media\/videos\/[^/]+\/video\.mp4$/), thumbnailUrl: expect.stringMatching(/thumbnail\.png$/) });
+    expect(waiting.approvals[0]).toMatchObject({
+      title: expect.any(String),
+      videoUrl: expect.stringMatching(/\/media\/videos\/[^/]+\/video\.mp4$/),
+      thumbnailUrl: expect.stringMatching(/thumbnail\.png$/),
+    });
 
     for (const id of videoIds) {
       const video = await sys.db.video.findUniqueOrThrow({ where: { id }, include: { content: true } });
@@ -67,7 +81,12 @@ describe('daily loop: content, videos, approval gate and publishing', () => {
 
   it('takes the first decision per video, records later ones and ignores them', async () => {
     const [a, b] = videoIds;
-    const approve = await sys.request('POST', `/orchestrator/daily-loop/${workflowId}/approval`, { videoId: a, decision: 'approve', by: 'alice', reason: 'looks good' });
+    const approve = await sys.request('POST', `/orchestrator/daily-loop/${workflowId}/approval`, {
+      videoId: a,
+      decision: 'approve',
+      by: 'alice',
+      reason: 'looks good',
+    });
     expect(approve.status).toBe(200);
     expect(approve.body).toMatchObject({ effective: true, state: { state: 'approved', by: 'api:loopback', byName: 'alice' } });
 
@@ -83,19 +102,31 @@ describe('daily loop: content, videos, approval gate and publishing', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ field: 'decision', message: expect.stringMatching(/"approve" or "reject"/) });
 
-    const reject = await sys.request('POST', `/orchestrator/daily-loop/${workflowId}/approval`, { videoId: b, decision: 'reject', by: 'alice', reason: 'audio too fast' });
+    const reject = await sys.request('POST', `/orchestrator/daily-loop/${workflowId}/approval`, {
+      videoId: b,
+      decision: 'reject',
+      by: 'alice',
+      reason: 'audio too fast',
+    });
     expect(reject.body).toMatchObject({ effective: true, state: { state: 'rejected' } });
   });
 
   it('publishes approved videos once per platform and never the rejected one', async () => {
     const [a, b] = videoIds;
-    const done = await eventually(async () => {
-      const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
-      return r.body.status === 'COMPLETED' ? r.body : undefined;
-    }, 60_000, 250);
+    const done = await eventually(
+      async () => {
+        const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
+        return r.body.status === 'COMPLETED' ? r.body : undefined;
+      },
+      60_000,
+      250,
+    );
     expect(done.result.approvals).toEqual({ approved: [a], rejected: [b], expired: [] });
     expect(done.result.publishing.failed).toEqual([]);
-    expect(done.result.publishing.published.map((p: { platform: string; videoId: string }) => `${p.platform}:${p.videoId}`).sort()).toEqual([`TIKTOK:${a}`, `YOUTUBE:${a}`]);
+    expect(done.result.publishing.published.map((p: { platform: string; videoId: string }) => `${p.platform}:${p.videoId}`).sort()).toEqual([
+      `TIKTOK:${a}`,
+      `YOUTUBE:${a}`,
+    ]);
 
     const pubs = await sys.db.publication.findMany();
     expect(pubs.map((p) => `${p.platform}:${p.videoId}:${p.status}`).sort()).toEqual([`TIKTOK:${a}:PUBLISHED`, `YOUTUBE:${a}:PUBLISHED`]);
@@ -113,7 +144,11 @@ describe('daily loop: content, videos, approval gate and publishing', () => {
 
     const approvals = await sys.db.approval.findMany({ where: { workflowId }, orderBy: { createdAt: 'asc' } });
     // The decider is the authenticated caller (no API_TOKEN: the loopback owner); the body's `by` is only a name beside it.
-    expect(approvals.map((x) => `${x.videoId === a ? 'A' : 'B'}:${x.decision}:${x.decidedBy}:${x.decidedByName}:${x.effective}`).sort()).toEqual(['A:APPROVE:api:loopback:alice:true', 'A:REJECT:api:loopback:bob:false', 'B:REJECT:api:loopback:alice:true']);
+    expect(approvals.map((x) => `${x.videoId === a ? 'A' : 'B'}:${x.decision}:${x.decidedBy}:${x.decidedByName}:${x.effective}`).sort()).toEqual([
+      'A:APPROVE:api:loopback:alice:true',
+      'A:REJECT:api:loopback:bob:false',
+      'B:REJECT:api:loopback:alice:true',
+    ]);
     expect(await sys.db.auditEvent.count({ where: { workflowId, action: { startsWith: 'approval.' } } })).toBe(3);
     expect((await sys.db.video.findUniqueOrThrow({ where: { id: b } })).status).toBe('REJECTED');
 
@@ -125,7 +160,10 @@ describe('daily loop: content, videos, approval gate and publishing', () => {
   it('redirects a tracked link to the product with the partner tag and records the click', async () => {
     const [a] = videoIds;
     const video = await sys.db.video.findUniqueOrThrow({ where: { id: a }, include: { content: true, product: true } });
-    const r = await fetch(`${sys.baseUrl}/r/${video.content.trackingCode}-yt`, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148' } });
+    const r = await fetch(`${sys.baseUrl}/r/${video.content.trackingCode}-yt`, {
+      redirect: 'manual',
+      headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148' },
+    });
     expect(r.status).toBe(302);
     const location = new URL(r.headers.get('location')!);
     expect(location.href.startsWith(video.product.detailPageUrl.split('?')[0])).toBe(true);

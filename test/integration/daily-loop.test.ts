@@ -15,11 +15,25 @@ describe('daily control loop through the HTTP API (real Temporal + PostgreSQL)',
     expect(start.body).toMatchObject({ status: 'started', workflowId: expect.stringMatching(/^daily-\d{4}-\d{2}-\d{2}$/), runId: expect.any(String) });
     const { workflowId, runId } = start.body;
 
-    const done = await eventually(async () => {
-      const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
-      return r.body.status === 'COMPLETED' ? r.body : undefined;
-    }, 150_000, 250);
-    expect(done.result.stepsRun).toEqual(['syncProducts', 'rankAllProducts', 'selectTopProducts', 'generateContentForProducts', 'generateVideosForContent', 'awaitApproval', 'publishVideosToAll', 'collectAnalytics', 'optimizeStrategy']);
+    const done = await eventually(
+      async () => {
+        const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
+        return r.body.status === 'COMPLETED' ? r.body : undefined;
+      },
+      150_000,
+      250,
+    );
+    expect(done.result.stepsRun).toEqual([
+      'syncProducts',
+      'rankAllProducts',
+      'selectTopProducts',
+      'generateContentForProducts',
+      'generateVideosForContent',
+      'awaitApproval',
+      'publishVideosToAll',
+      'collectAnalytics',
+      'optimizeStrategy',
+    ]);
     expect(done.result.analytics).toMatchObject({ totalViews: null, totalEarnings: 0 });
     expect(done.result.analytics.notes.join(' ')).toMatch(/view/i);
     expect(done.result.publishing.published).toHaveLength(6);
@@ -58,10 +72,14 @@ describe('daily control loop through the HTTP API (real Temporal + PostgreSQL)',
     // The first run is closed, so a new run with the same id starts (a new run id).
     const start = await sys.request('POST', '/orchestrator/daily-loop/start', { maxProducts: 1, autoApprove: true, platforms: 'instagram' });
     expect(start.body.status).toBe('started');
-    const done = await eventually(async () => {
-      const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
-      return r.body.status === 'COMPLETED' ? r.body : undefined;
-    }, 120_000, 250);
+    const done = await eventually(
+      async () => {
+        const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
+        return r.body.status === 'COMPLETED' ? r.body : undefined;
+      },
+      120_000,
+      250,
+    );
     expect(done.result.synced).toMatchObject({ created: 0, updated: before });
     expect(await sys.db.product.count()).toBe(before);
     expect(await sys.db.workflowLog.count({ where: { workflowId: start.body.workflowId } })).toBe(2);
@@ -117,10 +135,14 @@ describe('a step that fails after its retries', () => {
 
   it('fails the run, logs the step and the error, and posts one failure notification', async () => {
     const start = await sys.request('POST', '/orchestrator/daily-loop/start', {});
-    const failed = await eventually(async () => {
-      const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
-      return r.body.status === 'FAILED' ? r.body : undefined;
-    }, 30_000, 200);
+    const failed = await eventually(
+      async () => {
+        const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
+        return r.body.status === 'FAILED' ? r.body : undefined;
+      },
+      30_000,
+      200,
+    );
     expect(failed.error).toMatch(/syncProducts failed: .*\/nonexistent\/products\.csv/);
 
     const log = await sys.db.workflowLog.findFirstOrThrow({ where: { runId: start.body.runId } });

@@ -28,7 +28,15 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
   beforeAll(async () => {
     fake = await FakeDiscord.start({ applicationId: APP_ID });
     sys = await startTestSystem({
-      env: { DISCORD_API_URL: fake.apiUrl, DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: APP_ID, DISCORD_GUILD_ID: GUILD_ID, DISCORD_APPROVALS_CHANNEL: APPROVALS, DISCORD_ALERTS_CHANNEL: ALERTS, CHATOPS_OPERATORS: OPERATOR.id },
+      env: {
+        DISCORD_API_URL: fake.apiUrl,
+        DISCORD_TOKEN: TOKEN,
+        DISCORD_APPLICATION_ID: APP_ID,
+        DISCORD_GUILD_ID: GUILD_ID,
+        DISCORD_APPROVALS_CHANNEL: APPROVALS,
+        DISCORD_ALERTS_CHANNEL: ALERTS,
+        CHATOPS_OPERATORS: OPERATOR.id,
+      },
     });
     const chatops = new ChatOps({ orchestrator: sys.orchestrator, db: sys.db, policy: policyFromConfig(sys.config), timeZone: sys.config.TIMEZONE });
     bot = createDiscordBot({ config: sys.config, chatops, log: createLogger('discord-test', sys.config.LOG_LEVEL) });
@@ -50,7 +58,12 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
 
   it('/daily-loop start: defers at once, edits the reply to "started", and a real workflow runs', async () => {
     const t0 = Date.now();
-    const { id, token } = fake.slashCommand({ name: 'daily-loop', sub: 'start', options: { max: 1, platforms: 'youtube', 'auto-approve': true }, user: OPERATOR });
+    const { id, token } = fake.slashCommand({
+      name: 'daily-loop',
+      sub: 'start',
+      options: { max: 1, platforms: 'youtube', 'auto-approve': true },
+      user: OPERATOR,
+    });
     const callback = await fake.waitFor(() => fake.interaction(id, token).callbacks[0], 3000);
     expect(callback.at - t0).toBeLessThan(3000);
     expect(callback.body.type).toBe(5);
@@ -61,10 +74,14 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
     expect(shown).toContain('@olivia');
     const workflowId = /daily-\d{4}-\d{2}-\d{2}/.exec(shown)![0];
 
-    const done = await eventually(async () => {
-      const s = await sys.orchestrator.status(workflowId);
-      return s.status === 'COMPLETED' ? s : undefined;
-    }, 150_000, 500);
+    const done = await eventually(
+      async () => {
+        const s = await sys.orchestrator.status(workflowId);
+        return s.status === 'COMPLETED' ? s : undefined;
+      },
+      150_000,
+      500,
+    );
     expect((done.result as { selected: unknown[] }).selected).toHaveLength(1);
     const log = await sys.db.auditEvent.findFirst({ where: { platform: 'discord', action: '/daily-loop start' } });
     expect(log).toMatchObject({ outcome: 'ok', channel: '700000000000000001' });
@@ -98,16 +115,28 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
       // Tomorrow's run, so it does not collide with today's (started above).
       const r = await sys.orchestrator.startDailyLoop({ maxProducts: 1, platforms: ['YOUTUBE'], at: new Date(Date.now() + 86_400_000) });
       workflowId = r.workflowId;
-      const waiting = await eventually(async () => {
-        const s = await sys.orchestrator.status(workflowId);
-        return s.progress?.step === 'awaitApproval' && s.approvals?.some((a) => a.state === 'pending') ? s : undefined;
-      }, 150_000, 500);
+      const waiting = await eventually(
+        async () => {
+          const s = await sys.orchestrator.status(workflowId);
+          return s.progress?.step === 'awaitApproval' && s.approvals?.some((a) => a.state === 'pending') ? s : undefined;
+        },
+        150_000,
+        500,
+      );
       videoId = waiting.approvals!.find((a) => a.state === 'pending')!.videoId;
 
       // The notifier posts the approval card the workflow asks for, with the rendered video attached.
       const v = await sys.db.video.findUniqueOrThrow({ where: { id: videoId } });
       const notifier = DiscordNotifier.fromConfig(sys.config, { media: sys.storage })!;
-      delivery = await notifier.notify({ kind: 'approval_requested', level: 'INFO', title: 'Approval needed', message: 'A video is ready', workflowId, data: { videoId, title: 'Test video', product: 'Widget', asin: 'B000TEST01', videoKey: v.videoPath, thumbnailKey: v.thumbnailPath }, dedupeKey: `approval:${videoId}` });
+      delivery = await notifier.notify({
+        kind: 'approval_requested',
+        level: 'INFO',
+        title: 'Approval needed',
+        message: 'A video is ready',
+        workflowId,
+        data: { videoId, title: 'Test video', product: 'Widget', asin: 'B000TEST01', videoKey: v.videoPath, thumbnailKey: v.thumbnailPath },
+        dedupeKey: `approval:${videoId}`,
+      });
       videoBytes = fs.readFileSync(sys.storage.localPath(v.videoPath!));
       card = fake.channelMessages(APPROVALS).at(-1)! as typeof card;
     }, 180_000);
@@ -142,7 +171,7 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
       expect(s.approvals!.find((a) => a.videoId === videoId)!.state).toBe('pending');
     });
 
-    it("the operator's click approves, edits the card to \"Approved by\" and the run publishes", async () => {
+    it('the operator\'s click approves, edits the card to "Approved by" and the run publishes', async () => {
       const { id, token } = fake.buttonClick({ customId: actionId({ kind: 'approve', workflowId, videoId }), user: OPERATOR, message: card });
       const edit = await fake.waitFor(() => fake.interaction(id, token).edits[0], 15_000);
       expect(JSON.stringify(edit.body.embeds)).toMatch(/Approved by @olivia/);
@@ -151,19 +180,33 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
       const follow = await fake.waitFor(() => fake.interaction(id, token).followUps[0]);
       expect(follow.body).toMatchObject({ flags: 64, content: expect.stringMatching(/Done: ✅ Approved by @olivia/) });
 
-      const done = await eventually(async () => {
-        const s = await sys.orchestrator.status(workflowId);
-        return s.status === 'COMPLETED' ? s : undefined;
-      }, 120_000, 500);
+      const done = await eventually(
+        async () => {
+          const s = await sys.orchestrator.status(workflowId);
+          return s.status === 'COMPLETED' ? s : undefined;
+        },
+        120_000,
+        500,
+      );
       expect((done.result as { approvals: { approved: string[] } }).approvals.approved).toEqual([videoId]);
       const rows = await sys.db.approval.findMany({ where: { videoId } });
-      expect(rows).toMatchObject([{ decision: expect.stringMatching(/approve/i), decidedBy: `discord:${OPERATOR.id}`, decidedByName: 'olivia', source: 'discord', effective: true }]);
+      expect(rows).toMatchObject([
+        { decision: expect.stringMatching(/approve/i), decidedBy: `discord:${OPERATOR.id}`, decidedByName: 'olivia', source: 'discord', effective: true },
+      ]);
     }, 150_000);
   });
 
   it('the notifier edits (not re-posts) a repeat with the same dedupeKey', async () => {
     const notifier = DiscordNotifier.fromConfig(sys.config)!;
-    const n = { kind: 'workflow_failed' as const, level: 'ERROR' as const, title: 'Daily loop failed', message: 'boom', workflowId: 'daily-2030-01-01', data: { step: 'syncProducts', attempts: 3 }, dedupeKey: 'fail:daily-2030-01-01' };
+    const n = {
+      kind: 'workflow_failed' as const,
+      level: 'ERROR' as const,
+      title: 'Daily loop failed',
+      message: 'boom',
+      workflowId: 'daily-2030-01-01',
+      data: { step: 'syncProducts', attempts: 3 },
+      dedupeKey: 'fail:daily-2030-01-01',
+    };
     await notifier.notify(n);
     await notifier.notify(n);
     const msgs = fake.channelMessages(ALERTS).filter((m) => JSON.stringify(m.embeds).includes('daily-2030-01-01'));
@@ -188,7 +231,24 @@ describe('Discord bot and notifier through discord.js against a fake Discord (re
   it('renders Slack-style text, images, link buttons and plain replies for Discord', () => {
     const plain = renderDiscord({ text: 'hi', blocks: [{ type: 'text', text: '*bold* and <https://x.test/a|a link>' }] });
     expect(plain).toEqual({ content: '**bold** and [a link](https://x.test/a)', embeds: [], components: [] });
-    const rich = renderDiscord({ text: 'r', blocks: [{ type: 'header', text: 'Report' }, { type: 'image', media: { key: 'reports/w/chart.png' }, alt: 'c' }, { type: 'buttons', buttons: [{ actionId: 'retry|daily', label: 'Retry', style: 'primary' }, { actionId: 'open', label: 'Open', url: 'https://x.test/ui' }, { actionId: 'x'.repeat(101), label: 'Too long' }] }] }, { image: () => 'attachment://chart.png' });
+    const rich = renderDiscord(
+      {
+        text: 'r',
+        blocks: [
+          { type: 'header', text: 'Report' },
+          { type: 'image', media: { key: 'reports/w/chart.png' }, alt: 'c' },
+          {
+            type: 'buttons',
+            buttons: [
+              { actionId: 'retry|daily', label: 'Retry', style: 'primary' },
+              { actionId: 'open', label: 'Open', url: 'https://x.test/ui' },
+              { actionId: 'x'.repeat(101), label: 'Too long' },
+            ],
+          },
+        ],
+      },
+      { image: () => 'attachment://chart.png' },
+    );
     expect(rich.embeds[0]).toMatchObject({ title: 'Report', image: { url: 'attachment://chart.png' } });
     expect(rich.components[0].components).toEqual([
       { type: 2, style: 1, label: 'Retry', custom_id: 'retry|daily' },

@@ -21,10 +21,14 @@ function postsByPlatform(outboxDir: string): Record<string, string[]> {
 }
 
 async function runToCompletion(sys: TestSystem, workflowId: string, timeoutMs = 180_000) {
-  return eventually(async () => {
-    const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
-    return r.body.status === 'COMPLETED' ? r.body : undefined;
-  }, timeoutMs, 250);
+  return eventually(
+    async () => {
+      const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
+      return r.body.status === 'COMPLETED' ? r.body : undefined;
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 describe('exactly-once publishing', () => {
@@ -47,7 +51,11 @@ describe('exactly-once publishing', () => {
     // Every platform call "failed" once after posting; the retry found the post instead of posting again.
     expect(done.result.publishing.published.map((p: { status: string }) => p.status)).toEqual(['recovered', 'recovered', 'recovered']);
     const pubs = await sys.db.publication.findMany();
-    expect(pubs.map((p) => [p.status, p.attempts])).toEqual([['PUBLISHED', 2], ['PUBLISHED', 2], ['PUBLISHED', 2]]);
+    expect(pubs.map((p) => [p.status, p.attempts])).toEqual([
+      ['PUBLISHED', 2],
+      ['PUBLISHED', 2],
+      ['PUBLISHED', 2],
+    ]);
     for (const p of pubs) expect(posts[p.platform.toLowerCase()]).toEqual([p.id]);
   }, 240_000);
 
@@ -55,20 +63,24 @@ describe('exactly-once publishing', () => {
     const sys = await startTestSystem({ worker: false, env: { ACTIVITY_HEARTBEAT_TIMEOUT: '3s' } });
     systems.push(sys);
     const worker = (fault: string) => {
-      const child = spawn(process.execPath, ['--import', path.join(PROJECT_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(PROJECT_ROOT, 'worker/index.ts')], {
-        cwd: PROJECT_ROOT,
-        env: {
-          ...process.env,
-          LOG_LEVEL: 'warn',
-          DATA_DIR: sys.config.dataDir,
-          DATABASE_URL: sys.databaseUrl,
-          TEMPORAL_ADDRESS: sys.config.TEMPORAL_ADDRESS,
-          TEMPORAL_TASK_QUEUE: sys.config.TEMPORAL_TASK_QUEUE,
-          TEMPORAL_NAMESPACE: sys.config.TEMPORAL_NAMESPACE,
-          FAULT_INJECTION: fault,
+      const child = spawn(
+        process.execPath,
+        ['--import', path.join(PROJECT_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(PROJECT_ROOT, 'worker/index.ts')],
+        {
+          cwd: PROJECT_ROOT,
+          env: {
+            ...process.env,
+            LOG_LEVEL: 'warn',
+            DATA_DIR: sys.config.dataDir,
+            DATABASE_URL: sys.databaseUrl,
+            TEMPORAL_ADDRESS: sys.config.TEMPORAL_ADDRESS,
+            TEMPORAL_TASK_QUEUE: sys.config.TEMPORAL_TASK_QUEUE,
+            TEMPORAL_NAMESPACE: sys.config.TEMPORAL_NAMESPACE,
+            FAULT_INJECTION: fault,
+          },
+          stdio: ['ignore', 'inherit', 'inherit'],
         },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
+      );
       children.push(child);
       return child;
     };
@@ -91,7 +103,9 @@ describe('exactly-once publishing', () => {
     expect(posts.youtube).toHaveLength(1);
     expect(posts.instagram).toHaveLength(1);
     expect(posts.tiktok).toHaveLength(0);
-    const statuses = Object.fromEntries(done.result.publishing.published.map((p: { platform: string; status: string }) => [p.platform.toLowerCase(), p.status]));
+    const statuses = Object.fromEntries(
+      done.result.publishing.published.map((p: { platform: string; status: string }) => [p.platform.toLowerCase(), p.status]),
+    );
     expect(statuses[crashedPlatform]).toBe('recovered');
     expect((await sys.db.publication.findMany()).every((p) => p.status === 'PUBLISHED')).toBe(true);
     expect(await sys.db.workflowLog.count({ where: { workflowId: start.body.workflowId } })).toBe(1);

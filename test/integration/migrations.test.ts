@@ -15,10 +15,16 @@ async function snapshot(url: string): Promise<Record<string, string[]>> {
   try {
     const q = async (sql: string) => (await c.query(sql)).rows.map((r) => Object.values(r).join(' | ')).sort();
     return {
-      columns: await q(`SELECT table_name, column_name, data_type, udt_name, is_nullable, coalesce(column_default, '') FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`),
+      columns: await q(
+        `SELECT table_name, column_name, data_type, udt_name, is_nullable, coalesce(column_default, '') FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`,
+      ),
       indexes: await q(`SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`),
-      constraints: await q(`SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> '_prisma_migrations'`),
-      enums: await q(`SELECT t.typname, string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname`),
+      constraints: await q(
+        `SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> '_prisma_migrations'`,
+      ),
+      enums: await q(
+        `SELECT t.typname, string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname`,
+      ),
     };
   } finally {
     await c.end();
@@ -35,10 +41,14 @@ describe('committed migrations', () => {
     const c = new pg.Client({ connectionString: fromSchema.url });
     await c.connect();
     await c.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
-    const { stdout } = await run(path.join(PROJECT_ROOT, 'node_modules/.bin/prisma'), ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, DATABASE_URL: fromSchema.url, CHECKPOINT_DISABLE: '1' },
-    });
+    const { stdout } = await run(
+      path.join(PROJECT_ROOT, 'node_modules/.bin/prisma'),
+      ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script'],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, DATABASE_URL: fromSchema.url, CHECKPOINT_DISABLE: '1' },
+      },
+    );
     await c.query(stdout);
     await c.end();
   }, 90_000);

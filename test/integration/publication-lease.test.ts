@@ -101,11 +101,31 @@ function publisherFor(platform: PlatformName, opts: { delayMs?: number; canLookU
 async function approvedVideo(): Promise<{ videoId: string; videoKey: string }> {
   const n = randomBytes(4).toString('hex');
   const product = await db.product.create({
-    data: { asin: `B0${n.toUpperCase()}X`, title: `Product ${n}`, brand: 'Brand', category: 'Electronics', price: '19.99', commissionRate: '0.04', detailPageUrl: `https://www.amazon.com/dp/B0${n}` },
+    data: {
+      asin: `B0${n.toUpperCase()}X`,
+      title: `Product ${n}`,
+      brand: 'Brand',
+      category: 'Electronics',
+      price: '19.99',
+      commissionRate: '0.04',
+      detailPageUrl: `https://www.amazon.com/dp/B0${n}`,
+    },
   });
   const code = randomBytes(6).toString('base64url').replace(/[-_]/g, 'a').slice(0, 8);
   const content = await db.content.create({
-    data: { productId: product.id, language: 'en', templateVariant: 'listicle', hook: 'Hook', script: 'Script', title: `Title ${n}`, description: `Buy it: http://127.0.0.1:3000/r/${code}`, hashtags: ['#a'], trackingCode: code, workflowId: `daily-test-${n}`, runId: n },
+    data: {
+      productId: product.id,
+      language: 'en',
+      templateVariant: 'listicle',
+      hook: 'Hook',
+      script: 'Script',
+      title: `Title ${n}`,
+      description: `Buy it: http://127.0.0.1:3000/r/${code}`,
+      hashtags: ['#a'],
+      trackingCode: code,
+      workflowId: `daily-test-${n}`,
+      runId: n,
+    },
   });
   const video = await db.video.create({ data: { contentId: content.id, productId: product.id, status: 'APPROVED', workflowId: `daily-test-${n}` } });
   const videoKey = `videos/${video.id}/video.mp4`;
@@ -117,7 +137,14 @@ async function approvedVideo(): Promise<{ videoId: string; videoKey: string }> {
 
 function activities(platform: PlatformName, publisher: Publisher, extra: Partial<PublishingDeps> = {}) {
   const publishers = { YOUTUBE: publisher, TIKTOK: publisher, INSTAGRAM: publisher } as Record<PlatformName, Publisher>;
-  return publishingActivities({ db, publishers: { ...publishers, [platform]: publisher }, storage, publicBaseUrl: 'http://127.0.0.1:3000', fault: 'none', ...extra });
+  return publishingActivities({
+    db,
+    publishers: { ...publishers, [platform]: publisher },
+    storage,
+    publicBaseUrl: 'http://127.0.0.1:3000',
+    fault: 'none',
+    ...extra,
+  });
 }
 
 /** One activity attempt, in its own activity context (as a separate worker would run it). */
@@ -133,7 +160,17 @@ async function attemptThatDiedAfterTheCall(videoId: string, platform: PlatformNa
   const lease = await claimPublication(db, { videoId, platform, owner, leaseMs });
   expect(lease).not.toBeNull();
   await db.publication.updateMany({ where: { id: lease!.id, leaseOwner: owner }, data: { callStartedAt: new Date() } });
-  const post = await publisher.publish({ idempotencyKey: lease!.id, platform, videoId, videoPath: storage.localPath(`videos/${videoId}/video.mp4`), thumbnailPath: null, title: 't', description: 'd', hashtags: [], language: 'en' });
+  const post = await publisher.publish({
+    idempotencyKey: lease!.id,
+    platform,
+    videoId,
+    videoPath: storage.localPath(`videos/${videoId}/video.mp4`),
+    thumbnailPath: null,
+    title: 't',
+    description: 'd',
+    hashtags: [],
+    language: 'en',
+  });
   return { owner, lease: lease!, post };
 }
 
@@ -164,7 +201,9 @@ describe('publication lease', () => {
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err.nonRetryable).toBe(false);
     expect(err.type).toBe('PublicationLeased');
-    expect(err.message).toMatch(new RegExp(`^publication ${videoId}/YOUTUBE is being published by another attempt \\(lease until \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\); will retry$`));
+    expect(err.message).toMatch(
+      new RegExp(`^publication ${videoId}/YOUTUBE is being published by another attempt \\(lease until \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\); will retry$`),
+    );
 
     const rows = await db.publication.findMany({ where: { videoId } });
     expect(rows).toHaveLength(1);
@@ -227,7 +266,9 @@ describe('publication lease', () => {
     // A second claim while the lease is live wins nothing.
     expect(await claimPublication(db, { videoId, platform: 'INSTAGRAM', owner: 'intruder', leaseMs: 60_000 })).toBeNull();
 
-    await expect(confirmPublication(db, { publicationId: lease!.id, owner: 'intruder', externalId: 'x:1', url: 'https://example.test/1', how: 'published' })).rejects.toBeInstanceOf(PublicationLeaseLostError);
+    await expect(
+      confirmPublication(db, { publicationId: lease!.id, owner: 'intruder', externalId: 'x:1', url: 'https://example.test/1', how: 'published' }),
+    ).rejects.toBeInstanceOf(PublicationLeaseLostError);
     const row = await db.publication.findUniqueOrThrow({ where: { id: lease!.id } });
     expect(row).toMatchObject({ status: 'PENDING', leaseOwner: 'holder', externalId: null, attempts: 1 });
     expect(await db.auditEvent.count({ where: { target: videoId } })).toBe(0);
@@ -252,7 +293,9 @@ describe('publication lease', () => {
     expect(row).toMatchObject({ status: 'PUBLISHED', attempts: 2, externalId: dead.post.externalId, leaseOwner: null });
 
     // The dead attempt coming back to confirm is refused: the row is not its to write.
-    await expect(confirmPublication(db, { publicationId: dead.lease.id, owner: dead.owner, externalId: 'other', url: 'https://example.test/other', how: 'published' })).rejects.toBeInstanceOf(PublicationLeaseLostError);
+    await expect(
+      confirmPublication(db, { publicationId: dead.lease.id, owner: dead.owner, externalId: 'other', url: 'https://example.test/other', how: 'published' }),
+    ).rejects.toBeInstanceOf(PublicationLeaseLostError);
     expect((await db.publication.findUniqueOrThrow({ where: { id: dead.lease.id } })).externalId).toBe(dead.post.externalId);
   });
 
@@ -353,8 +396,13 @@ describe('settling a publication', () => {
     const { pub } = publisherFor('YOUTUBE');
     await attempt('YOUTUBE', pub, videoId);
 
-    await expect(settlePublication(db, { videoId, platform: 'YOUTUBE', outcome: 'not-published', by: 'alice' })).rejects.toMatchObject({ code: 'not_awaiting_check', status: 'PUBLISHED' });
-    await expect(settlePublication(db, { videoId, platform: 'TIKTOK', outcome: 'not-published', by: 'alice' })).rejects.toBeInstanceOf(PublicationNotFoundError);
+    await expect(settlePublication(db, { videoId, platform: 'YOUTUBE', outcome: 'not-published', by: 'alice' })).rejects.toMatchObject({
+      code: 'not_awaiting_check',
+      status: 'PUBLISHED',
+    });
+    await expect(settlePublication(db, { videoId, platform: 'TIKTOK', outcome: 'not-published', by: 'alice' })).rejects.toBeInstanceOf(
+      PublicationNotFoundError,
+    );
 
     const r409 = await app.inject({ method: 'POST', url: `/orchestrator/publications/${videoId}/youtube/settle`, payload: { outcome: 'not-published' } });
     expect(r409.statusCode).toBe(409);
@@ -371,7 +419,13 @@ describe('settling a publication', () => {
 
   it('rejects bad requests with 400', async () => {
     const { videoId } = await manualCheckRow('TIKTOK');
-    const post = (payload: unknown, platform = 'tiktok') => app.inject({ method: 'POST', url: `/orchestrator/publications/${videoId}/${platform}/settle`, payload: payload as object, headers: { 'content-type': 'application/json' } });
+    const post = (payload: unknown, platform = 'tiktok') =>
+      app.inject({
+        method: 'POST',
+        url: `/orchestrator/publications/${videoId}/${platform}/settle`,
+        payload: payload as object,
+        headers: { 'content-type': 'application/json' },
+      });
     const cases: [unknown, string?, string?][] = [
       [{ outcome: 'maybe' }, 'outcome'],
       [{}, 'outcome'],
@@ -399,9 +453,16 @@ describe('settling a publication', () => {
     const { videoId } = await manualCheckRow('INSTAGRAM');
     const before = await db.publication.findFirstOrThrow({ where: { videoId } });
     // PostgreSQL cannot store a NUL in text: the audit insert fails for real.
-    await expect(settlePublication(db, { videoId, platform: 'INSTAGRAM', outcome: 'published', externalId: 'ig:1', by: 'mallory\u0000' })).rejects.toBeInstanceOf(PublicationAuditError);
+    await expect(
+      settlePublication(db, { videoId, platform: 'INSTAGRAM', outcome: 'published', externalId: 'ig:1', by: 'mallory\u0000' }),
+    ).rejects.toBeInstanceOf(PublicationAuditError);
     // Through the route too: the caller identity (set by authentication) is what the audit stores.
-    const r = await app.inject({ method: 'POST', url: `/orchestrator/publications/${videoId}/instagram/settle`, headers: { 'x-test-caller': 'nul' }, payload: { outcome: 'not-published' } });
+    const r = await app.inject({
+      method: 'POST',
+      url: `/orchestrator/publications/${videoId}/instagram/settle`,
+      headers: { 'x-test-caller': 'nul' },
+      payload: { outcome: 'not-published' },
+    });
     expect(r.statusCode).toBe(503);
     expect(r.json().error.code).toBe('audit_unavailable');
     const after = await db.publication.findFirstOrThrow({ where: { videoId } });
@@ -426,7 +487,13 @@ describe('settling a publication', () => {
       payload: { outcome: 'published', externalId: dead.post.externalId, url: dead.post.url, reason: 'found it on the channel' },
     });
     expect(r.statusCode).toBe(200);
-    expect(r.json().publication).toMatchObject({ status: 'PUBLISHED', state: 'published', externalId: dead.post.externalId, url: dead.post.url, leaseOwner: null });
+    expect(r.json().publication).toMatchObject({
+      status: 'PUBLISHED',
+      state: 'published',
+      externalId: dead.post.externalId,
+      url: dead.post.url,
+      leaseOwner: null,
+    });
 
     const row = await db.publication.findFirstOrThrow({ where: { videoId } });
     expect(row).toMatchObject({ status: 'PUBLISHED', externalId: dead.post.externalId, error: null });
@@ -434,11 +501,23 @@ describe('settling a publication', () => {
     const audits = await db.auditEvent.findMany({ where: { action: 'publication.settle', target: videoId } });
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ actor: 'slack:U0ALICE', platform: 'YOUTUBE', outcome: 'published' });
-    expect(audits[0].arguments).toMatchObject({ publicationId: row.id, outcome: 'published', externalId: dead.post.externalId, url: dead.post.url, reason: 'found it on the channel', previousStatus: 'FAILED', attempts: 2 });
+    expect(audits[0].arguments).toMatchObject({
+      publicationId: row.id,
+      outcome: 'published',
+      externalId: dead.post.externalId,
+      url: dead.post.url,
+      reason: 'found it on the channel',
+      previousStatus: 'FAILED',
+      attempts: 2,
+    });
     expect(audits[0].at.getTime()).toBeLessThanOrEqual(row.updatedAt.getTime());
 
     // A second settle finds nothing to settle.
-    const again = await app.inject({ method: 'POST', url: `/orchestrator/publications/${videoId}/youtube/settle`, payload: { outcome: 'published', externalId: 'other' } });
+    const again = await app.inject({
+      method: 'POST',
+      url: `/orchestrator/publications/${videoId}/youtube/settle`,
+      payload: { outcome: 'published', externalId: 'other' },
+    });
     expect(again.statusCode).toBe(409);
   });
 
@@ -446,7 +525,11 @@ describe('settling a publication', () => {
     // The operator checked the channel and found no post (in real life; the outbox has one).
     const { videoId, pub } = await manualCheckRow('TIKTOK');
 
-    const r = await app.inject({ method: 'POST', url: `/orchestrator/publications/${videoId}/tiktok/settle`, payload: { outcome: 'not-published', reason: 'nothing on the channel' } });
+    const r = await app.inject({
+      method: 'POST',
+      url: `/orchestrator/publications/${videoId}/tiktok/settle`,
+      payload: { outcome: 'not-published', reason: 'nothing on the channel' },
+    });
     expect(r.statusCode).toBe(200);
     expect(r.json().publication).toMatchObject({ status: 'PENDING', state: 'pending', callStartedAt: null, leaseOwner: null });
     const audit = await db.auditEvent.findFirstOrThrow({ where: { action: 'publication.settle', target: videoId } });

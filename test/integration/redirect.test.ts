@@ -78,11 +78,30 @@ describe('GET /r/:code', () => {
       },
     });
     const archivedContent = await db.content.create({
-      data: { productId: archived.id, language: 'en', templateVariant: 'deal-alert', hook: 'h', script: 's', title: 't', description: 'd', trackingCode: archivedCode },
+      data: {
+        productId: archived.id,
+        language: 'en',
+        templateVariant: 'deal-alert',
+        hook: 'h',
+        script: 's',
+        title: 't',
+        description: 'd',
+        trackingCode: archivedCode,
+      },
     });
     await db.video.create({ data: { contentId: archivedContent.id, productId: archived.id, status: 'PUBLISHED' } });
     await db.content.create({
-      data: { productId, language: 'es', templateVariant: 'top-reasons', hook: 'h', script: 's', title: 't', description: 'd', trackingCode: noVideoCode, workflowId: 'wf-2' },
+      data: {
+        productId,
+        language: 'es',
+        templateVariant: 'top-reasons',
+        hook: 'h',
+        script: 's',
+        title: 't',
+        description: 'd',
+        trackingCode: noVideoCode,
+        workflowId: 'wf-2',
+      },
     });
 
     app = buildApp(db);
@@ -128,7 +147,14 @@ describe('GET /r/:code', () => {
   it('marks curl and empty user agents as bots but still redirects them', async () => {
     const r = await app.inject({ method: 'GET', url: `/r/${code}-yt`, headers: { 'user-agent': 'curl/8.5.0' } });
     expect(r.statusCode).toBe(302);
-    expect((await clicks()).at(-1)).toMatchObject({ code: `${code}-yt`, platform: 'YOUTUBE', userAgent: 'curl/8.5.0', isBot: true, counted: false, flag: 'bot' });
+    expect((await clicks()).at(-1)).toMatchObject({
+      code: `${code}-yt`,
+      platform: 'YOUTUBE',
+      userAgent: 'curl/8.5.0',
+      isBot: true,
+      counted: false,
+      flag: 'bot',
+    });
 
     const r2 = await app.inject({ method: 'GET', url: `/r/${code}-ig`, headers: { 'user-agent': '' } });
     expect(r2.statusCode).toBe(302);

@@ -39,7 +39,19 @@ describe('workflow replay', () => {
     if (!version) return;
     fs.mkdirSync(FIXTURES, { recursive: true });
     const runArgs = run.runId ? ['--run-id', run.runId] : [];
-    const json = execFileSync(inject('temporalCli'), ['workflow', 'show', '--address', inject('temporalAddress'), '--namespace', sys.config.TEMPORAL_NAMESPACE, '--workflow-id', run.workflowId, ...runArgs, '--output', 'json']);
+    const json = execFileSync(inject('temporalCli'), [
+      'workflow',
+      'show',
+      '--address',
+      inject('temporalAddress'),
+      '--namespace',
+      sys.config.TEMPORAL_NAMESPACE,
+      '--workflow-id',
+      run.workflowId,
+      ...runArgs,
+      '--output',
+      'json',
+    ]);
     fs.writeFileSync(path.join(FIXTURES, fixture(version)), json);
   }
 
@@ -52,10 +64,14 @@ describe('workflow replay', () => {
   }
 
   async function awaitingApproval(workflowId: string, videos: number) {
-    return eventually(async () => {
-      const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
-      return r.body.approvals?.length === videos && r.body.progress?.step === 'awaitApproval' ? r.body.approvals : undefined;
-    }, 120_000, 250);
+    return eventually(
+      async () => {
+        const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
+        return r.body.approvals?.length === videos && r.body.progress?.step === 'awaitApproval' ? r.body.approvals : undefined;
+      },
+      120_000,
+      250,
+    );
   }
 
   it('replays a freshly recorded history of an auto-approved run through publishing', async () => {

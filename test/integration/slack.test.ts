@@ -55,16 +55,25 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
   });
 
   it('renders Block Kit within Slack limits', () => {
-    const blocks = toBlockKit({
-      text: 'x',
-      blocks: [
-        { type: 'header', text: 'h'.repeat(200) },
-        { type: 'fields', fields: Array.from({ length: 12 }, (_, i) => ({ label: `L${i}`, value: `v${i}` })) },
-        { type: 'video', media: { key: 'videos/v/video.mp4' }, poster: { key: 'videos/v/thumbnail.png' }, title: 'T' },
-        { type: 'buttons', buttons: [{ actionId: 'approve|w|v', label: 'Approve', style: 'primary' }, { actionId: 'open-temporal-ui', label: 'Open', url: 'https://ui' }] },
-        { type: 'context', text: 'c' },
-      ],
-    }, { image: () => ({ slack_file: { id: 'F1' } }) }) as any[];
+    const blocks = toBlockKit(
+      {
+        text: 'x',
+        blocks: [
+          { type: 'header', text: 'h'.repeat(200) },
+          { type: 'fields', fields: Array.from({ length: 12 }, (_, i) => ({ label: `L${i}`, value: `v${i}` })) },
+          { type: 'video', media: { key: 'videos/v/video.mp4' }, poster: { key: 'videos/v/thumbnail.png' }, title: 'T' },
+          {
+            type: 'buttons',
+            buttons: [
+              { actionId: 'approve|w|v', label: 'Approve', style: 'primary' },
+              { actionId: 'open-temporal-ui', label: 'Open', url: 'https://ui' },
+            ],
+          },
+          { type: 'context', text: 'c' },
+        ],
+      },
+      { image: () => ({ slack_file: { id: 'F1' } }) },
+    ) as any[];
     expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'image', 'context', 'actions', 'context']);
     expect(blocks[0].text.text.length).toBeLessThanOrEqual(150);
     expect(blocks[1].fields).toHaveLength(10);
@@ -78,8 +87,14 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
   it('generates the app manifest from COMMANDS', () => {
     const http = slackManifest({ PUBLIC_BASE_URL: 'https://bot.example.com', SLACK_APP_TOKEN: undefined }) as any;
     expect(http.features.slash_commands.map((c: any) => c.command)).toEqual(COMMANDS.map((c) => `/${c.name}`));
-    expect(http.features.slash_commands[0]).toMatchObject({ url: 'https://bot.example.com/slack/events', usage_hint: expect.stringContaining('start [max:5]') });
-    expect(http.settings).toMatchObject({ socket_mode_enabled: false, interactivity: { is_enabled: true, request_url: 'https://bot.example.com/slack/events' } });
+    expect(http.features.slash_commands[0]).toMatchObject({
+      url: 'https://bot.example.com/slack/events',
+      usage_hint: expect.stringContaining('start [max:5]'),
+    });
+    expect(http.settings).toMatchObject({
+      socket_mode_enabled: false,
+      interactivity: { is_enabled: true, request_url: 'https://bot.example.com/slack/events' },
+    });
     expect(http.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write']));
     const socket = slackManifest({ PUBLIC_BASE_URL: undefined, SLACK_APP_TOKEN: 'xapp-1' }) as any;
     expect(socket.settings.socket_mode_enabled).toBe(true);
@@ -111,12 +126,19 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     expect(JSON.parse(future.text).error.message).toMatch(/stale/);
     const unsigned = await fetch(eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
     expect(unsigned.status).toBe(401);
-    expect(JSON.parse(await unsigned.text()).error).toMatchObject({ code: 'invalid_signature', message: 'Slack request rejected: missing X-Slack-Signature or X-Slack-Request-Timestamp.' });
+    expect(JSON.parse(await unsigned.text()).error).toMatchObject({
+      code: 'invalid_signature',
+      message: 'Slack request rejected: missing X-Slack-Signature or X-Slack-Request-Timestamp.',
+    });
     // The signature covers the exact bytes: the same form with one more byte is refused.
     const ts = Math.floor(Date.now() / 1000);
     const tampered = await fetch(eventsUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': slackSignature(SECRET, ts, body) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': slackSignature(SECRET, ts, body),
+      },
       body: body + '&',
     });
     expect(tampered.status).toBe(401);
@@ -129,15 +151,21 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     expect(responsesFor('forged')).toHaveLength(0);
   });
 
-  it('checks signatures with Bolt\'s verifier, keeping our reasons for the 401 answer', () => {
+  it("checks signatures with Bolt's verifier, keeping our reasons for the 401 answer", () => {
     const rawBody = 'token=x&text=hello';
     const nowMs = 1_800_000_000_000;
     const ts = String(nowMs / 1000);
     const good = { signingSecret: SECRET, rawBody, timestamp: ts, signature: slackSignature(SECRET, ts, rawBody), nowMs };
     expect(verifySlackSignature(good)).toEqual({ ok: true });
     expect(verifySlackSignature({ ...good, nowMs: nowMs + 5 * 60_000 })).toEqual({ ok: true });
-    expect(verifySlackSignature({ ...good, nowMs: nowMs + 5 * 60_000 + 1000 })).toEqual({ ok: false, reason: 'stale request: the timestamp is more than 5 minutes away' });
-    expect(verifySlackSignature({ ...good, nowMs: nowMs - 5 * 60_000 - 1000 })).toEqual({ ok: false, reason: 'stale request: the timestamp is more than 5 minutes away' });
+    expect(verifySlackSignature({ ...good, nowMs: nowMs + 5 * 60_000 + 1000 })).toEqual({
+      ok: false,
+      reason: 'stale request: the timestamp is more than 5 minutes away',
+    });
+    expect(verifySlackSignature({ ...good, nowMs: nowMs - 5 * 60_000 - 1000 })).toEqual({
+      ok: false,
+      reason: 'stale request: the timestamp is more than 5 minutes away',
+    });
     expect(verifySlackSignature({ ...good, rawBody: rawBody + ' ' })).toEqual({ ok: false, reason: 'signature mismatch' });
     expect(verifySlackSignature({ ...good, signature: good.signature.replace('v0=', 'v1=') })).toEqual({ ok: false, reason: 'unknown signature version' });
     expect(verifySlackSignature({ ...good, signature: 'v0=' })).toEqual({ ok: false, reason: 'signature mismatch' });
@@ -147,7 +175,9 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
   });
 
   it('answers a bad argument with an ephemeral usage message', async () => {
-    const r = await post(slashCommandBody({ command: '/daily-loop', text: 'start max:0', userId: 'UALICE', userName: 'alice', responseUrl: fake.responseUrl('bad') }));
+    const r = await post(
+      slashCommandBody({ command: '/daily-loop', text: 'start max:0', userId: 'UALICE', userName: 'alice', responseUrl: fake.responseUrl('bad') }),
+    );
     expect(r.status).toBe(200);
     const [reply] = await eventually(async () => (responsesFor('bad').length ? responsesFor('bad') : undefined));
     expect(reply.response_type).toBe('ephemeral');
@@ -158,7 +188,15 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
   });
 
   it('refuses auto-approve to a member who may not approve: no run skips the gate', async () => {
-    const r = await post(slashCommandBody({ command: '/daily-loop', text: 'start max:1 platforms:youtube auto-approve', userId: 'UALICE', userName: 'alice', responseUrl: fake.responseUrl('alice-auto') }));
+    const r = await post(
+      slashCommandBody({
+        command: '/daily-loop',
+        text: 'start max:1 platforms:youtube auto-approve',
+        userId: 'UALICE',
+        userName: 'alice',
+        responseUrl: fake.responseUrl('alice-auto'),
+      }),
+    );
     expect(r.status).toBe(200);
     const [reply] = await eventually(async () => (responsesFor('alice-auto').length ? responsesFor('alice-auto') : undefined));
     expect(reply.response_type).toBe('ephemeral');
@@ -172,7 +210,13 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
   });
 
   it('starts a real run from a signed /daily-loop start, acks within 3 s, and ignores a Slack retry', async () => {
-    const body = slashCommandBody({ command: '/daily-loop', text: 'start max:1 platforms:youtube auto-approve', userId: 'UADMIN', userName: 'admin', responseUrl: fake.responseUrl('start1') });
+    const body = slashCommandBody({
+      command: '/daily-loop',
+      text: 'start max:1 platforms:youtube auto-approve',
+      userId: 'UADMIN',
+      userName: 'admin',
+      responseUrl: fake.responseUrl('start1'),
+    });
     const r = await post(body);
     expect(r.status).toBe(200);
     expect(r.ms).toBeLessThan(3000);
@@ -197,27 +241,49 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     });
     expect(runs).toHaveLength(1);
 
-    const done = await eventually(async () => {
-      const s = await sys.orchestrator.status(workflowId);
-      return s.status === 'COMPLETED' ? s : undefined;
-    }, 150_000, 250);
+    const done = await eventually(
+      async () => {
+        const s = await sys.orchestrator.status(workflowId);
+        return s.status === 'COMPLETED' ? s : undefined;
+      },
+      150_000,
+      250,
+    );
     expect((done.result as any).publishing.published).toHaveLength(1);
     const audit = await sys.db.auditEvent.findFirst({ where: { platform: 'slack', action: '/daily-loop start', actor: 'UADMIN' } });
-    expect(audit).toMatchObject({ outcome: 'ok', actor: 'UADMIN', actorName: 'admin', channel: 'C_OPS', arguments: { max: 1, platforms: 'youtube', 'auto-approve': true } });
+    expect(audit).toMatchObject({
+      outcome: 'ok',
+      actor: 'UADMIN',
+      actorName: 'admin',
+      channel: 'C_OPS',
+      arguments: { max: 1, platforms: 'youtube', 'auto-approve': true },
+    });
     // The run records who skipped the gate by id.
     expect(await sys.db.approval.findFirst({ where: { workflowId } })).toMatchObject({ decidedBy: 'auto-approve', source: 'auto-approve' });
   }, 180_000);
 
   it('posts the approval card (surviving a 429) and handles Approve clicks with authorization', async () => {
-    const start = await post(slashCommandBody({ command: '/daily-loop', text: 'start max:2 platforms:youtube', userId: 'UADMIN', userName: 'admin', responseUrl: fake.responseUrl('start2') }));
+    const start = await post(
+      slashCommandBody({
+        command: '/daily-loop',
+        text: 'start max:2 platforms:youtube',
+        userId: 'UADMIN',
+        userName: 'admin',
+        responseUrl: fake.responseUrl('start2'),
+      }),
+    );
     expect(start.status).toBe(200);
     const [started] = await eventually(async () => (responsesFor('start2').length ? responsesFor('start2') : undefined));
     expect(started.response_type).toBe('in_channel');
     const workflowId = /daily-\d{4}-\d{2}-\d{2}/.exec(started.text)![0];
-    const waiting = await eventually(async () => {
-      const s = await sys.orchestrator.status(workflowId);
-      return s.status === 'RUNNING' && s.progress?.step === 'awaitApproval' && s.approvals?.length === 2 ? s : undefined;
-    }, 150_000, 250);
+    const waiting = await eventually(
+      async () => {
+        const s = await sys.orchestrator.status(workflowId);
+        return s.status === 'RUNNING' && s.progress?.step === 'awaitApproval' && s.approvals?.length === 2 ? s : undefined;
+      },
+      150_000,
+      250,
+    );
     const videoId = waiting.approvals![0].videoId;
 
     // The worker itself posts both approval cards through its SlackNotifier (the fan-out notifier).
@@ -229,17 +295,30 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     for (const c of workerCards) expect((c.body.blocks as any[]).some((b) => b.type === 'image' && b.slack_file?.id)).toBe(true);
     expect(JSON.stringify(workerCards)).not.toContain(sys.config.publicBaseUrl);
     const cardTs = workerCards.map((c) => fake.channelMessages('C_APPROVALS').find((m) => !m.thread_ts && m.text === c.body.text)?.ts);
-    const threadVideos = await eventually(async () => {
-      const v = fake.files.filter((f) => f.filename === 'video.mp4' && f.channel === 'C_APPROVALS' && cardTs.includes(f.threadTs));
-      return v.length === 2 ? v : undefined;
-    }, 30_000, 100);
+    const threadVideos = await eventually(
+      async () => {
+        const v = fake.files.filter((f) => f.filename === 'video.mp4' && f.channel === 'C_APPROVALS' && cardTs.includes(f.threadTs));
+        return v.length === 2 ? v : undefined;
+      },
+      30_000,
+      100,
+    );
     for (const v of threadVideos) expect(v.size).toBeGreaterThan(10_000);
     const seen = fake.calls.length;
     const deliveredBefore = fake.delivered('chat.postMessage').length;
 
     // The same notification through a fresh notifier: the first try is rate limited.
-    const row = await eventually(() => sys.db.notification.findFirst({ where: { workflowId, kind: 'approval_requested', data: { path: ['videoId'], equals: videoId } } }));
-    const n: NotificationInput = { kind: 'approval_requested', level: row.level as NotificationInput['level'], title: row.title, message: row.message, workflowId, data: row.data as Record<string, unknown> };
+    const row = await eventually(() =>
+      sys.db.notification.findFirst({ where: { workflowId, kind: 'approval_requested', data: { path: ['videoId'], equals: videoId } } }),
+    );
+    const n: NotificationInput = {
+      kind: 'approval_requested',
+      level: row.level as NotificationInput['level'],
+      title: row.title,
+      message: row.message,
+      workflowId,
+      data: row.data as Record<string, unknown>,
+    };
     const notifier = new SlackNotifier({ config: sys.config, log, media: sys.storage, retryConfig: { retries: 2, minTimeout: 50, maxTimeout: 100 } });
     fake.rateLimitOnce('chat.postMessage', 1);
     const t0 = Date.now();
@@ -247,7 +326,10 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000); // waited Retry-After
     const posts = fake.calls.slice(seen).filter((c) => c.method === 'chat.postMessage' && c.body.channel === 'C_APPROVALS');
     expect(posts.map((c) => c.status)).toEqual([429, 200]);
-    const card = fake.delivered('chat.postMessage').slice(deliveredBefore).filter((c) => c.body.channel === 'C_APPROVALS');
+    const card = fake
+      .delivered('chat.postMessage')
+      .slice(deliveredBefore)
+      .filter((c) => c.body.channel === 'C_APPROVALS');
     expect(card).toHaveLength(1);
     expect(card[0].body.channel).toBe('C_APPROVALS');
     expect(card[0].authorization).toBe('Bearer xoxb-test-1-2');
@@ -255,10 +337,24 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     expect(actionIds).toEqual([`approve|${workflowId}|${videoId}`, `reject|${workflowId}|${videoId}`]);
     // A kind without a channel is skipped quietly.
     await notifier.notify({ kind: 'weekly_report', level: 'INFO', title: 'Weekly', message: 'm' });
-    expect(fake.delivered('chat.postMessage').slice(deliveredBefore).filter((c) => c.body.channel === 'C_APPROVALS')).toHaveLength(1);
+    expect(
+      fake
+        .delivered('chat.postMessage')
+        .slice(deliveredBefore)
+        .filter((c) => c.body.channel === 'C_APPROVALS'),
+    ).toHaveLength(1);
 
     const click = (userId: string, id: string) =>
-      post(buttonClickBody({ actionId: actionIds[0], userId, channelId: 'C_APPROVALS', messageTs: '1700000000.000100', responseUrl: fake.responseUrl(id), message: { text: card[0].body.text, blocks: card[0].body.blocks } }));
+      post(
+        buttonClickBody({
+          actionId: actionIds[0],
+          userId,
+          channelId: 'C_APPROVALS',
+          messageTs: '1700000000.000100',
+          responseUrl: fake.responseUrl(id),
+          message: { text: card[0].body.text, blocks: card[0].body.blocks },
+        }),
+      );
 
     // Not an operator: a private refusal, the card keeps its buttons, the video still waits.
     const denied = await click('UMALLORY', 'mallory');
@@ -278,13 +374,19 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
     expect(replaced.replace_original).toBe(true);
     expect(blocksText(replaced.blocks)).toMatch(/Approved by @uadmin/);
     // The decided card keeps the thumbnail Slack already has (the strict fake accepted the response).
-    expect((replaced.blocks as any[]).find((b) => b.type === 'image')?.slack_file).toEqual((card[0].body.blocks as any[]).find((b) => b.type === 'image').slack_file);
+    expect((replaced.blocks as any[]).find((b) => b.type === 'image')?.slack_file).toEqual(
+      (card[0].body.blocks as any[]).find((b) => b.type === 'image').slack_file,
+    );
     expect((replaced.blocks as any[]).some((b) => b.type === 'actions')).toBe(false);
     expect(done).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(done.text).toMatch(/Done: ✅ Approved by @uadmin/);
     const after = await sys.orchestrator.status(workflowId);
     expect(after.approvals!.find((a) => a.videoId === videoId)).toMatchObject({ state: 'approved', by: 'slack:UADMIN', byName: 'uadmin' });
-    expect(await sys.db.approval.findFirst({ where: { workflowId, videoId, effective: true } })).toMatchObject({ decidedBy: 'slack:UADMIN', decidedByName: 'uadmin', source: 'slack' });
+    expect(await sys.db.approval.findFirst({ where: { workflowId, videoId, effective: true } })).toMatchObject({
+      decidedBy: 'slack:UADMIN',
+      decidedByName: 'uadmin',
+      source: 'slack',
+    });
     await eventually(() => sys.db.approval.findFirst({ where: { workflowId, videoId, decision: 'APPROVE', effective: true } }));
 
     // A second click: already decided.
@@ -302,12 +404,27 @@ describe('Slack bot through Bolt (real Temporal + PostgreSQL, fake Slack Web API
 
   it('keeps one alert per failing run: repeats update the parent and go into its thread', async () => {
     const notifier = new SlackNotifier({ config: sys.config, log, minIntervalMs: 200 });
-    const n: NotificationInput = { kind: 'workflow_failed', level: 'ERROR', title: 'Daily loop failed', message: 'renderVideo: ffmpeg exited 1', workflowId: 'daily-2030-01-01', data: { step: 'generateVideosForContent', attempts: 3 }, dedupeKey: 'failed:daily-2030-01-01:run1' };
+    const n: NotificationInput = {
+      kind: 'workflow_failed',
+      level: 'ERROR',
+      title: 'Daily loop failed',
+      message: 'renderVideo: ffmpeg exited 1',
+      workflowId: 'daily-2030-01-01',
+      data: { step: 'generateVideosForContent', attempts: 3 },
+      dedupeKey: 'failed:daily-2030-01-01:run1',
+    };
     const before = fake.calls.length;
     const t0 = Date.now();
     await Promise.all([notifier.notify(n), notifier.notify(n)]);
     // Only this test's alert (the worker may post run notices for other runs meanwhile).
-    const calls = fake.calls.slice(before).filter((c) => JSON.stringify(c.body).includes('daily-2030-01-01') || c.body.thread_ts !== undefined || c.method === 'chat.update' && blocksText(c.body.blocks).includes('2030'));
+    const calls = fake.calls
+      .slice(before)
+      .filter(
+        (c) =>
+          JSON.stringify(c.body).includes('daily-2030-01-01') ||
+          c.body.thread_ts !== undefined ||
+          (c.method === 'chat.update' && blocksText(c.body.blocks).includes('2030')),
+      );
     expect(calls.map((c) => `${c.method}:${c.body.channel}`)).toEqual(['chat.postMessage:C_ALERTS', 'chat.update:C_ALERTS', 'chat.postMessage:C_ALERTS']);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400); // 3 calls, spaced per channel
     expect(calls[0].body.thread_ts).toBeUndefined();

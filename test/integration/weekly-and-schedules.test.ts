@@ -18,15 +18,27 @@ describe('weekly optimization end to end', () => {
   it('analyses the week, decides, and stores the owner report with a chart', async () => {
     // A week with a published video and some real clicks to report on.
     const daily = await sys.request('POST', '/orchestrator/daily-loop/start', { maxProducts: 1, autoApprove: true, platforms: ['youtube'] });
-    await eventually(async () => (await sys.request('GET', `/orchestrator/daily-loop/status/${daily.body.workflowId}`)).body.status === 'COMPLETED', 120_000, 250);
+    await eventually(
+      async () => (await sys.request('GET', `/orchestrator/daily-loop/status/${daily.body.workflowId}`)).body.status === 'COMPLETED',
+      120_000,
+      250,
+    );
     const content = await sys.db.content.findFirstOrThrow();
-    for (let i = 0; i < 3; i++) await fetch(`${sys.baseUrl}/r/${content.trackingCode}-yt`, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126 Mobile Safari/537.36' } });
+    for (let i = 0; i < 3; i++)
+      await fetch(`${sys.baseUrl}/r/${content.trackingCode}-yt`, {
+        redirect: 'manual',
+        headers: { 'user-agent': 'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126 Mobile Safari/537.36' },
+      });
 
     // The default period ends at the start of today; include today for this test by starting through the client with periodEnd = tomorrow.
     const client = await sys.orchestrator.client();
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10) + 'T00:00:00.000Z';
     const weeklyId = 'weekly-test-W01';
-    const result = await client.workflow.execute('weeklyOptimization', { workflowId: weeklyId, taskQueue: sys.config.TEMPORAL_TASK_QUEUE, args: [sys.orchestrator.weeklyInput({ periodEnd: tomorrow })] });
+    const result = await client.workflow.execute('weeklyOptimization', {
+      workflowId: weeklyId,
+      taskQueue: sys.config.TEMPORAL_TASK_QUEUE,
+      args: [sys.orchestrator.weeklyInput({ periodEnd: tomorrow })],
+    });
     // Three requests from one visitor on one link on one day count as one click (the other two are filtered repeats).
     expect(result.analytics).toMatchObject({ totalClicks: 1, totalViews: null, totalEarnings: 0 });
     expect(result.analytics.totalCost).toBeCloseTo(sys.config.COST_PER_VIDEO, 4);
@@ -69,7 +81,9 @@ describe('weekly optimization end to end', () => {
 describe('Temporal Schedules', () => {
   let sys: TestSystem;
   beforeAll(async () => {
-    sys = await startTestSystem({ env: { TIMEZONE: 'America/New_York', SCHEDULE_DAILY_AUTO_APPROVE: 'true', DAILY_MAX_PRODUCTS: '1', DAILY_PLATFORMS: 'tiktok' } });
+    sys = await startTestSystem({
+      env: { TIMEZONE: 'America/New_York', SCHEDULE_DAILY_AUTO_APPROVE: 'true', DAILY_MAX_PRODUCTS: '1', DAILY_PLATFORMS: 'tiktok' },
+    });
   });
   afterAll(async () => sys?.stop());
 
@@ -90,7 +104,9 @@ describe('Temporal Schedules', () => {
     ]);
     // Next daily run: midnight in New York.
     const next = new Date(list[0].nextRuns[0]);
-    expect(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', minute: 'numeric', hour12: false }).format(next)).toMatch(/^(00|24):00$/);
+    expect(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', minute: 'numeric', hour12: false }).format(next)).toMatch(
+      /^(00|24):00$/,
+    );
     const nextWeekly = new Date(list[1].nextRuns[0]);
     expect(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'long' }).format(nextWeekly)).toBe('Sunday');
     expect((await sys.request('GET', '/orchestrator/schedules')).body.schedules).toHaveLength(2);
@@ -100,13 +116,17 @@ describe('Temporal Schedules', () => {
     const client = await sys.orchestrator.client();
     await triggerSchedule(client, 'daily');
     const expectedId = `daily-${new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York' }).format(new Date())}`;
-    const d = await eventually(async () => {
-      try {
-        return await client.workflow.getHandle(expectedId).describe();
-      } catch {
-        return undefined;
-      }
-    }, 30_000, 200);
+    const d = await eventually(
+      async () => {
+        try {
+          return await client.workflow.getHandle(expectedId).describe();
+        } catch {
+          return undefined;
+        }
+      },
+      30_000,
+      200,
+    );
     expect(d.type).toBe('dailyControlLoop');
     const started = await client.workflow.getHandle(expectedId).fetchHistory();
     const input = JSON.parse(Buffer.from(started.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0].data!).toString());

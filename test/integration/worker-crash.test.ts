@@ -23,21 +23,25 @@ describe('fault: the worker is SIGKILLed in the middle of syncProducts', () => {
 
   /** A real worker process, started the way `npm run worker` starts it. */
   function startWorkerProcess(): ChildProcess {
-    const child = spawn(process.execPath, ['--import', path.join(PROJECT_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(PROJECT_ROOT, 'worker/index.ts')], {
-      cwd: PROJECT_ROOT,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: sys.databaseUrl,
-        TEMPORAL_ADDRESS: sys.config.TEMPORAL_ADDRESS,
-        TEMPORAL_TASK_QUEUE: sys.config.TEMPORAL_TASK_QUEUE,
-        TEMPORAL_NAMESPACE: sys.config.TEMPORAL_NAMESPACE,
-        CATALOG_FILE: catalogFile,
-        ACTIVITY_HEARTBEAT_TIMEOUT: '2s',
-        DATA_DIR: sys.config.dataDir,
+    const child = spawn(
+      process.execPath,
+      ['--import', path.join(PROJECT_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(PROJECT_ROOT, 'worker/index.ts')],
+      {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          LOG_LEVEL: 'warn',
+          DATABASE_URL: sys.databaseUrl,
+          TEMPORAL_ADDRESS: sys.config.TEMPORAL_ADDRESS,
+          TEMPORAL_TASK_QUEUE: sys.config.TEMPORAL_TASK_QUEUE,
+          TEMPORAL_NAMESPACE: sys.config.TEMPORAL_NAMESPACE,
+          CATALOG_FILE: catalogFile,
+          ACTIVITY_HEARTBEAT_TIMEOUT: '2s',
+          DATA_DIR: sys.config.dataDir,
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    );
     workers.push(child);
     return child;
   }
@@ -48,10 +52,14 @@ describe('fault: the worker is SIGKILLed in the middle of syncProducts', () => {
     expect(start.body.status).toBe('started');
 
     // Kill it for real once part of the catalog is in and part is not.
-    const partial = await eventually(async () => {
-      const n = await sys.db.product.count();
-      return n >= 4000 && n < TOTAL - 8000 ? n : undefined;
-    }, 90_000, 20);
+    const partial = await eventually(
+      async () => {
+        const n = await sys.db.product.count();
+        return n >= 4000 && n < TOTAL - 8000 ? n : undefined;
+      },
+      90_000,
+      20,
+    );
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const afterKill = await sys.db.product.count();
@@ -59,10 +67,14 @@ describe('fault: the worker is SIGKILLed in the middle of syncProducts', () => {
     expect(afterKill).toBeLessThan(TOTAL);
 
     startWorkerProcess();
-    const done = await eventually(async () => {
-      const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
-      return r.body.status === 'COMPLETED' ? r.body : undefined;
-    }, 240_000, 250);
+    const done = await eventually(
+      async () => {
+        const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
+        return r.body.status === 'COMPLETED' ? r.body : undefined;
+      },
+      240_000,
+      250,
+    );
 
     expect(done.result.selected).toHaveLength(1);
     expect(done.result.publishing.published).toHaveLength(1);
@@ -78,9 +90,7 @@ describe('fault: the worker is SIGKILLed in the middle of syncProducts', () => {
     const client = await sys.orchestrator.client();
     const history = await client.workflow.getHandle(start.body.workflowId, start.body.runId).fetchHistory();
     const started = history.events!.filter((e) => e.activityTaskStartedEventAttributes);
-    const syncAttempt = started
-      .map((e) => e.activityTaskStartedEventAttributes!)
-      .find((a) => (a.attempt ?? 1) > 1);
+    const syncAttempt = started.map((e) => e.activityTaskStartedEventAttributes!).find((a) => (a.attempt ?? 1) > 1);
     expect(syncAttempt, 'a retried activity attempt').toBeDefined();
   }, 360_000);
 });

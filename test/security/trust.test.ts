@@ -28,15 +28,40 @@ async function dailyRuns(sys: TestSystem): Promise<string[]> {
 /** A product, its script and a video row in a given state, with media files on disk. */
 async function videoRow(sys: TestSystem, status: 'READY' | 'APPROVED' | 'PUBLISHED'): Promise<string> {
   const asin = `B0${randomUUID().replace(/-/g, '').slice(0, 8).toUpperCase()}`;
-  const product = await sys.db.product.create({ data: { asin, title: 'Test product', brand: 'Brand', category: 'home', price: 10, commissionRate: 0.04, imageUrls: [], detailPageUrl: `https://www.amazon.com/dp/${asin}` } });
-  const content = await sys.db.content.create({ data: { productId: product.id, language: 'en', templateVariant: 'a', hook: 'h', script: 's', title: 't', description: 'd', hashtags: [], trackingCode: asin } });
+  const product = await sys.db.product.create({
+    data: {
+      asin,
+      title: 'Test product',
+      brand: 'Brand',
+      category: 'home',
+      price: 10,
+      commissionRate: 0.04,
+      imageUrls: [],
+      detailPageUrl: `https://www.amazon.com/dp/${asin}`,
+    },
+  });
+  const content = await sys.db.content.create({
+    data: {
+      productId: product.id,
+      language: 'en',
+      templateVariant: 'a',
+      hook: 'h',
+      script: 's',
+      title: 't',
+      description: 'd',
+      hashtags: [],
+      trackingCode: asin,
+    },
+  });
   const id = randomUUID();
   for (const f of ['video.mp4', 'thumbnail.png', 'speech.wav']) {
     const file = sys.storage.localPath(`videos/${id}/${f}`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, `${f} bytes`);
   }
-  await sys.db.video.create({ data: { id, contentId: content.id, productId: product.id, status, videoPath: `videos/${id}/video.mp4`, thumbnailPath: `videos/${id}/thumbnail.png` } });
+  await sys.db.video.create({
+    data: { id, contentId: content.id, productId: product.id, status, videoPath: `videos/${id}/video.mp4`, thumbnailPath: `videos/${id}/thumbnail.png` },
+  });
   return id;
 }
 
@@ -47,7 +72,8 @@ describe('no API_TOKEN (loopback): a page in the browser cannot change anything'
   });
   afterAll(async () => sys?.stop());
 
-  const raw = (method: string, p: string, headers: Record<string, string>, body?: string) => fetch(sys.baseUrl + p, { method, headers, body }).then(async (r) => ({ status: r.status, body: (await r.json().catch(() => ({}))) as any }));
+  const raw = (method: string, p: string, headers: Record<string, string>, body?: string) =>
+    fetch(sys.baseUrl + p, { method, headers, body }).then(async (r) => ({ status: r.status, body: (await r.json().catch(() => ({}))) as any }));
 
   it.each([
     ['an HTML form post', 'application/x-www-form-urlencoded', 'maxProducts=1&autoApprove=true'],
@@ -66,7 +92,12 @@ describe('no API_TOKEN (loopback): a page in the browser cannot change anything'
   });
 
   it('refuses a request from another site (Origin, Sec-Fetch-Site) with 403', async () => {
-    const r = await raw('POST', '/orchestrator/daily-loop/start', { 'content-type': 'application/json', origin: 'https://evil.example' }, '{"autoApprove":true}');
+    const r = await raw(
+      'POST',
+      '/orchestrator/daily-loop/start',
+      { 'content-type': 'application/json', origin: 'https://evil.example' },
+      '{"autoApprove":true}',
+    );
     expect(r.status).toBe(403);
     expect(r.body.error.code).toBe('cross_site_request');
     const site = await raw('POST', '/console/action', { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }, '{"actionId":"retry|daily"}');
@@ -79,15 +110,22 @@ describe('no API_TOKEN (loopback): a page in the browser cannot change anything'
     const withHost = (method: string, p: string, body?: string) =>
       new Promise<{ status: number; body: any }>((resolve, reject) => {
         const u = new URL(sys.baseUrl);
-        const req = http.request({ host: u.hostname, port: u.port, method, path: p, headers: { host: 'evil.example:3000', 'content-type': 'application/json' } }, (res) => {
-          let text = '';
-          res.on('data', (c) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text || '{}') }));
-        });
+        const req = http.request(
+          { host: u.hostname, port: u.port, method, path: p, headers: { host: 'evil.example:3000', 'content-type': 'application/json' } },
+          (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text || '{}') }));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
-    for (const [method, p] of [['GET', '/orchestrator/workflow-logs'], ['GET', '/console/feed'], ['POST', '/orchestrator/daily-loop/start']] as const) {
+    for (const [method, p] of [
+      ['GET', '/orchestrator/workflow-logs'],
+      ['GET', '/console/feed'],
+      ['POST', '/orchestrator/daily-loop/start'],
+    ] as const) {
       const r = await withHost(method, p, method === 'POST' ? '{}' : undefined);
       expect(r.status).toBe(403);
       expect(r.body.error.message).toMatch(/not this server's address/);
@@ -98,7 +136,11 @@ describe('no API_TOKEN (loopback): a page in the browser cannot change anything'
   it('accepts the same request from a script on this machine, and audits it as the loopback owner', async () => {
     const r = await sys.request('POST', '/orchestrator/weekly-optimization/start', {});
     expect(r.status).toBe(201);
-    expect(await sys.db.auditEvent.findFirst({ where: { action: 'POST /orchestrator/weekly-optimization/start' } })).toMatchObject({ actor: 'api:loopback', platform: 'api', outcome: 'started' });
+    expect(await sys.db.auditEvent.findFirst({ where: { action: 'POST /orchestrator/weekly-optimization/start' } })).toMatchObject({
+      actor: 'api:loopback',
+      platform: 'api',
+      outcome: 'started',
+    });
   });
 
   it('/healthz says ok or degraded without addresses or error text', async () => {
@@ -133,7 +175,18 @@ describe('with API_TOKEN and Slack (HTTP mode) through the real server', () => {
   });
 
   it('the Retry button is authorized like /daily-loop start (rule and channels), not just executed', async () => {
-    const click = (userId: string, channelId: string, id: string) => postSignedToSlackEndpoint(events(), SECRET, buttonClickBody({ actionId: actionId({ kind: 'retry', workflowType: 'daily' }), userId, channelId, messageTs: '1.2', responseUrl: fake.responseUrl(id) }));
+    const click = (userId: string, channelId: string, id: string) =>
+      postSignedToSlackEndpoint(
+        events(),
+        SECRET,
+        buttonClickBody({
+          actionId: actionId({ kind: 'retry', workflowType: 'daily' }),
+          userId,
+          channelId,
+          messageTs: '1.2',
+          responseUrl: fake.responseUrl(id),
+        }),
+      );
     await click('UMALLORY', 'C_OPS', 'retry-mallory');
     const [denied] = await eventually(async () => (responsesFor('retry-mallory').length ? responsesFor('retry-mallory') : undefined));
     expect(denied.text).toMatch(/not authorized for daily-loop start/);
@@ -162,7 +215,18 @@ describe('with API_TOKEN and Slack (HTTP mode) through the real server', () => {
   });
 
   it('names are not identities: a user renamed "admin" is not the operator UADMIN', async () => {
-    const r = await postSignedToSlackEndpoint(events(), SECRET, slashCommandBody({ command: '/schedules', text: 'pause daily', userId: 'UIMPOSTOR', userName: 'admin', channelId: 'C_OPS', responseUrl: fake.responseUrl('impostor') }));
+    const r = await postSignedToSlackEndpoint(
+      events(),
+      SECRET,
+      slashCommandBody({
+        command: '/schedules',
+        text: 'pause daily',
+        userId: 'UIMPOSTOR',
+        userName: 'admin',
+        channelId: 'C_OPS',
+        responseUrl: fake.responseUrl('impostor'),
+      }),
+    );
     expect(r.status).toBe(200);
     const [reply] = await eventually(async () => (responsesFor('impostor').length ? responsesFor('impostor') : undefined));
     expect(reply.text).toMatch(/not authorized/);
@@ -171,7 +235,11 @@ describe('with API_TOKEN and Slack (HTTP mode) through the real server', () => {
   it('an action whose audit row cannot be written is not done', async () => {
     await sys.db.$executeRawUnsafe('ALTER TABLE "AuditEvent" RENAME TO "AuditEvent_off"');
     try {
-      await postSignedToSlackEndpoint(events(), SECRET, slashCommandBody({ command: '/daily-loop', text: 'start max:1', userId: 'UADMIN', channelId: 'C_OPS', responseUrl: fake.responseUrl('no-audit') }));
+      await postSignedToSlackEndpoint(
+        events(),
+        SECRET,
+        slashCommandBody({ command: '/daily-loop', text: 'start max:1', userId: 'UADMIN', channelId: 'C_OPS', responseUrl: fake.responseUrl('no-audit') }),
+      );
       const [reply] = await eventually(async () => (responsesFor('no-audit').length ? responsesFor('no-audit') : undefined));
       expect(reply.text).toMatch(/could not be recorded in the audit log, so nothing was done/);
       const api = await sys.request('POST', '/orchestrator/daily-loop/start', { maxProducts: 1 }, AUTH);
@@ -184,10 +252,20 @@ describe('with API_TOKEN and Slack (HTTP mode) through the real server', () => {
   });
 
   it('API calls are audited as the token, not as the `by` the caller writes', async () => {
-    const r = await sys.request('POST', '/orchestrator/daily-loop/daily-2030-01-01/approval', { videoId: randomUUID(), decision: 'approve', by: 'the-ceo' }, AUTH);
+    const r = await sys.request(
+      'POST',
+      '/orchestrator/daily-loop/daily-2030-01-01/approval',
+      { videoId: randomUUID(), decision: 'approve', by: 'the-ceo' },
+      AUTH,
+    );
     expect(r.status).toBe(404);
     const audit = await sys.db.auditEvent.findFirst({ where: { action: 'POST /orchestrator/daily-loop/approval' }, orderBy: { at: 'desc' } });
-    expect(audit).toMatchObject({ actor: 'api:token', platform: 'api', arguments: { by: 'the-ceo', decision: 'approve' }, outcome: expect.stringMatching(/^error: /) });
+    expect(audit).toMatchObject({
+      actor: 'api:token',
+      platform: 'api',
+      arguments: { by: 'the-ceo', decision: 'approve' },
+      outcome: expect.stringMatching(/^error: /),
+    });
   });
 
   describe('private by default', () => {
@@ -225,7 +303,9 @@ describe('with API_TOKEN and Slack (HTTP mode) through the real server', () => {
 
 describe('start-up refuses unsafe settings, naming why', () => {
   it('needs API_TOKEN when the server is reachable from outside', () => {
-    expect(() => loadConfig({ PUBLIC_BASE_URL: 'https://bot.example.com' })).toThrow(/API_TOKEN is missing: PUBLIC_BASE_URL \(https:\/\/bot\.example\.com\) says this server is reachable from outside/);
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'https://bot.example.com' })).toThrow(
+      /API_TOKEN is missing: PUBLIC_BASE_URL \(https:\/\/bot\.example\.com\) says this server is reachable from outside/,
+    );
     expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: SECRET })).toThrow(/API_TOKEN is missing: Slack HTTP mode/);
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).SLACK_APP_TOKEN).toBe('xapp-1');
     expect(loadConfig({ PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).PUBLIC_BASE_URL).toBe('http://127.0.0.1:3000');
@@ -240,7 +320,16 @@ describe('start-up refuses unsafe settings, naming why', () => {
 
 describe('chat text cannot forge a message', () => {
   const hostile = '<!channel> <https://evil.example|Approve> [Approve](https://evil.example) @everyone <@&123456789012345678> & co';
-  const card = approvalCard({ workflowId: 'daily-2030-01-01', videoId: randomUUID(), title: hostile, product: hostile, asin: 'B000TEST01', videoKey: null, thumbnailKey: null, platforms: [] });
+  const card = approvalCard({
+    workflowId: 'daily-2030-01-01',
+    videoId: randomUUID(),
+    title: hostile,
+    product: hostile,
+    asin: 'B000TEST01',
+    videoKey: null,
+    thumbnailKey: null,
+    platforms: [],
+  });
 
   it('Slack: the title is escaped in mrkdwn and shown as-is in plain_text', () => {
     const blocks = toBlockKit(card) as any[];
@@ -263,7 +352,16 @@ describe('chat text cannot forge a message', () => {
   });
 
   it('a failure alert with hostile error text stays text', () => {
-    const m = renderNotification({ kind: 'workflow_failed', level: 'ERROR', title: 'Daily loop failed', message: 'ffmpeg said <https://evil.example|click here>', workflowId: 'daily-2030-01-01' }, {});
+    const m = renderNotification(
+      {
+        kind: 'workflow_failed',
+        level: 'ERROR',
+        title: 'Daily loop failed',
+        message: 'ffmpeg said <https://evil.example|click here>',
+        workflowId: 'daily-2030-01-01',
+      },
+      {},
+    );
     expect(JSON.stringify(toBlockKit(m))).not.toContain('<https://evil');
   });
 });

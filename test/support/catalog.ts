@@ -3,12 +3,23 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CatalogProduct } from '../../src/domain/product.js';
 
-const CATEGORIES = ['Electronics', 'Home & Kitchen', 'Beauty', 'Sports & Outdoors', 'Toys & Games', 'Pet Supplies', 'Office Products', 'Tools', 'Automotive', 'Books'];
+const CATEGORIES = [
+  'Electronics',
+  'Home & Kitchen',
+  'Beauty',
+  'Sports & Outdoors',
+  'Toys & Games',
+  'Pet Supplies',
+  'Office Products',
+  'Tools',
+  'Automotive',
+  'Books',
+];
 
 /** A deterministic synthetic catalog of n products (for load, crash and benchmark tests). */
 export function syntheticCatalog(n: number, seed = 1): CatalogProduct[] {
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const out: CatalogProduct[] = [];
   for (let i = 0; i < n; i++) {
     const asin = 'B' + (i + seed * 1_000_000).toString(36).toUpperCase().padStart(9, '0');

@@ -108,7 +108,8 @@ export async function startTestSystem(opts: { env?: Record<string, string | unde
       const init: RequestInit = { method, headers: { ...headers } };
       if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
       // Every state-changing call is JSON (the server refuses anything else with 415), even without a body.
-      if (body !== undefined || !['GET', 'HEAD'].includes(method.toUpperCase())) (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+      if (body !== undefined || !['GET', 'HEAD'].includes(method.toUpperCase()))
+        (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
       const r = await fetch(baseUrl + path, init);
       const text = await r.text();
       let parsed: unknown = text;

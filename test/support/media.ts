@@ -15,5 +15,12 @@ export function ffprobe(file: string): Probe {
   const v = out.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
   const a = out.streams.find((s: { codec_type: string }) => s.codec_type === 'audio');
   const [num, den] = String(v.r_frame_rate).split('/').map(Number);
-  return { width: v.width, height: v.height, fps: num / (den || 1), videoCodec: v.codec_name, audioCodec: a?.codec_name, durationSec: Number(out.format.duration) };
+  return {
+    width: v.width,
+    height: v.height,
+    fps: num / (den || 1),
+    videoCodec: v.codec_name,
+    audioCodec: a?.codec_name,
+    durationSec: Number(out.format.duration),
+  };
 }

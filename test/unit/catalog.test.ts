@@ -117,7 +117,15 @@ describe('CSV import', () => {
     const { products, errors } = parseCatalogText(text, 'csv');
     expect(errors).toEqual([]);
     expect(products).toHaveLength(2);
-    expect(products[0]).toMatchObject({ asin: 'B0TEST0001', price: 24.99, commissionRate: 0.04, rating: 4.5, reviewCount: 1200, salesRank: 350, imageUrls: [IMG] });
+    expect(products[0]).toMatchObject({
+      asin: 'B0TEST0001',
+      price: 24.99,
+      commissionRate: 0.04,
+      rating: 4.5,
+      reviewCount: 1200,
+      salesRank: 350,
+      imageUrls: [IMG],
+    });
     expect(products[1]).toMatchObject({ currency: 'USD', rating: null, reviewCount: 0, salesRank: null, imageUrls: [] });
   });
 
@@ -152,10 +160,7 @@ describe('CSV import', () => {
   });
 
   it('accepts a percentage commission rate: "4%" is 0.04 and "4.5 %" is 0.045', () => {
-    const { products, errors } = parseCatalogText(
-      csv(line('B0TEST0001', { commissionRate: '4%' }), line('B0TEST0002', { commissionRate: '4.5 %' })),
-      'csv',
-    );
+    const { products, errors } = parseCatalogText(csv(line('B0TEST0001', { commissionRate: '4%' }), line('B0TEST0002', { commissionRate: '4.5 %' })), 'csv');
     expect(errors).toEqual([]);
     expect(products.map((p) => p.commissionRate)).toEqual([0.04, 0.045]);
   });
@@ -200,9 +205,7 @@ describe('CSV import', () => {
   it('rejects a duplicate ASIN on the later row and names the row of the first occurrence', () => {
     const { products, errors } = parseCatalogText(csv(line('B0TEST0001'), line('B0TEST0002'), line('B0TEST0001')), 'csv');
     expect(products.map((p) => p.asin)).toEqual(['B0TEST0001', 'B0TEST0002']);
-    expect(errors).toEqual([
-      { row: 4, field: 'asin', reason: 'duplicates ASIN B0TEST0001 from row 2; each ASIN may appear only once' },
-    ]);
+    expect(errors).toEqual([{ row: 4, field: 'asin', reason: 'duplicates ASIN B0TEST0001 from row 2; each ASIN may appear only once' }]);
   });
 
   it('reports every problem in a row at once, not just the first', () => {
@@ -219,9 +222,7 @@ describe('CSV import', () => {
 
   it('reports an unquoted comma that shifts cells as a row error with the fix', () => {
     const { errors } = parseCatalogText(csv(line('B0TEST0001', { title: 'Voltix Charger, Black' })), 'csv');
-    expect(errors).toEqual([
-      { row: 2, field: 'row', reason: 'has 13 cells but the header has 12 columns; wrap values that contain commas in double quotes' },
-    ]);
+    expect(errors).toEqual([{ row: 2, field: 'row', reason: 'has 13 cells but the header has 12 columns; wrap values that contain commas in double quotes' }]);
   });
 
   it('handles a byte-order mark and CRLF line endings', () => {
@@ -380,16 +381,19 @@ describe('import limits and safe URLs', () => {
     expect(errorsOf({ imageUrls: urls })).toEqual([{ row: 1, field: 'imageUrls', reason: 'has 11 URLs; at most 10 per product' }]);
   });
 
-  it.each(['ftp://images.example.com/a.jpg', 'file:///etc/passwd', 'gopher://images.example.com/a', 'javascript:alert(1)', 'data:image/png;base64,iVBORw0KGgo='])(
-    'rejects the non-http image URL %s',
-    (url) => {
-      const { products, errors } = importOne({ imageUrls: [IMG, url] });
-      expect(products).toEqual([]);
-      expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatchObject({ row: 1, field: 'imageUrls[1]' });
-      expect(errors[0].reason).toMatch(/http/);
-    },
-  );
+  it.each([
+    'ftp://images.example.com/a.jpg',
+    'file:///etc/passwd',
+    'gopher://images.example.com/a',
+    'javascript:alert(1)',
+    'data:image/png;base64,iVBORw0KGgo=',
+  ])('rejects the non-http image URL %s', (url) => {
+    const { products, errors } = importOne({ imageUrls: [IMG, url] });
+    expect(products).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ row: 1, field: 'imageUrls[1]' });
+    expect(errors[0].reason).toMatch(/http/);
+  });
 
   it('rejects an image URL with credentials, and reports a non-http image URL in a CSV cell by CSV line', () => {
     expect(errorsOf({ imageUrls: ['https://user:secret@images.example.com/a.jpg'] })).toEqual([
@@ -473,20 +477,18 @@ describe('import limits and safe URLs', () => {
   });
 
   it('applies the same limits to the bundled loader and exports them for other catalog sources', () => {
-    expect(catalogFieldProblems({ category: 'C'.repeat(101), imageUrls: ['gopher://x.example/'], detailPageUrl: 'https://evil.example/dp/B000000000' }).map((p) => p.field)).toEqual([
-      'category',
-      'imageUrls',
-      'detailPageUrl',
-    ]);
+    expect(
+      catalogFieldProblems({ category: 'C'.repeat(101), imageUrls: ['gopher://x.example/'], detailPageUrl: 'https://evil.example/dp/B000000000' }).map(
+        (p) => p.field,
+      ),
+    ).toEqual(['category', 'imageUrls', 'detailPageUrl']);
   });
 });
 
 describe('whole-file errors', () => {
   it('names every missing required CSV column', async () => {
     await expect(readCatalogFile(fixture('missing-columns.csv'))).rejects.toThrow(CatalogFileError);
-    await expect(readCatalogFile(fixture('missing-columns.csv'))).rejects.toThrow(
-      /missing required columns: asin, title, commissionRate, detailPageUrl/,
-    );
+    await expect(readCatalogFile(fixture('missing-columns.csv'))).rejects.toThrow(/missing required columns: asin, title, commissionRate, detailPageUrl/);
   });
 
   it('names the file in whole-file errors', async () => {

@@ -10,7 +10,16 @@ import { renderDiscord } from '../../src/chatops/discord/render.js';
 
 const LONG_TITLE = 'Ultra Premium Stainless Steel Insulated Water Bottle with Leak Proof Lid '.repeat(8).trim();
 const card = (title = 'Insulated bottle') =>
-  approvalCard({ workflowId: 'daily-2030-01-01', videoId: '0f8fad5b-d9cb-469f-a165-70867728950e', title, product: title, asin: 'B000TEST01', videoKey: 'videos/v1/video.mp4', thumbnailKey: 'videos/v1/thumbnail.png', platforms: ['YOUTUBE', 'TIKTOK'] });
+  approvalCard({
+    workflowId: 'daily-2030-01-01',
+    videoId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    title,
+    product: title,
+    asin: 'B000TEST01',
+    videoKey: 'videos/v1/video.mp4',
+    thumbnailKey: 'videos/v1/thumbnail.png',
+    platforms: ['YOUTUBE', 'TIKTOK'],
+  });
 
 describe('which addresses a remote reader can reach', () => {
   it.each([
@@ -86,7 +95,19 @@ describe('Slack Block Kit', () => {
   });
 
   it('keeps the buttons when a message has more than 50 blocks, and says what was left out', () => {
-    const m: ChatMessage = { text: 'many', blocks: [...Array.from({ length: 70 }, (_, i) => ({ type: 'text' as const, text: `line ${i} ${'x'.repeat(4000)}` })), { type: 'buttons', buttons: [{ actionId: 'retry|daily', label: 'B'.repeat(100) }, { actionId: 'a'.repeat(300), label: 'too long an id' }] }] };
+    const m: ChatMessage = {
+      text: 'many',
+      blocks: [
+        ...Array.from({ length: 70 }, (_, i) => ({ type: 'text' as const, text: `line ${i} ${'x'.repeat(4000)}` })),
+        {
+          type: 'buttons',
+          buttons: [
+            { actionId: 'retry|daily', label: 'B'.repeat(100) },
+            { actionId: 'a'.repeat(300), label: 'too long an id' },
+          ],
+        },
+      ],
+    };
     const blocks = toBlockKit(m) as any[];
     expect(blocks).toHaveLength(SLACK_LIMITS.blocks);
     expect(blocks.at(-1).type).toBe('actions');
@@ -107,8 +128,22 @@ describe('Slack Block Kit', () => {
 });
 
 describe('links to our own pages', () => {
-  const failure = { kind: 'workflow_failed' as const, level: 'ERROR' as const, title: 'Daily loop failed', message: 'boom', workflowId: 'daily-2030-01-01', data: { step: 'x' } };
-  const report = { kind: 'weekly_report' as const, level: 'INFO' as const, title: 'Weekly report weekly-2030-W01', message: '# md', workflowId: 'weekly-2030-W01', data: { chartKey: 'reports/weekly-2030-W01/chart.png', earnings: 1, cost: 2, roi: 0.5, clicks: 3, views: null } };
+  const failure = {
+    kind: 'workflow_failed' as const,
+    level: 'ERROR' as const,
+    title: 'Daily loop failed',
+    message: 'boom',
+    workflowId: 'daily-2030-01-01',
+    data: { step: 'x' },
+  };
+  const report = {
+    kind: 'weekly_report' as const,
+    level: 'INFO' as const,
+    title: 'Weekly report weekly-2030-W01',
+    message: '# md',
+    workflowId: 'weekly-2030-W01',
+    data: { chartKey: 'reports/weekly-2030-W01/chart.png', earnings: 1, cost: 2, roi: 0.5, clicks: 3, views: null },
+  };
 
   it('are left out for remote readers when they point at loopback', () => {
     const links = remoteLinks({ publicBaseUrl: 'http://127.0.0.1:3000', TEMPORAL_UI_URL: 'http://127.0.0.1:8233' });
@@ -144,7 +179,14 @@ describe('Discord messages', () => {
     const r = renderDiscord(card(LONG_TITLE));
     expect(r.embeds[0].title!.length).toBeLessThanOrEqual(256);
     expect(r.embeds[0].title).toMatch(/…$/);
-    const huge = renderDiscord({ text: 'r', blocks: [{ type: 'header', text: 'H'.repeat(300) }, { type: 'text', text: 'd'.repeat(5000) }, { type: 'fields', fields: Array.from({ length: 30 }, (_, i) => ({ label: `L${i}`.repeat(200), value: 'v'.repeat(2000) })) }] });
+    const huge = renderDiscord({
+      text: 'r',
+      blocks: [
+        { type: 'header', text: 'H'.repeat(300) },
+        { type: 'text', text: 'd'.repeat(5000) },
+        { type: 'fields', fields: Array.from({ length: 30 }, (_, i) => ({ label: `L${i}`.repeat(200), value: 'v'.repeat(2000) })) },
+      ],
+    });
     const e = huge.embeds[0];
     const total = (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
     expect(total).toBeLessThanOrEqual(6000);

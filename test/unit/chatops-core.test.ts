@@ -16,14 +16,19 @@ describe('authorization', () => {
   });
 
   it('lets operators in by user id or role id, never by display name', () => {
-    for (const operators of ['UALICE', 'role:ops']) expect(authorize(alice, 'operators', policyFromConfig({ CHATOPS_OPERATORS: operators }), 'approve')).toEqual({ ok: true });
+    for (const operators of ['UALICE', 'role:ops'])
+      expect(authorize(alice, 'operators', policyFromConfig({ CHATOPS_OPERATORS: operators }), 'approve')).toEqual({ ok: true });
     // A name can be changed by its owner: "@alice" grants nothing, even to the user now called alice.
     expect(authorize(alice, 'operators', policyFromConfig({ CHATOPS_OPERATORS: '@alice' }), 'approve').ok).toBe(false);
-    expect(authorize({ ...bob, userName: 'alice' }, 'operators', policyFromConfig({ CHATOPS_RULES: { approve: { allow: ['@alice'] } } }), 'approve').ok).toBe(false);
+    expect(authorize({ ...bob, userName: 'alice' }, 'operators', policyFromConfig({ CHATOPS_RULES: { approve: { allow: ['@alice'] } } }), 'approve').ok).toBe(
+      false,
+    );
   });
 
   it('refuses names in CHATOPS_OPERATORS and CHATOPS_RULES at start-up, naming the fix', () => {
-    expect(() => loadConfig({ CHATOPS_OPERATORS: 'UALICE,@bob' })).toThrow(/CHATOPS_OPERATORS is invalid: got "UALICE,@bob", expected .*user ids.*names are not accepted/);
+    expect(() => loadConfig({ CHATOPS_OPERATORS: 'UALICE,@bob' })).toThrow(
+      /CHATOPS_OPERATORS is invalid: got "UALICE,@bob", expected .*user ids.*names are not accepted/,
+    );
     expect(() => loadConfig({ CHATOPS_RULES: '{"approve": {"allow": ["@bob"]}}' })).toThrow(/CHATOPS_RULES is invalid/);
     expect(loadConfig({ CHATOPS_OPERATORS: 'U0123ABCD, 123456789012345678,role:987654321098765432' }).CHATOPS_OPERATORS).toBeDefined();
   });
@@ -51,7 +56,11 @@ describe('authorization', () => {
 
 describe('command text', () => {
   it('parses options, flags and a lone workflow id', () => {
-    expect(parseCommandText('/daily-loop', 'start max:5 platforms:youtube,tiktok auto-approve').args).toEqual({ max: 5, platforms: 'youtube,tiktok', 'auto-approve': true });
+    expect(parseCommandText('/daily-loop', 'start max:5 platforms:youtube,tiktok auto-approve').args).toEqual({
+      max: 5,
+      platforms: 'youtube,tiktok',
+      'auto-approve': true,
+    });
     expect(parseCommandText('/daily-loop', 'status daily-2026-11-27').args).toEqual({ 'workflow-id': 'daily-2026-11-27' });
   });
   it('explains bad input with the usage line', () => {

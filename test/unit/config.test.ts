@@ -25,7 +25,13 @@ describe('loadConfig', () => {
   });
 
   it('has the documented default retry policy: 10 min, 3 attempts, 30 s, x2.0, max 5 min', () => {
-    expect(loadConfig({}).retry).toMatchObject({ startToCloseMs: 600_000, maximumAttempts: 3, initialIntervalMs: 30_000, backoffCoefficient: 2, maximumIntervalMs: 300_000 });
+    expect(loadConfig({}).retry).toMatchObject({
+      startToCloseMs: 600_000,
+      maximumAttempts: 3,
+      initialIntervalMs: 30_000,
+      backoffCoefficient: 2,
+      maximumIntervalMs: 300_000,
+    });
   });
 
   it('accepts platforms in any case and removes duplicates', () => {
@@ -39,7 +45,12 @@ describe('loadConfig', () => {
   const cases: [string, Record<string, string>, string, RegExp][] = [
     ['a non-numeric PORT', { PORT: 'abc' }, 'PORT', /PORT is invalid: got "abc", expected an integer from 0 to 65535/],
     ['a PORT out of range', { PORT: '70000' }, 'PORT', /PORT is invalid/],
-    ['a DATABASE_URL that is not postgres', { DATABASE_URL: 'mysql://u:p@h/db' }, 'DATABASE_URL', /DATABASE_URL is invalid: got \(hidden\), expected a URL starting with postgresql:\/\//],
+    [
+      'a DATABASE_URL that is not postgres',
+      { DATABASE_URL: 'mysql://u:p@h/db' },
+      'DATABASE_URL',
+      /DATABASE_URL is invalid: got \(hidden\), expected a URL starting with postgresql:\/\//,
+    ],
     ['a TEMPORAL_ADDRESS without a port', { TEMPORAL_ADDRESS: 'temporal.example.com' }, 'TEMPORAL_ADDRESS', /host:port/],
     ['an unknown platform', { DAILY_PLATFORMS: 'youtube,myspace' }, 'DAILY_PLATFORMS', /comma-separated list of YOUTUBE, TIKTOK, INSTAGRAM/],
     ['a short API_TOKEN', { API_TOKEN: 'short' }, 'API_TOKEN', /at least 16 characters/],
@@ -48,10 +59,20 @@ describe('loadConfig', () => {
     ['all rank weights zero', { RANK_WEIGHT_TREND: '0', RANK_WEIGHT_PROFIT: '0', RANK_WEIGHT_VIRALITY: '0' }, 'RANK_WEIGHT_TREND', /all 0/],
     ['a bad time zone', { TIMEZONE: 'Mars/Olympus' }, 'TIMEZONE', /IANA time zone/],
     ['a public HOST without API_TOKEN', { HOST: '0.0.0.0' }, 'HOST', /API_TOKEN is not set/],
-    ['a Slack bot token without a signing secret', { SLACK_BOT_TOKEN: 'xoxb-1-2-3' }, 'SLACK_SIGNING_SECRET', /SLACK_SIGNING_SECRET is missing: set it .* or unset SLACK_BOT_TOKEN to use the local console/],
+    [
+      'a Slack bot token without a signing secret',
+      { SLACK_BOT_TOKEN: 'xoxb-1-2-3' },
+      'SLACK_SIGNING_SECRET',
+      /SLACK_SIGNING_SECRET is missing: set it .* or unset SLACK_BOT_TOKEN to use the local console/,
+    ],
     ['a Slack token of the wrong kind', { SLACK_BOT_TOKEN: 'xapp-1' }, 'SLACK_BOT_TOKEN', /starting with xoxb-/],
     ['a non-boolean-ish LOG_LEVEL', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of fatal, error/],
-    ['a max interval below the initial interval', { ACTIVITY_INITIAL_INTERVAL: '10m', ACTIVITY_MAX_INTERVAL: '1m' }, 'ACTIVITY_MAX_INTERVAL', /shorter than ACTIVITY_INITIAL_INTERVAL/],
+    [
+      'a max interval below the initial interval',
+      { ACTIVITY_INITIAL_INTERVAL: '10m', ACTIVITY_MAX_INTERVAL: '1m' },
+      'ACTIVITY_MAX_INTERVAL',
+      /shorter than ACTIVITY_INITIAL_INTERVAL/,
+    ],
   ];
   for (const [what, env, variable, message] of cases) {
     it(`rejects ${what}, naming ${variable}`, () => {

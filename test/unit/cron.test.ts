@@ -90,7 +90,9 @@ describe('cron: validation messages', () => {
     };
     const daily = errorFor({ SCHEDULE_DAILY_CRON: '0 25 * * *' });
     expect(daily.variable).toBe('SCHEDULE_DAILY_CRON');
-    expect(daily.message).toBe('SCHEDULE_DAILY_CRON is invalid: the hour field "25" is out of range 0-23. Use 5 fields such as "0 0 * * *" (midnight) or "0 0 * * 0" (Sundays).');
+    expect(daily.message).toBe(
+      'SCHEDULE_DAILY_CRON is invalid: the hour field "25" is out of range 0-23. Use 5 fields such as "0 0 * * *" (midnight) or "0 0 * * 0" (Sundays).',
+    );
     const weekly = errorFor({ SCHEDULE_WEEKLY_CRON: '0 0 30 2 *' });
     expect(weekly.variable).toBe('SCHEDULE_WEEKLY_CRON');
     expect(weekly.message).toMatch(/^SCHEDULE_WEEKLY_CRON is invalid: "0 0 30 2 \*" never fires/);

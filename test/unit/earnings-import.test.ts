@@ -80,7 +80,9 @@ describe('parseEarningsReport on a real-shaped Amazon Fee-Earnings report (BOM, 
   it('hashes depend on the occurrence, not on the position in the file', () => {
     // The same rows with unrelated lines around them (e.g. a longer report covering the same days).
     const lines = fixture.replace(/^\uFEFF/, '').split('\r\n');
-    const shuffled = [lines[0], lines[1], 'Toys,Puzzle,B0TESTAAA9,Amazon.com,affiliateempire-20,2026-11-02,9.99,1,0,9.99,0.30,PHONE', ...lines.slice(2)].join('\n');
+    const shuffled = [lines[0], lines[1], 'Toys,Puzzle,B0TESTAAA9,Amazon.com,affiliateempire-20,2026-11-02,9.99,1,0,9.99,0.30,PHONE', ...lines.slice(2)].join(
+      '\n',
+    );
     const again = parseEarningsReport(shuffled);
     const hashes = new Set(again.rows.map((r) => r.rowHash));
     for (const r of report.rows) expect(hashes.has(r.rowHash)).toBe(true);
@@ -97,7 +99,10 @@ describe('parseEarningsReport: formats and variants', () => {
   });
 
   it('keeps commas inside names of a tab-separated report', () => {
-    const tsv = [HEADER.replace(/,/g, '\t'), 'Electronics\tCharger, 10000mAh, Black\tB0TESTAAA1\tAmazon.com\ttag-20\t2026-11-03\t24.99\t1\t0\t24.99\t1.00\tPHONE'].join('\n');
+    const tsv = [
+      HEADER.replace(/,/g, '\t'),
+      'Electronics\tCharger, 10000mAh, Black\tB0TESTAAA1\tAmazon.com\ttag-20\t2026-11-03\t24.99\t1\t0\t24.99\t1.00\tPHONE',
+    ].join('\n');
     expect(parseEarningsReport(tsv).rows[0]).toMatchObject({ row: 2, title: 'Charger, 10000mAh, Black' });
   });
 
@@ -106,11 +111,27 @@ describe('parseEarningsReport: formats and variants', () => {
     const r = parseEarningsReport(csv);
     expect(r.period).toBeNull();
     expect(r.errors).toEqual([]);
-    expect(r.rows[0]).toMatchObject({ row: 2, asin: 'B0TESTAAA1', trackingId: 'tag-20', itemsShipped: 2, itemsReturned: 0, revenue: 1234.5, earnings: 3.1, title: null });
+    expect(r.rows[0]).toMatchObject({
+      row: 2,
+      asin: 'B0TESTAAA1',
+      trackingId: 'tag-20',
+      itemsShipped: 2,
+      itemsReturned: 0,
+      revenue: 1234.5,
+      earnings: 3.1,
+      title: null,
+    });
   });
 
   it('counts lines inside quoted cells and blank lines so row numbers match the editor', () => {
-    const csv = [TITLE, '', HEADER, '"Electronics","Charger\nsecond line",B0TESTAAA1,Amazon.com,tag-20,2026-11-03,24.99,1,0,24.99,1.00,PHONE', '', GOOD.replace('1.00,DESKTOP', 'x,DESKTOP')].join('\r\n');
+    const csv = [
+      TITLE,
+      '',
+      HEADER,
+      '"Electronics","Charger\nsecond line",B0TESTAAA1,Amazon.com,tag-20,2026-11-03,24.99,1,0,24.99,1.00,PHONE',
+      '',
+      GOOD.replace('1.00,DESKTOP', 'x,DESKTOP'),
+    ].join('\r\n');
     const r = parseEarningsReport(csv);
     expect(r.rows[0].row).toBe(4);
     expect(r.errors).toEqual([{ row: 7, field: 'Ad Fees($)', reason: 'must be an amount such as 12.34, $1,234.56, -1.20 or (1.20)' }]);
@@ -154,9 +175,7 @@ describe('parseEarningsReport: formats and variants', () => {
   });
 
   it('rejects two columns that mean the same thing', () => {
-    expect(() => parseEarningsReport('ASIN,Tracking ID,Date Shipped,Items Shipped,Revenue,Ad Fees,Earnings\n')).toThrow(
-      /has both "Ad Fees" and "Earnings"/,
-    );
+    expect(() => parseEarningsReport('ASIN,Tracking ID,Date Shipped,Items Shipped,Revenue,Ad Fees,Earnings\n')).toThrow(/has both "Ad Fees" and "Earnings"/);
   });
 });
 

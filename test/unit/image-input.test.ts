@@ -39,8 +39,24 @@ const input = (over: Partial<RenderInput> & { name: string }): RenderInput => ({
 /** A real picture of the given format, stored under a misleading name on purpose. */
 function picture(format: ImageFormat, file: string): string {
   const out = path.join(tmp, file);
-  const codec = { png: ['-c:v', 'png', '-f', 'image2'], jpeg: ['-c:v', 'mjpeg', '-f', 'image2'], webp: ['-c:v', 'libwebp', '-f', 'webp'], gif: ['-c:v', 'gif', '-f', 'gif'] }[format];
-  ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=320x320:r=1', '-frames:v', '1', '-pix_fmt', format === 'gif' ? 'rgb8' : format === 'jpeg' ? 'yuvj420p' : format === 'webp' ? 'yuv420p' : 'rgb24', ...codec, out);
+  const codec = {
+    png: ['-c:v', 'png', '-f', 'image2'],
+    jpeg: ['-c:v', 'mjpeg', '-f', 'image2'],
+    webp: ['-c:v', 'libwebp', '-f', 'webp'],
+    gif: ['-c:v', 'gif', '-f', 'gif'],
+  }[format];
+  ffmpeg(
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=s=320x320:r=1',
+    '-frames:v',
+    '1',
+    '-pix_fmt',
+    format === 'gif' ? 'rgb8' : format === 'jpeg' ? 'yuvj420p' : format === 'webp' ? 'yuv420p' : 'rgb24',
+    ...codec,
+    out,
+  );
   return out;
 }
 
@@ -73,13 +89,17 @@ describe('planRender', () => {
 });
 
 describe('FfmpegRenderer with a product image', () => {
-  it.each(IMAGE_FORMATS)('renders a %s picture stored as product.bin by its bytes', async (format) => {
-    const file = picture(format, `${format}-product.bin`);
-    const out = await renderer.render(input({ name: `ok-${format}`, imagePath: file }));
-    // Decoded by ffprobe and ffmpeg through the demuxer its bytes name (a wrong one would fail the render).
-    expect(out.warnings).toEqual([]);
-    expect(out.sizeBytes).toBeGreaterThan(0);
-  }, 60_000);
+  it.each(IMAGE_FORMATS)(
+    'renders a %s picture stored as product.bin by its bytes',
+    async (format) => {
+      const file = picture(format, `${format}-product.bin`);
+      const out = await renderer.render(input({ name: `ok-${format}`, imagePath: file }));
+      // Decoded by ffprobe and ffmpeg through the demuxer its bytes name (a wrong one would fail the render).
+      expect(out.warnings).toEqual([]);
+      expect(out.sizeBytes).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 
   it('refuses a playlist saved as product.png (title card, with the reason), never handing it to ffmpeg to guess', async () => {
     const file = path.join(tmp, 'playlist.png');

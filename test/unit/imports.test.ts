@@ -10,7 +10,9 @@ const SRC = path.join(PROJECT_ROOT, 'src');
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;
 
 function files(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(ts|js)$/.test(e.name) ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(ts|js)$/.test(e.name) ? [path.join(dir, e.name)] : []));
 }
 
 /** Relative imports of a file, resolved to project paths (type-only imports included: they still couple). */
@@ -27,7 +29,10 @@ function importsOf(file: string): string[] {
 
 /** Runtime imports only (`import type` erased), for what a process loads. */
 function runtimeImportsOf(file: string): string[] {
-  const text = fs.readFileSync(file, 'utf8').replace(/(?:^|\n)\s*import\s+type\s[^;]+;/g, '\n').replace(/(?:^|\n)\s*export\s+type\s[^;]+;/g, '\n');
+  const text = fs
+    .readFileSync(file, 'utf8')
+    .replace(/(?:^|\n)\s*import\s+type\s[^;]+;/g, '\n')
+    .replace(/(?:^|\n)\s*export\s+type\s[^;]+;/g, '\n');
   const out: string[] = [];
   for (const m of text.matchAll(IMPORT)) {
     const spec = m[1] ?? m[2];
@@ -45,12 +50,19 @@ const rel = (f: string) => path.relative(PROJECT_ROOT, f);
 describe('imports point down', () => {
   const all = files(SRC);
   const offenders = (from: string, to: string[]) =>
-    all.filter((f) => rel(f).startsWith(from)).flatMap((f) => importsOf(f).filter((i) => to.some((t) => i.startsWith(t))).map((i) => `${rel(f)} → ${i}`));
+    all
+      .filter((f) => rel(f).startsWith(from))
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((i) => to.some((t) => i.startsWith(t)))
+          .map((i) => `${rel(f)} → ${i}`),
+      );
 
   it('src/providers imports nothing from src/chatops or src/api', () => expect(offenders('src/providers/', ['src/chatops/', 'src/api/'])).toEqual([]));
   it('src/chatops imports nothing from src/api', () => expect(offenders('src/chatops/', ['src/api/'])).toEqual([]));
   it('src/config.ts imports nothing from src/temporal', () => expect(offenders('src/config.ts', ['src/temporal/'])).toEqual([]));
-  it('src/domain imports no I/O layer', () => expect(offenders('src/domain/', ['src/api/', 'src/chatops/', 'src/temporal/', 'src/providers/', 'src/config.ts', 'src/db.ts'])).toEqual([]));
+  it('src/domain imports no I/O layer', () =>
+    expect(offenders('src/domain/', ['src/api/', 'src/chatops/', 'src/temporal/', 'src/providers/', 'src/config.ts', 'src/db.ts'])).toEqual([]));
 
   it('the worker process never loads the chat dispatcher, the Bolt app or the HTTP layer', () => {
     const seen = new Set<string>();
@@ -63,6 +75,14 @@ describe('imports point down', () => {
     }
     const loaded = [...seen].map(rel);
     expect(loaded).toContain('src/chatops/slack/notifier.ts'); // it does post to chat
-    expect(loaded.filter((f) => f.startsWith('src/api/') || f.startsWith('src/http/') || f.startsWith('commands/') || ['src/chatops/core/core.ts', 'src/chatops/slack/app.ts', 'src/chatops/discord/bot.ts', 'src/chatops/console/routes.ts'].includes(f))).toEqual([]);
+    expect(
+      loaded.filter(
+        (f) =>
+          f.startsWith('src/api/') ||
+          f.startsWith('src/http/') ||
+          f.startsWith('commands/') ||
+          ['src/chatops/core/core.ts', 'src/chatops/slack/app.ts', 'src/chatops/discord/bot.ts', 'src/chatops/console/routes.ts'].includes(f),
+      ),
+    ).toEqual([]);
   });
 });

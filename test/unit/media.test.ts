@@ -10,7 +10,15 @@ import { promisify } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaRoutes, parseRange } from '../../src/api/routes/media.js';
-import { FfmpegRenderer, RenderTooLongError, escapeAssText, escapeFilterValue, fitSegments, probeVideo, type FfmpegRenderOutput } from '../../src/providers/renderer/ffmpeg.js';
+import {
+  FfmpegRenderer,
+  RenderTooLongError,
+  escapeAssText,
+  escapeFilterValue,
+  fitSegments,
+  probeVideo,
+  type FfmpegRenderOutput,
+} from '../../src/providers/renderer/ffmpeg.js';
 import { FfmpegError, MediaToolMissingError } from '../../src/providers/renderer/ffmpeg-run.js';
 import type { RenderInput } from '../../src/providers/renderer/types.js';
 import { InvalidMediaKeyError, LocalMediaStorage, assertValidMediaKey } from '../../src/providers/storage/local.js';
@@ -28,14 +36,32 @@ const EN = [
   'Tap the link below to check the price today.',
   'As an Amazon Associate we earn from qualifying purchases.',
 ];
-const ES = ['¿Cansado del café tibio?', 'Esta taza mantiene tu bebida caliente durante ochenta minutos.', 'Como afiliado de Amazon, ganamos con las compras que califican.'];
+const ES = [
+  '¿Cansado del café tibio?',
+  'Esta taza mantiene tu bebida caliente durante ochenta minutos.',
+  'Como afiliado de Amazon, ganamos con las compras que califican.',
+];
 const DISCLOSURE = 'Ad · As an Amazon Associate we earn from qualifying purchases.';
 
 /** Raw 8-bit gray pixels of a region of the frame shown at `t` seconds. */
 async function grayRegion(video: string, t: number, crop: { w: number; h: number; x: number; y: number }): Promise<Buffer> {
   const { stdout } = await run(
     'ffmpeg',
-    ['-v', 'error', '-ss', t.toFixed(3), '-i', video, '-frames:v', '1', '-vf', `crop=${crop.w}:${crop.h}:${crop.x}:${crop.y},format=gray`, '-f', 'rawvideo', '-'],
+    [
+      '-v',
+      'error',
+      '-ss',
+      t.toFixed(3),
+      '-i',
+      video,
+      '-frames:v',
+      '1',
+      '-vf',
+      `crop=${crop.w}:${crop.h}:${crop.x}:${crop.y},format=gray`,
+      '-f',
+      'rawvideo',
+      '-',
+    ],
     { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
   );
   expect(stdout.length).toBe(crop.w * crop.h);
@@ -219,7 +245,9 @@ describe('FfmpegRenderer', () => {
     const dir = path.join(tmp, 'render-image');
     const progress: number[] = [];
     const t0 = performance.now();
-    imageRender = await renderer.render(input({ imagePath: productPng, videoPath: path.join(dir, 'video.mp4'), thumbnailPath: path.join(dir, 'thumb.png'), onProgress: (f) => progress.push(f) }));
+    imageRender = await renderer.render(
+      input({ imagePath: productPng, videoPath: path.join(dir, 'video.mp4'), thumbnailPath: path.join(dir, 'thumb.png'), onProgress: (f) => progress.push(f) }),
+    );
     imageRenderMs = performance.now() - t0;
     expect(imageRender.reused).toBe(false);
     expect(imageRender.droppedSentences).toBe(0);
@@ -259,7 +287,11 @@ describe('FfmpegRenderer', () => {
     // ...and it is a different caption for another sentence.
     expect(meanAbsDiff(during2, during3)).toBeGreaterThan(4);
     // The thumbnail shows the hook caption.
-    const { stdout: thumbCaption } = await run('ffmpeg', ['-v', 'error', '-i', imageRender.thumbnailPath, '-vf', 'crop=1080:640:0:1280,format=gray', '-f', 'rawvideo', '-'], { encoding: 'buffer', maxBuffer: 1 << 24 });
+    const { stdout: thumbCaption } = await run(
+      'ffmpeg',
+      ['-v', 'error', '-i', imageRender.thumbnailPath, '-vf', 'crop=1080:640:0:1280,format=gray', '-f', 'rawvideo', '-'],
+      { encoding: 'buffer', maxBuffer: 1 << 24 },
+    );
     expect(countAtLeast(thumbCaption, 235)).toBeGreaterThan(countAtLeast(gapAfter2, 235) + 8000);
   });
 
@@ -300,9 +332,15 @@ describe('FfmpegRenderer', () => {
 
   it('length guard: drops trailing sentences but keeps the last one (the disclosure) to stay within maxDurationSec', async () => {
     const long = 'This is a long sentence about the product that goes on and on, describing every feature in great detail for the viewer.';
-    const many = await new EspeakVoice().synthesize([...Array.from({ length: 8 }, (_, i) => `${i + 1}. ${long}`), 'As an Amazon Associate we earn from qualifying purchases.'], 'en', path.join(tmp, 'voice-long'));
+    const many = await new EspeakVoice().synthesize(
+      [...Array.from({ length: 8 }, (_, i) => `${i + 1}. ${long}`), 'As an Amazon Associate we earn from qualifying purchases.'],
+      'en',
+      path.join(tmp, 'voice-long'),
+    );
     const dir = path.join(tmp, 'render-long');
-    const out = await renderer.render(input({ segments: many, maxDurationSec: 20, videoPath: path.join(dir, 'video.mp4'), thumbnailPath: path.join(dir, 'thumb.png') }));
+    const out = await renderer.render(
+      input({ segments: many, maxDurationSec: 20, videoPath: path.join(dir, 'video.mp4'), thumbnailPath: path.join(dir, 'thumb.png') }),
+    );
     expect(out.droppedSentences).toBeGreaterThan(0);
     expect(out.timeline.at(-1)!.text).toBe(many.at(-1)!.text);
     expect(out.timeline[0].text).toBe(many[0].text);
@@ -323,7 +361,11 @@ describe('FfmpegRenderer', () => {
 
   it('renders text with quotes, colons, percent signs, backslashes, braces and commas (work files in a directory named with them too)', async () => {
     const weird = await new EspeakVoice().synthesize(
-      ['Save 50% today: "best" price, it\'s {really} C:\\deals\\mug; [limited]!', 'Ratio 3:2, 100%% sure \\N no break {\\b1}not bold{\\b0}.', 'As an Amazon Associate we earn from qualifying purchases.'],
+      [
+        'Save 50% today: "best" price, it\'s {really} C:\\deals\\mug; [limited]!',
+        'Ratio 3:2, 100%% sure \\N no break {\\b1}not bold{\\b0}.',
+        'As an Amazon Associate we earn from qualifying purchases.',
+      ],
       'en',
       path.join(tmp, 'voice-weird'),
     );
@@ -352,13 +394,22 @@ describe('FfmpegRenderer', () => {
     expect(escapeAssText('{\\b1}bold\nline \\N')).toBe('\\{\\\u2060b1\\}bold line \\\u2060N');
   });
 
-  it('fails clearly, with ffmpeg\'s own error and without leaving files, when an input is broken', async () => {
+  it("fails clearly, with ffmpeg's own error and without leaving files, when an input is broken", async () => {
     const bad = path.join(tmp, 'broken.wav');
     fs.writeFileSync(bad, 'RIFF....WAVEjunk');
     const dir = path.join(tmp, 'render-broken');
     const err = await renderer
-      .render(input({ segments: [{ text: 'x', audioPath: bad, durationSec: 1 }], videoPath: path.join(dir, 'video.mp4'), thumbnailPath: path.join(dir, 'thumb.png') }))
-      .then(() => undefined, (e: unknown) => e);
+      .render(
+        input({
+          segments: [{ text: 'x', audioPath: bad, durationSec: 1 }],
+          videoPath: path.join(dir, 'video.mp4'),
+          thumbnailPath: path.join(dir, 'thumb.png'),
+        }),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(FfmpegError);
     expect((err as FfmpegError).message).toMatch(/ffmpeg exited with code \d+: .*broken\.wav/s);
     expect(fs.readdirSync(dir)).toEqual([]);
@@ -376,8 +427,19 @@ describe('FfmpegRenderer', () => {
     const ac = new AbortController();
     const t0 = performance.now();
     const err = await renderer
-      .render(input({ imagePath: productPng, videoPath: path.join(dir, 'video.mp4'), thumbnailPath: path.join(dir, 'thumb.png'), signal: ac.signal, onProgress: (f) => f > 0.1 && ac.abort(new Error('activity cancelled')) }))
-      .then(() => undefined, (e: unknown) => e);
+      .render(
+        input({
+          imagePath: productPng,
+          videoPath: path.join(dir, 'video.mp4'),
+          thumbnailPath: path.join(dir, 'thumb.png'),
+          signal: ac.signal,
+          onProgress: (f) => f > 0.1 && ac.abort(new Error('activity cancelled')),
+        }),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect((err as Error).message).toBe('activity cancelled');
     expect(performance.now() - t0).toBeLessThan(imageRenderMs);
     expect(fs.readdirSync(dir).sort()).toEqual(['thumb.png.partial-2-cafebabe']);
@@ -386,7 +448,9 @@ describe('FfmpegRenderer', () => {
   it('says how to install ffmpeg when it is missing', async () => {
     const r = new FfmpegRenderer({ ffmpegPath: '/nonexistent/ffmpeg' });
     const dir = path.join(tmp, 'render-missing');
-    await expect(r.render(input({ segments: segments.slice(0, 1), videoPath: path.join(dir, 'v.mp4'), thumbnailPath: path.join(dir, 't.png') }))).rejects.toThrow(MediaToolMissingError);
+    await expect(
+      r.render(input({ segments: segments.slice(0, 1), videoPath: path.join(dir, 'v.mp4'), thumbnailPath: path.join(dir, 't.png') })),
+    ).rejects.toThrow(MediaToolMissingError);
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 });
@@ -543,7 +607,13 @@ describe('GET /media/*', () => {
     const missing = await app.inject({ url: '/media/videos/v1/nope.mp4' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
-    for (const url of ['/media/..%2F..%2Fetc%2Fpasswd', '/media/videos/v1/a%5Cb.mp4', '/media/videos/v1/..', '/media/%2Fetc%2Fpasswd', '/media/videos/v1/a%20b.mp4']) {
+    for (const url of [
+      '/media/..%2F..%2Fetc%2Fpasswd',
+      '/media/videos/v1/a%5Cb.mp4',
+      '/media/videos/v1/..',
+      '/media/%2Fetc%2Fpasswd',
+      '/media/videos/v1/a%20b.mp4',
+    ]) {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(400);
       expect(res.json()).toEqual({ error: { code: 'invalid_path', message: expect.any(String) } });

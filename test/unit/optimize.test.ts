@@ -4,7 +4,18 @@ import { cronMatches, parseCron } from '../../src/temporal/cron-fallback.js';
 
 const t = { killThreshold: 0.3, scaleThreshold: 2, scaleFactor: 1.5, maxSelectionWeight: 5, minVideos: 2, minVideosPerVariant: 3 };
 const product = (over: Partial<ProductPerformance>): ProductPerformance => ({
-  productId: 'p', asin: 'B000000000', title: 'Thing', status: 'ACTIVE', clicks: 0, views: null, earnings: 0, cost: 1, roi: 0, videos: 2, selectionWeight: 1, ...over,
+  productId: 'p',
+  asin: 'B000000000',
+  title: 'Thing',
+  status: 'ACTIVE',
+  clicks: 0,
+  views: null,
+  earnings: 0,
+  cost: 1,
+  roi: 0,
+  videos: 2,
+  selectionWeight: 1,
+  ...over,
 });
 
 describe('decideStrategy', () => {
@@ -31,20 +42,52 @@ describe('decideStrategy', () => {
   });
 
   it('promotes the template with the most clicks per view', () => {
-    const d = decideStrategy([], [{ variant: 'a', videos: 3, clicks: 30, views: 1000 }, { variant: 'b', videos: 4, clicks: 30, views: 500 }], t).at(-1)!;
+    const d = decideStrategy(
+      [],
+      [
+        { variant: 'a', videos: 3, clicks: 30, views: 1000 },
+        { variant: 'b', videos: 4, clicks: 30, views: 500 },
+      ],
+      t,
+    ).at(-1)!;
     expect(d).toMatchObject({ kind: 'promote-variant', variant: 'b', metric: 'clicksPerView', scores: { a: 0.03, b: 0.06 } });
     expect(d.reason).toBe('"b" leads on clicks per view: b 6.00 %, a 3.00 %');
   });
 
   it('falls back to clicks per video without view data, and says so', () => {
-    const d = decideStrategy([], [{ variant: 'a', videos: 3, clicks: 9, views: null }, { variant: 'b', videos: 3, clicks: 3, views: null }], t).at(-1)!;
+    const d = decideStrategy(
+      [],
+      [
+        { variant: 'a', videos: 3, clicks: 9, views: null },
+        { variant: 'b', videos: 3, clicks: 3, views: null },
+      ],
+      t,
+    ).at(-1)!;
     expect(d).toMatchObject({ kind: 'promote-variant', variant: 'a', metric: 'clicksPerVideo' });
     expect(d.reason).toMatch(/no platform view data/);
   });
 
   it('keeps the templates when there is not enough data or no leader', () => {
-    expect(decideStrategy([], [{ variant: 'a', videos: 2, clicks: 9, views: null }, { variant: 'b', videos: 3, clicks: 3, views: null }], t).at(-1)!.kind).toBe('keep-variants');
-    expect(decideStrategy([], [{ variant: 'a', videos: 3, clicks: 3, views: null }, { variant: 'b', videos: 3, clicks: 3, views: null }], t).at(-1)!.reason).toMatch(/No template is ahead/);
+    expect(
+      decideStrategy(
+        [],
+        [
+          { variant: 'a', videos: 2, clicks: 9, views: null },
+          { variant: 'b', videos: 3, clicks: 3, views: null },
+        ],
+        t,
+      ).at(-1)!.kind,
+    ).toBe('keep-variants');
+    expect(
+      decideStrategy(
+        [],
+        [
+          { variant: 'a', videos: 3, clicks: 3, views: null },
+          { variant: 'b', videos: 3, clicks: 3, views: null },
+        ],
+        t,
+      ).at(-1)!.reason,
+    ).toMatch(/No template is ahead/);
   });
 });
 

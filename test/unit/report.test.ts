@@ -310,12 +310,8 @@ describe('weekly chart', () => {
     expect(svg).toContain('Views: no data');
     expect(svg).toContain('>$20</text>');
     expect(svg).toContain('>Earnings ($)</text>');
-    expect(buildWeeklyChartSvg(daily([1, 1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0, 0], [10, 20, 30, 40, 50, 60, 70]))).toContain(
-      'Views (lower panel)',
-    );
-    expect(buildWeeklyChartSvg([{ date: '2026-11-23', clicks: 1, views: null, earnings: 0 }], { title: 'a < b & c' })).toContain(
-      'a &lt; b &amp; c',
-    );
+    expect(buildWeeklyChartSvg(daily([1, 1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0, 0], [10, 20, 30, 40, 50, 60, 70]))).toContain('Views (lower panel)');
+    expect(buildWeeklyChartSvg([{ date: '2026-11-23', clicks: 1, views: null, earnings: 0 }], { title: 'a < b & c' })).toContain('a &lt; b &amp; c');
   });
 
   it('picks nice axis steps', () => {

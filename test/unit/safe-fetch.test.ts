@@ -12,15 +12,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isInternalAddress } from '../../src/domain/addresses.js';
 import { detectImageFormat, IMAGE_DEMUXERS, IMAGE_FORMATS } from '../../src/domain/image-format.js';
-import {
-  checkUrl,
-  FetchFailedError,
-  FetchLimitError,
-  safeFetch,
-  UnsafeUrlError,
-  type ResolvedAddress,
-  type Resolver,
-} from '../../src/net/safe-fetch.js';
+import { checkUrl, FetchFailedError, FetchLimitError, safeFetch, UnsafeUrlError, type ResolvedAddress, type Resolver } from '../../src/net/safe-fetch.js';
 import { fetchProductImage } from '../../src/temporal/activities/videos.js';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]);
@@ -66,9 +58,7 @@ async function startServer(host = '127.0.0.1') {
         // 2 MB, chunked (no Content-Length): only the byte count can stop it.
         const total = Number(url.searchParams.get('bytes') ?? 2 * MB);
         let sent = 0;
-        bigClosed.push(
-          new Promise((resolve) => res.on('close', () => resolve({ finished: res.writableFinished, sent }))),
-        );
+        bigClosed.push(new Promise((resolve) => res.on('close', () => resolve({ finished: res.writableFinished, sent }))));
         res.writeHead(200, { 'content-type': 'image/png' });
         // 64 KB every 5 ms: the client's cap is hit while the server is still sending
         // (loopback socket buffers could otherwise swallow the whole body at once).
@@ -204,7 +194,9 @@ describe('safeFetch refuses internal destinations before connecting', () => {
         publicHint: 'product images must be on the public internet',
       }),
     );
-    expect(err.message).toBe(`image URL http://127.0.0.1:${server.port}/x refused: 127.0.0.1 is a loopback address; product images must be on the public internet`);
+    expect(err.message).toBe(
+      `image URL http://127.0.0.1:${server.port}/x refused: 127.0.0.1 is a loopback address; product images must be on the public internet`,
+    );
     expect(err.message).not.toContain('SECRET');
   });
 
@@ -255,7 +247,12 @@ describe('safeFetch refuses internal destinations before connecting', () => {
 });
 
 describe('checkUrl: the per-hop check', () => {
-  const resolve = tableResolver({ 'public.example': '93.184.216.34', 'evil.example': '10.0.0.1', 'meta.example': '169.254.169.254', 'v6.example': ['2606:4700::1111', '::1'] });
+  const resolve = tableResolver({
+    'public.example': '93.184.216.34',
+    'evil.example': '10.0.0.1',
+    'meta.example': '169.254.169.254',
+    'v6.example': ['2606:4700::1111', '::1'],
+  });
 
   it('accepts a public host and returns the addresses to connect to (no connection is made)', async () => {
     const checked = await checkUrl('https://public.example/img/a.png?x=1', resolve);
@@ -322,7 +319,27 @@ describe('safeFetch connects only to the address it checked', () => {
 
   it('https: connects to the pinned address but sends the host name as SNI and verifies the certificate', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safe-fetch-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=img.example', '-addext', 'subjectAltName=DNS:img.example'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=img.example',
+        '-addext',
+        'subjectAltName=DNS:img.example',
+      ],
+      { stdio: 'ignore' },
+    );
     const names: (string | undefined)[] = [];
     const tls = https.createServer(
       {

@@ -71,7 +71,14 @@ describe('scoreProduct', () => {
 });
 
 describe('selectTop', () => {
-  const mk = (asin: string, category: string, overallScore: number, selectionWeight = 1): SelectionCandidate => ({ id: asin, asin, title: asin, category, overallScore, selectionWeight });
+  const mk = (asin: string, category: string, overallScore: number, selectionWeight = 1): SelectionCandidate => ({
+    id: asin,
+    asin,
+    title: asin,
+    category,
+    overallScore,
+    selectionWeight,
+  });
 
   it('picks the highest effective scores (score × selection weight)', () => {
     const picked = selectTop([mk('A', 'x', 0.9), mk('B', 'y', 0.5, 2), mk('C', 'z', 0.8)], { limit: 2, maxPerCategory: 3 });

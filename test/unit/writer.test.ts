@@ -210,7 +210,9 @@ describe('TemplateScriptWriter: product data', () => {
   });
 
   it('writes Spanish in Spanish: disclosure, price format, reviews and no English template text', () => {
-    const scripts = TEMPLATE_VARIANTS.flatMap((v) => Array.from({ length: 6 }, (_, i) => writer.writeSync(input({ language: 'es', variant: v.name, seed: `es-${i}` }))));
+    const scripts = TEMPLATE_VARIANTS.flatMap((v) =>
+      Array.from({ length: 6 }, (_, i) => writer.writeSync(input({ language: 'es', variant: v.name, seed: `es-${i}` }))),
+    );
     const spoken = scripts.map((s) => s.sentences.join(' ')).join(' ');
     expect(spoken).toContain('Como afiliado de Amazon, gano con las compras que cumplan los requisitos.');
     expect(spoken).toContain('29,99 US$');
@@ -247,9 +249,9 @@ describe('TemplateScriptWriter: product data', () => {
 
   it('shortens the bundled catalog titles sensibly', () => {
     expect(speakableName(charger.title, 'Voltix', 'Electronics')).toBe('Voltix PowerCore Slim Portable Charger');
-    expect(speakableName('Kitchora 6-Quart Air Fryer with Digital Touchscreen, 8 Presets, Nonstick Dishwasher-Safe Basket, Black', 'Kitchora', 'Home & Kitchen')).toBe(
-      'Kitchora 6-Quart Air Fryer',
-    );
+    expect(
+      speakableName('Kitchora 6-Quart Air Fryer with Digital Touchscreen, 8 Presets, Nonstick Dishwasher-Safe Basket, Black', 'Kitchora', 'Home & Kitchen'),
+    ).toBe('Kitchora 6-Quart Air Fryer');
     expect(speakableName('Vitacore Vitamin D3 5000 IU Softgels, 360 Count', 'Vitacore', 'Health & Household')).toBe('Vitacore Vitamin D3 Softgels');
     expect(speakableName('Sunveil Mineral Sunscreen SPF 50, Broad Spectrum, Reef-Friendly, 3 fl oz, 1-Pack', 'Sunveil', 'Beauty & Personal Care')).toBe(
       'Sunveil Mineral Sunscreen SPF 50',

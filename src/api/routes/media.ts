@@ -89,7 +89,9 @@ export function mediaRoutes(app: FastifyInstance, deps: { storage: MediaStorage;
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const key = (req.params as Record<string, string | undefined>)['*'] ?? '';
     if (!isValidMediaKey(key)) {
-      return reply.status(400).send(errorBody('invalid_path', `Invalid media path ${JSON.stringify(key.slice(0, 200))}: use letters, digits, ".", "_", "-" and "/" without "..".`));
+      return reply
+        .status(400)
+        .send(errorBody('invalid_path', `Invalid media path ${JSON.stringify(key.slice(0, 200))}: use letters, digits, ".", "_", "-" and "/" without "..".`));
     }
     // Private by default: reports, charts, voice files, source images and unapproved videos need the token or the console's session.
     const isPublic = req.caller ? false : await access.isPublic(key);
@@ -97,7 +99,12 @@ export function mediaRoutes(app: FastifyInstance, deps: { storage: MediaStorage;
       return reply
         .status(401)
         .header('www-authenticate', 'Bearer')
-        .send(errorBody('unauthorized', 'This media is private until its video is approved: send "Authorization: Bearer <API_TOKEN>", or open it from the console.'));
+        .send(
+          errorBody(
+            'unauthorized',
+            'This media is private until its video is approved: send "Authorization: Bearer <API_TOKEN>", or open it from the console.',
+          ),
+        );
     }
     let stat: { size: number; mtime: Date } | undefined;
     try {
@@ -120,7 +127,8 @@ export function mediaRoutes(app: FastifyInstance, deps: { storage: MediaStorage;
     // Conditional GET: If-None-Match wins over If-Modified-Since.
     const inm = req.headers['if-none-match'];
     const ims = req.headers['if-modified-since'];
-    const notModified = inm !== undefined ? etagMatches(inm, etag) : ims !== undefined && Math.floor(mtime.getTime() / 1000) <= Math.floor(Date.parse(ims) / 1000);
+    const notModified =
+      inm !== undefined ? etagMatches(inm, etag) : ims !== undefined && Math.floor(mtime.getTime() / 1000) <= Math.floor(Date.parse(ims) / 1000);
     if (notModified) return reply.status(304).send();
 
     reply.header('Content-Type', contentTypeFor(key));
@@ -136,7 +144,9 @@ export function mediaRoutes(app: FastifyInstance, deps: { storage: MediaStorage;
     if (range.kind === 'unsatisfiable') {
       reply.header('Content-Range', `bytes */${size}`);
       reply.header('Content-Type', 'application/json; charset=utf-8');
-      return reply.status(416).send(errorBody('range_not_satisfiable', `The requested range ${JSON.stringify(req.headers.range)} is outside the file (${size} bytes).`));
+      return reply
+        .status(416)
+        .send(errorBody('range_not_satisfiable', `The requested range ${JSON.stringify(req.headers.range)} is outside the file (${size} bytes).`));
     }
     const head = req.method === 'HEAD';
     if (range.kind === 'range') {

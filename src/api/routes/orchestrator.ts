@@ -7,18 +7,24 @@ import { listSchedules } from '../../temporal/schedules.js';
 import { HttpError, fromZod } from '../errors.js';
 import { audited } from '../audit.js';
 
-const platformList = z
-  .union([z.array(z.string()), z.string()])
-  .transform((v, ctx) => {
-    const r = parsePlatformList(v);
-    if (r.ok) return r.platforms;
-    ctx.addIssue({ code: 'custom', message: r.bad ? `"${r.bad}" is not a platform; use any of ${PLATFORMS.join(', ')} (any case)` : `must list at least one of ${PLATFORMS.join(', ')}` });
-    return z.NEVER;
+const platformList = z.union([z.array(z.string()), z.string()]).transform((v, ctx) => {
+  const r = parsePlatformList(v);
+  if (r.ok) return r.platforms;
+  ctx.addIssue({
+    code: 'custom',
+    message: r.bad ? `"${r.bad}" is not a platform; use any of ${PLATFORMS.join(', ')} (any case)` : `must list at least one of ${PLATFORMS.join(', ')}`,
   });
+  return z.NEVER;
+});
 
 export const startDailyBody = z
   .object({
-    maxProducts: z.number({ error: 'must be a whole number from 1 to 100' }).int('must be a whole number from 1 to 100').min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
+    maxProducts: z
+      .number({ error: 'must be a whole number from 1 to 100' })
+      .int('must be a whole number from 1 to 100')
+      .min(1, 'must be at least 1')
+      .max(100, 'must be at most 100')
+      .optional(),
     platforms: platformList.optional(),
     autoApprove: z.boolean({ error: 'must be true or false' }).optional(),
   })
@@ -75,7 +81,15 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
     }
     const body = parse(startDailyBody, req.body);
     // autoApprove skips the approval gate: the caller has the right to approve (the token, or the loopback owner), and it is audited.
-    const started = await audited(db, req, 'POST /orchestrator/daily-loop/start', body, undefined, () => orchestrator.startDailyLoop({ ...body, startedBy: req.caller ?? 'api' }), (r) => r.status);
+    const started = await audited(
+      db,
+      req,
+      'POST /orchestrator/daily-loop/start',
+      body,
+      undefined,
+      () => orchestrator.startDailyLoop({ ...body, startedBy: req.caller ?? 'api' }),
+      (r) => r.status,
+    );
     req.log.info({ workflowId: started.workflowId, status: started.status }, 'daily loop start requested');
     return reply.status(started.status === 'started' ? 201 : 200).send(started);
   });
@@ -90,7 +104,12 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
       view.approvals = view.approvals.map((a) => {
         const v = byId.get(a.videoId);
         return v
-          ? { ...a, title: v.content.title, videoUrl: v.videoPath ? `${publicBaseUrl}/media/${v.videoPath}` : null, thumbnailUrl: v.thumbnailPath ? `${publicBaseUrl}/media/${v.thumbnailPath}` : null }
+          ? {
+              ...a,
+              title: v.content.title,
+              videoUrl: v.videoPath ? `${publicBaseUrl}/media/${v.videoPath}` : null,
+              thumbnailUrl: v.thumbnailPath ? `${publicBaseUrl}/media/${v.thumbnailPath}` : null,
+            }
           : a;
       });
     }
@@ -99,7 +118,15 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
 
   app.post('/orchestrator/daily-loop/cancel/:workflowId', async (req, reply) => {
     const { workflowId } = parse(workflowIdParam, req.params);
-    const r = await audited(db, req, 'POST /orchestrator/daily-loop/cancel', { workflowId }, workflowId, () => orchestrator.cancel(workflowId), (x) => x.status);
+    const r = await audited(
+      db,
+      req,
+      'POST /orchestrator/daily-loop/cancel',
+      { workflowId },
+      workflowId,
+      () => orchestrator.cancel(workflowId),
+      (x) => x.status,
+    );
     req.log.info({ workflowId, status: r.status }, 'cancel requested');
     return reply.status(r.status === 'cancel-requested' ? 202 : 200).send(r);
   });
@@ -117,13 +144,24 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
       'POST /orchestrator/daily-loop/approval',
       body,
       workflowId,
-      () => orchestrator.sendApproval(workflowId, { videoId: body.videoId, decision: body.decision, by: req.caller ?? 'api', ...(body.by ? { byName: body.by } : {}), reason: body.reason, source: 'api' }),
+      () =>
+        orchestrator.sendApproval(workflowId, {
+          videoId: body.videoId,
+          decision: body.decision,
+          by: req.caller ?? 'api',
+          ...(body.by ? { byName: body.by } : {}),
+          reason: body.reason,
+          source: 'api',
+        }),
       (x) => (x.effective ? 'applied' : 'ignored: already decided'),
     );
     req.log.info({ workflowId, videoId: body.videoId, decision: body.decision, effective: r.effective }, 'approval sent');
     if (!r.effective) {
       return reply.status(409).send({
-        error: { code: 'already_decided', message: `Video ${body.videoId} was already ${r.state.state} by ${r.state.byName ?? r.state.by} at ${r.state.at}; this decision was recorded and ignored.` },
+        error: {
+          code: 'already_decided',
+          message: `Video ${body.videoId} was already ${r.state.state} by ${r.state.byName ?? r.state.by} at ${r.state.at}; this decision was recorded and ignored.`,
+        },
         state: r.state,
       });
     }
@@ -135,7 +173,15 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
       throw new HttpError(400, 'invalid_request', 'The body must be a JSON object (or empty).');
     }
     parse(z.object({}).strict(), req.body);
-    const started = await audited(db, req, 'POST /orchestrator/weekly-optimization/start', {}, undefined, () => orchestrator.startWeeklyOptimization({ startedBy: req.caller ?? 'api' }), (r) => r.status);
+    const started = await audited(
+      db,
+      req,
+      'POST /orchestrator/weekly-optimization/start',
+      {},
+      undefined,
+      () => orchestrator.startWeeklyOptimization({ startedBy: req.caller ?? 'api' }),
+      (r) => r.status,
+    );
     return reply.status(started.status === 'started' ? 201 : 200).send(started);
   });
 
@@ -148,7 +194,13 @@ export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: O
   app.get('/orchestrator/reports/:workflowId', async (req) => {
     const { workflowId } = parse(workflowIdParam, req.params);
     const r = await db.report.findUnique({ where: { workflowId } });
-    if (!r) throw new HttpError(404, 'report_not_found', `No report for ${workflowId}. Reports are made by the weekly optimization: POST /orchestrator/weekly-optimization/start.`, 'workflowId');
+    if (!r)
+      throw new HttpError(
+        404,
+        'report_not_found',
+        `No report for ${workflowId}. Reports are made by the weekly optimization: POST /orchestrator/weekly-optimization/start.`,
+        'workflowId',
+      );
     return { ...r, chartUrl: r.chartKey ? `${publicBaseUrl}/media/${r.chartKey}` : null };
   });
 

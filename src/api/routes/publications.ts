@@ -3,7 +3,13 @@ import type { Publication } from '@prisma/client';
 import { z } from 'zod';
 import { PLATFORMS, type PlatformName } from '../../config.js';
 import type { Db } from '../../db.js';
-import { MANUAL_CHECK_STATUS, PublicationAuditError, PublicationNotFoundError, PublicationSettleError, settlePublication } from '../../temporal/activities/publishing.js';
+import {
+  MANUAL_CHECK_STATUS,
+  PublicationAuditError,
+  PublicationNotFoundError,
+  PublicationSettleError,
+  settlePublication,
+} from '../../temporal/activities/publishing.js';
 import { HttpError, fromZod } from '../errors.js';
 
 const STATUSES = ['PENDING', 'PUBLISHED', 'FAILED'] as const;
@@ -71,7 +77,8 @@ export const settleBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    if (b.outcome === 'published' && !b.externalId) ctx.addIssue({ code: 'custom', path: ['externalId'], message: "is required when outcome is published: the id of the post you found" });
+    if (b.outcome === 'published' && !b.externalId)
+      ctx.addIssue({ code: 'custom', path: ['externalId'], message: 'is required when outcome is published: the id of the post you found' });
   });
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
@@ -137,16 +144,34 @@ export function publicationRoutes(app: FastifyInstance, deps: { db: Db }) {
   app.post('/orchestrator/publications/:videoId/:platform/settle', async (req) => {
     const { videoId, platform } = parse(settleParams, req.params);
     if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-      throw new HttpError(400, 'invalid_request', 'The body must be a JSON object such as {"outcome": "published", "externalId": "…", "url": "https://…"} or {"outcome": "not-published", "reason": "…"}.');
+      throw new HttpError(
+        400,
+        'invalid_request',
+        'The body must be a JSON object such as {"outcome": "published", "externalId": "…", "url": "https://…"} or {"outcome": "not-published", "reason": "…"}.',
+      );
     }
     const body = parse(settleBody, req.body);
     const by = callerOf(req);
     try {
-      const row = await settlePublication(db, { videoId, platform, outcome: body.outcome, externalId: body.externalId, url: body.url, reason: body.reason, by });
+      const row = await settlePublication(db, {
+        videoId,
+        platform,
+        outcome: body.outcome,
+        externalId: body.externalId,
+        url: body.url,
+        reason: body.reason,
+        by,
+      });
       req.log.info({ videoId, platform, outcome: body.outcome, by }, 'publication settled');
       return { publication: view(row) };
     } catch (err) {
-      if (err instanceof PublicationNotFoundError) throw new HttpError(404, 'publication_not_found', `${err.message} Publications are created when a video is published; list them with GET /orchestrator/publications.`, 'videoId');
+      if (err instanceof PublicationNotFoundError)
+        throw new HttpError(
+          404,
+          'publication_not_found',
+          `${err.message} Publications are created when a video is published; list them with GET /orchestrator/publications.`,
+          'videoId',
+        );
       if (err instanceof PublicationAuditError) {
         req.log.error({ err: err.cause.message, videoId, platform }, 'settlement audit row could not be written; nothing was settled');
         throw new HttpError(503, 'audit_unavailable', `${err.message.split(':')[0]}. Check that the database is up and retry.`);

@@ -91,8 +91,7 @@ export function redirectRoutes(app: FastifyInstance, deps: RedirectDeps): void {
   const limits: ClickLimits = { ...DEFAULT_CLICK_LIMITS, ...deps.limits };
   const limiter = new ClickRateLimiter(limits.clientRequestsPerMinute, limits.maxLimitedClients);
 
-  const notFound = (reply: FastifyReply) =>
-    reply.status(404).header('cache-control', 'no-store').send(errorBody('link_not_found', NOT_FOUND_MESSAGE));
+  const notFound = (reply: FastifyReply) => reply.status(404).header('cache-control', 'no-store').send(errorBody('link_not_found', NOT_FOUND_MESSAGE));
 
   const handler = async (req: FastifyRequest<{ Params: { code: string } }>, reply: FastifyReply) => {
     const raw = req.params.code;
@@ -145,7 +144,10 @@ export function redirectRoutes(app: FastifyInstance, deps: RedirectDeps): void {
         );
         await recordWithin(insert, clickTimeoutMs, req, raw);
       } else if (dropped === 1) {
-        req.log.warn({ code: raw, perMinute: limits.clientRequestsPerMinute }, 'a client is over the click rate limit: redirecting without recording its clicks');
+        req.log.warn(
+          { code: raw, perMinute: limits.clientRequestsPerMinute },
+          'a client is over the click rate limit: redirecting without recording its clicks',
+        );
       }
     }
 

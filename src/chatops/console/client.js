@@ -16,7 +16,9 @@
   /** @typedef {{ item: FeedItem, json: string, el: HTMLElement }} Shown */
 
   var TOKEN_KEY = 'affiliate-empire.console.token';
-  var POLL_MS = 1500, OVERLAP_MS = 10000, FULL_EVERY = 20;
+  var POLL_MS = 1500,
+    OVERLAP_MS = 10000,
+    FULL_EVERY = 20;
   // The page's own elements (page.ts): always there.
   var feedEl = /** @type {HTMLElement} */ (document.getElementById('feed'));
   var emptyEl = /** @type {HTMLElement} */ (document.getElementById('empty'));
@@ -33,12 +35,19 @@
   var cursor = null;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   var timer;
-  var polls = 0, locked = false;
+  var polls = 0,
+    locked = false;
   /** @type {string[]} */
   var history = [];
   var historyPos = -1;
 
-  function token() { try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; } }
+  function token() {
+    try {
+      return sessionStorage.getItem(TOKEN_KEY) || '';
+    } catch (e) {
+      return '';
+    }
+  }
 
   /**
    * @param {string} method
@@ -55,9 +64,20 @@
     return fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' }).then(function (r) {
       return r.text().then(function (text) {
         var data = null;
-        try { if (text) data = JSON.parse(text); } catch (e) { /* not JSON: data stays null */ }
-        if (r.status === 401) { askToken(data && data.error ? data.error.message : ''); throw new Error('unauthorized'); }
-        if (!r.ok) { var err = /** @type {Error & { status?: number }} */ (new Error(data && data.error ? data.error.message : 'HTTP ' + r.status)); err.status = r.status; throw err; }
+        try {
+          if (text) data = JSON.parse(text);
+        } catch (e) {
+          /* not JSON: data stays null */
+        }
+        if (r.status === 401) {
+          askToken(data && data.error ? data.error.message : '');
+          throw new Error('unauthorized');
+        }
+        if (!r.ok) {
+          var err = /** @type {Error & { status?: number }} */ (new Error(data && data.error ? data.error.message : 'HTTP ' + r.status));
+          err.status = r.status;
+          throw err;
+        }
         return data;
       });
     });
@@ -66,7 +86,7 @@
   /** @param {string} why */
   function askToken(why) {
     locked = true;
-    loginWhyEl.textContent = token() ? (why || 'The token was not accepted.') : '';
+    loginWhyEl.textContent = token() ? why || 'The token was not accepted.' : '';
     loginEl.classList.add('show');
     tokenEl.focus();
     setConn(false, 'locked');
@@ -75,7 +95,11 @@
     e.preventDefault();
     var v = tokenEl.value.trim();
     if (!v) return;
-    try { sessionStorage.setItem(TOKEN_KEY, v); } catch (err) { /* private mode: kept for this page only */ }
+    try {
+      sessionStorage.setItem(TOKEN_KEY, v);
+    } catch (err) {
+      /* private mode: kept for this page only */
+    }
     loginEl.classList.remove('show');
     locked = false;
     cursor = null;
@@ -84,12 +108,25 @@
 
   // With a token, a session cookie lets the page's <video> and <img> load private media (they cannot send a header).
   function startSession() {
-    if (!token()) { poll(); return; }
-    api('POST', '/console/session', {}).then(function () { poll(); }, function () { /* askToken already shown on 401 */ });
+    if (!token()) {
+      poll();
+      return;
+    }
+    api('POST', '/console/session', {}).then(
+      function () {
+        poll();
+      },
+      function () {
+        /* askToken already shown on 401 */
+      },
+    );
   }
 
   /** @param {boolean} ok @param {string} text */
-  function setConn(ok, text) { dotEl.className = 'dot ' + (ok ? 'ok' : 'bad'); connEl.textContent = text; }
+  function setConn(ok, text) {
+    dotEl.className = 'dot ' + (ok ? 'ok' : 'bad');
+    connEl.textContent = text;
+  }
 
   // ---- safe rendering: DOM nodes and textContent only ----
   /**
@@ -99,19 +136,40 @@
    * @param {string} [text]
    * @returns {HTMLElementTagNameMap[K]}
    */
-  function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
   /** @param {unknown} u @returns {string | null} an http(s) or same-origin URL, else null */
   function safeUrl(u) {
     if (typeof u !== 'string') return null;
     if (/^\/(?!\/)/.test(u)) return u;
-    try { var p = new URL(u); return p.protocol === 'http:' || p.protocol === 'https:' ? p.href : null; } catch (e) { return null; }
+    try {
+      var p = new URL(u);
+      return p.protocol === 'http:' || p.protocol === 'https:' ? p.href : null;
+    } catch (e) {
+      return null;
+    }
   }
   var BT = String.fromCharCode(96);
   // <url|label>, <url>, backtick code, *bold*, _italic_, bare http(s) links
-  var INLINE = new RegExp('<((?:https?://|/)[^\\s|>]+)(?:\\|([^>]+))?>|' + BT + '([^' + BT + '\\n]+)' + BT + '|\\*([^*\\n]+)\\*|(?:^|(?<=[\\s(]))_([^_\\n]+)_(?=$|[\\s.,;:!?)])|(https?://[^\\s<>]+[^\\s<>.,;:!?)])', 'g');
+  var INLINE = new RegExp(
+    '<((?:https?://|/)[^\\s|>]+)(?:\\|([^>]+))?>|' +
+      BT +
+      '([^' +
+      BT +
+      '\\n]+)' +
+      BT +
+      '|\\*([^*\\n]+)\\*|(?:^|(?<=[\\s(]))_([^_\\n]+)_(?=$|[\\s.,;:!?)])|(https?://[^\\s<>]+[^\\s<>.,;:!?)])',
+    'g',
+  );
   // Text from outside arrives with & < > as entities (so it never forms a link): shown as the characters.
   /** @param {unknown} s */
-  function dec(s) { return String(s).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'); }
+  function dec(s) {
+    return String(s).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  }
   /**
    * @template {HTMLElement} E
    * @param {E} parent
@@ -120,7 +178,8 @@
    */
   function mrkdwn(parent, s) {
     s = String(s == null ? '' : s);
-    var last = 0, m;
+    var last = 0,
+      m;
     INLINE.lastIndex = 0;
     while ((m = INLINE.exec(s))) {
       if (m.index > last) parent.appendChild(document.createTextNode(dec(s.slice(last, m.index))));
@@ -138,8 +197,15 @@
   /** @param {HTMLElement} parent @param {string} url @param {string} label */
   function link(parent, url, label) {
     var u = safeUrl(url);
-    if (!u) { parent.appendChild(document.createTextNode(label)); return; }
-    var a = el('a', '', label); a.href = u; a.target = '_blank'; a.rel = 'noopener noreferrer'; parent.appendChild(a);
+    if (!u) {
+      parent.appendChild(document.createTextNode(label));
+      return;
+    }
+    var a = el('a', '', label);
+    a.href = u;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    parent.appendChild(a);
   }
 
   /** @param {ConsoleMessage} msg @param {string} itemId */
@@ -151,22 +217,46 @@
       /** @type {HTMLElement} */
       var n;
       switch (b.type) {
-        case 'header': n = mrkdwn(el('div', 'blk hdr'), b.text); break;
-        case 'text': n = mrkdwn(el('div', 'blk txt'), b.text); break;
-        case 'context': n = mrkdwn(el('div', 'blk ctx'), b.text); break;
+        case 'header':
+          n = mrkdwn(el('div', 'blk hdr'), b.text);
+          break;
+        case 'text':
+          n = mrkdwn(el('div', 'blk txt'), b.text);
+          break;
+        case 'context':
+          n = mrkdwn(el('div', 'blk ctx'), b.text);
+          break;
         case 'fields':
           n = el('div', 'blk fields');
-          (b.fields || []).forEach(function (f) { var c = el('div'); c.appendChild(el('div', 'lbl', f.label)); c.appendChild(mrkdwn(el('div', 'val'), f.value)); n.appendChild(c); });
+          (b.fields || []).forEach(function (f) {
+            var c = el('div');
+            c.appendChild(el('div', 'lbl', f.label));
+            c.appendChild(mrkdwn(el('div', 'val'), f.value));
+            n.appendChild(c);
+          });
           break;
         case 'image': {
-          var src = safeUrl(b.url); if (!src) return;
-          n = el('div', 'blk'); var img = el('img', 'img'); img.src = src; img.alt = dec(b.alt || ''); img.loading = 'lazy'; n.appendChild(img);
+          var src = safeUrl(b.url);
+          if (!src) return;
+          n = el('div', 'blk');
+          var img = el('img', 'img');
+          img.src = src;
+          img.alt = dec(b.alt || '');
+          img.loading = 'lazy';
+          n.appendChild(img);
           break;
         }
         case 'video': {
-          var vsrc = safeUrl(b.url); if (!vsrc) return;
-          n = el('div', 'blk'); var v = el('video'); v.controls = true; v.preload = 'metadata'; v.src = vsrc; v.title = dec(b.title || '');
-          var poster = safeUrl(b.posterUrl); if (poster) v.poster = poster;
+          var vsrc = safeUrl(b.url);
+          if (!vsrc) return;
+          n = el('div', 'blk');
+          var v = el('video');
+          v.controls = true;
+          v.preload = 'metadata';
+          v.src = vsrc;
+          v.title = dec(b.title || '');
+          var poster = safeUrl(b.posterUrl);
+          if (poster) v.poster = poster;
           n.appendChild(v);
           break;
         }
@@ -177,16 +267,25 @@
             var u = btn.url ? safeUrl(btn.url) : null;
             if (btn.url) {
               if (!u) return;
-              var a = el('a', 'btn' + style, btn.label); a.href = u; a.target = '_blank'; a.rel = 'noopener noreferrer'; n.appendChild(a);
+              var a = el('a', 'btn' + style, btn.label);
+              a.href = u;
+              a.target = '_blank';
+              a.rel = 'noopener noreferrer';
+              n.appendChild(a);
             } else {
-              var x = el('button', 'btn' + style, btn.label); x.type = 'button'; x.setAttribute('data-action-id', btn.actionId); x.setAttribute('data-item-id', itemId); n.appendChild(x);
+              var x = el('button', 'btn' + style, btn.label);
+              x.type = 'button';
+              x.setAttribute('data-action-id', btn.actionId);
+              x.setAttribute('data-item-id', itemId);
+              n.appendChild(x);
             }
           });
           break;
         default:
           // A block type this page does not know yet: its text, if it has one.
           var other = /** @type {{ text?: string }} */ (b);
-          if (other.text) n = mrkdwn(el('div', 'blk txt'), other.text); else return;
+          if (other.text) n = mrkdwn(el('div', 'blk txt'), other.text);
+          else return;
       }
       box.appendChild(n);
     });
@@ -194,7 +293,10 @@
   }
 
   /** @param {string} iso */
-  function time(iso) { var d = new Date(iso); return isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }); }
+  function time(iso) {
+    var d = new Date(iso);
+    return isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
 
   /** @param {FeedItem} item */
   function renderItem(item) {
@@ -206,12 +308,18 @@
     if (item.visibility === 'ephemeral') meta.appendChild(el('span', 'eph', 'only visible to you'));
     bot.appendChild(meta);
     bot.appendChild(renderMessage(item.message, item.id));
-    if (!(item.kind === 'reply' && item.command)) { bot.setAttribute('data-id', item.id); return bot; }
+    if (!(item.kind === 'reply' && item.command)) {
+      bot.setAttribute('data-id', item.id);
+      return bot;
+    }
     // A command reply: the command as typed, then the reply.
     var group = el('div', 'group');
     group.setAttribute('data-id', item.id);
     var mine = el('div', 'item mine');
-    var mm = el('div', 'meta'); mm.appendChild(el('b', '', 'you')); mm.appendChild(el('span', '', time(item.at))); mine.appendChild(mm);
+    var mm = el('div', 'meta');
+    mm.appendChild(el('b', '', 'you'));
+    mm.appendChild(el('span', '', time(item.at)));
+    mine.appendChild(mm);
     mine.appendChild(el('div', 'bubble', item.command));
     group.appendChild(mine);
     group.appendChild(bot);
@@ -225,21 +333,38 @@
     var cur = items.get(item.id);
     if (cur && cur.json === json) return false;
     var node = renderItem(item);
-    if (cur) { feedEl.replaceChild(node, cur.el); cur.el = node; cur.json = json; cur.item = item; return true; }
+    if (cur) {
+      feedEl.replaceChild(node, cur.el);
+      cur.el = node;
+      cur.json = json;
+      cur.item = item;
+      return true;
+    }
     // Insert in order of (at, id); almost always at the end.
     var next = /** @type {Shown | null} */ (null);
-    items.forEach(function (o) { if ((o.item.at > item.at || (o.item.at === item.at && o.item.id > item.id)) && (!next || o.item.at < next.item.at || (o.item.at === next.item.at && o.item.id < next.item.id))) next = o; });
+    items.forEach(function (o) {
+      if (
+        (o.item.at > item.at || (o.item.at === item.at && o.item.id > item.id)) &&
+        (!next || o.item.at < next.item.at || (o.item.at === next.item.at && o.item.id < next.item.id))
+      )
+        next = o;
+    });
     feedEl.insertBefore(node, next ? next.el : null);
     items.set(item.id, { item: item, json: json, el: node });
     if (emptyEl.parentNode) emptyEl.remove();
     return true;
   }
 
-  function nearBottom() { return feedEl.scrollHeight - feedEl.scrollTop - feedEl.clientHeight < 120; }
+  function nearBottom() {
+    return feedEl.scrollHeight - feedEl.scrollTop - feedEl.clientHeight < 120;
+  }
   /** @param {FeedItem[] | undefined} list @param {boolean} forceScroll */
   function apply(list, forceScroll) {
-    var stick = forceScroll || nearBottom(), changed = false;
-    (list || []).forEach(function (it) { changed = upsert(it) || changed; });
+    var stick = forceScroll || nearBottom(),
+      changed = false;
+    (list || []).forEach(function (it) {
+      changed = upsert(it) || changed;
+    });
     if (changed && stick) feedEl.scrollTop = feedEl.scrollHeight;
   }
 
@@ -248,41 +373,64 @@
     if (locked) return;
     var full = cursor === null || polls++ % FULL_EVERY === 0;
     var q = full ? '' : '?after=' + encodeURIComponent(new Date(Date.parse(/** @type {string} */ (cursor)) - OVERLAP_MS).toISOString());
-    api('GET', '/console/feed' + q).then(/** @param {Feed} data */ function (data) {
-      cursor = data.now;
-      apply(data.items, false);
-      setConn(true, 'live');
-    }).catch(function (e) {
-      if (e.message !== 'unauthorized') setConn(false, 'offline: retrying');
-    }).then(function () { if (!locked) timer = setTimeout(poll, POLL_MS); });
+    api('GET', '/console/feed' + q)
+      .then(
+        /** @param {Feed} data */ function (data) {
+          cursor = data.now;
+          apply(data.items, false);
+          setConn(true, 'live');
+        },
+      )
+      .catch(function (e) {
+        if (e.message !== 'unauthorized') setConn(false, 'offline: retrying');
+      })
+      .then(function () {
+        if (!locked) timer = setTimeout(poll, POLL_MS);
+      });
   }
 
   /** @param {string} [text] */
-  function showError(text) { errorEl.textContent = text || ''; }
+  function showError(text) {
+    errorEl.textContent = text || '';
+  }
 
   /** @type {HTMLFormElement} */ (document.getElementById('box')).addEventListener('submit', function (e) {
     e.preventDefault();
     var text = cmdEl.value.trim();
-    if (!text) { showError('Type a command, e.g. /daily-loop start max:2 (or /affiliate-help).'); return; }
+    if (!text) {
+      showError('Type a command, e.g. /daily-loop start max:2 (or /affiliate-help).');
+      return;
+    }
     showError('');
     cmdEl.value = '';
-    history.push(text); historyPos = -1;
+    history.push(text);
+    historyPos = -1;
     cmdEl.disabled = true;
-    api('POST', '/console/command', { text: text }).then(/** @param {ReplyBody} r */ function (r) {
-      apply([{ id: r.id, at: r.at, updatedAt: r.at, kind: 'reply', visibility: r.visibility, command: text, message: r.message }], true);
-    }).catch(function (err) {
-      if (err.message !== 'unauthorized') showError(err.message);
-      cmdEl.value = text;
-    }).then(function () { cmdEl.disabled = false; cmdEl.focus(); });
+    api('POST', '/console/command', { text: text })
+      .then(
+        /** @param {ReplyBody} r */ function (r) {
+          apply([{ id: r.id, at: r.at, updatedAt: r.at, kind: 'reply', visibility: r.visibility, command: text, message: r.message }], true);
+        },
+      )
+      .catch(function (err) {
+        if (err.message !== 'unauthorized') showError(err.message);
+        cmdEl.value = text;
+      })
+      .then(function () {
+        cmdEl.disabled = false;
+        cmdEl.focus();
+      });
   });
 
   cmdEl.addEventListener('keydown', function (e) {
     if (e.key === 'ArrowUp' && history.length) {
       historyPos = historyPos < 0 ? history.length - 1 : Math.max(0, historyPos - 1);
-      cmdEl.value = history[historyPos]; e.preventDefault();
+      cmdEl.value = history[historyPos];
+      e.preventDefault();
     } else if (e.key === 'ArrowDown' && historyPos >= 0) {
       historyPos = historyPos + 1 < history.length ? historyPos + 1 : -1;
-      cmdEl.value = historyPos < 0 ? '' : history[historyPos]; e.preventDefault();
+      cmdEl.value = historyPos < 0 ? '' : history[historyPos];
+      e.preventDefault();
     }
   });
 
@@ -292,19 +440,27 @@
     if (!b) return;
     var card = b.closest('.btns');
     var buttons = card ? card.querySelectorAll('button') : [b];
-    Array.prototype.forEach.call(buttons, function (x) { x.disabled = true; });
-    var itemId = /** @type {string} */ (b.getAttribute('data-item-id'));
-    api('POST', '/console/action', { actionId: b.getAttribute('data-action-id'), itemId: itemId }).then(/** @param {ReplyBody} r */ function (r) {
-      var cur = items.get(itemId);
-      if (r.replaceOriginal && cur) {
-        var replaced = Object.assign({}, cur.item, { message: r.replaceOriginal });
-        upsert(replaced);
-      }
-      apply([{ id: r.id, at: r.at, updatedAt: r.at, kind: 'reply', visibility: r.visibility, message: r.message }], true);
-    }).catch(function (err) {
-      Array.prototype.forEach.call(buttons, function (x) { x.disabled = false; });
-      if (err.message !== 'unauthorized') showError(err.message);
+    Array.prototype.forEach.call(buttons, function (x) {
+      x.disabled = true;
     });
+    var itemId = /** @type {string} */ (b.getAttribute('data-item-id'));
+    api('POST', '/console/action', { actionId: b.getAttribute('data-action-id'), itemId: itemId })
+      .then(
+        /** @param {ReplyBody} r */ function (r) {
+          var cur = items.get(itemId);
+          if (r.replaceOriginal && cur) {
+            var replaced = Object.assign({}, cur.item, { message: r.replaceOriginal });
+            upsert(replaced);
+          }
+          apply([{ id: r.id, at: r.at, updatedAt: r.at, kind: 'reply', visibility: r.visibility, message: r.message }], true);
+        },
+      )
+      .catch(function (err) {
+        Array.prototype.forEach.call(buttons, function (x) {
+          x.disabled = false;
+        });
+        if (err.message !== 'unauthorized') showError(err.message);
+      });
   });
 
   startSession();

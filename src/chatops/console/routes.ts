@@ -44,7 +44,8 @@ export interface FeedItem {
 }
 
 /** A chat message as the console page draws it: media as `/media/…` URLs of this same server. */
-export type ConsoleBlock = Exclude<Block, { type: 'image' | 'video' }> | { type: 'image'; url: string; alt: string } | { type: 'video'; url: string; posterUrl?: string; title: string };
+export type ConsoleBlock =
+  Exclude<Block, { type: 'image' | 'video' }> | { type: 'image'; url: string; alt: string } | { type: 'video'; url: string; posterUrl?: string; title: string };
 export interface ConsoleMessage {
   text: string;
   blocks: ConsoleBlock[];
@@ -72,7 +73,15 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
 
   const addReply = (reply: Reply, command?: string): FeedItem => {
     const now = new Date().toISOString();
-    const item: FeedItem = { id: `r-${++seq}`, at: now, updatedAt: now, kind: 'reply', visibility: reply.visibility, ...(command !== undefined ? { command } : {}), message: localize(reply.message) };
+    const item: FeedItem = {
+      id: `r-${++seq}`,
+      at: now,
+      updatedAt: now,
+      kind: 'reply',
+      visibility: reply.visibility,
+      ...(command !== undefined ? { command } : {}),
+      message: localize(reply.message),
+    };
     replies.push(item);
     if (replies.length > MAX_REPLIES) replies.splice(0, replies.length - MAX_REPLIES);
     return item;
@@ -120,7 +129,8 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
       let after: Date | undefined;
       if (q.after !== undefined && q.after !== '') {
         after = typeof q.after === 'string' ? new Date(q.after) : new Date(NaN);
-        if (Number.isNaN(after.getTime())) return reply.status(400).send(errorBody('invalid_after', 'after must be an ISO 8601 time, e.g. 2026-11-27T10:00:00.000Z.', 'after'));
+        if (Number.isNaN(after.getTime()))
+          return reply.status(400).send(errorBody('invalid_after', 'after must be an ISO 8601 time, e.g. 2026-11-27T10:00:00.000Z.', 'after'));
       }
       const now = new Date().toISOString();
       const notes = await notificationItems(db, config, after);
@@ -132,9 +142,11 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
     scoped.post('/console/command', async (req, reply) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const text = typeof body.text === 'string' ? body.text.trim() : '';
-      if (typeof body.text !== 'string' && body.text !== undefined) return reply.status(400).send(errorBody('invalid_command', 'text must be a string, e.g. "/daily-loop start max:2".', 'text'));
+      if (typeof body.text !== 'string' && body.text !== undefined)
+        return reply.status(400).send(errorBody('invalid_command', 'text must be a string, e.g. "/daily-loop start max:2".', 'text'));
       if (!text) return reply.status(400).send(errorBody('empty_command', 'Type a command, e.g. /daily-loop start max:2 (or /affiliate-help).', 'text'));
-      if (text.length > MAX_COMMAND_LENGTH) return reply.status(400).send(errorBody('command_too_long', `A command has at most ${MAX_COMMAND_LENGTH} characters.`, 'text'));
+      if (text.length > MAX_COMMAND_LENGTH)
+        return reply.status(400).send(errorBody('command_too_long', `A command has at most ${MAX_COMMAND_LENGTH} characters.`, 'text'));
       const m = /^\/?(\S+)\s*([\s\S]*)$/.exec(text)!;
       let parsed: ReturnType<typeof parseCommandText> | UsageError;
       try {
@@ -151,7 +163,8 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
     scoped.post('/console/action', async (req, reply) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const id = body.actionId;
-      if (typeof id !== 'string' || !id.trim()) return reply.status(400).send(errorBody('invalid_action', 'actionId is required: the data-action-id of the button clicked.', 'actionId'));
+      if (typeof id !== 'string' || !id.trim())
+        return reply.status(400).send(errorBody('invalid_action', 'actionId is required: the data-action-id of the button clicked.', 'actionId'));
       if (id.length > 300) return reply.status(400).send(errorBody('invalid_action', 'actionId is too long.', 'actionId'));
       const r = await chatops.action(CONSOLE_ACTOR, id);
       // A button on one of this console's own replies (e.g. "Really cancel?"): replace it in the feed too.
@@ -184,11 +197,16 @@ async function notificationItems(db: Db, config: Config, after?: Date): Promise<
     if (decided.length) {
       const have = new Set(notes.map((n) => n.id));
       const videoIds = new Set(decided.map((d) => d.videoId));
-      const cards = await db.notification.findMany({ where: { kind: 'approval_requested', workflowId: { in: [...new Set(decided.map((d) => d.workflowId))] } } });
+      const cards = await db.notification.findMany({
+        where: { kind: 'approval_requested', workflowId: { in: [...new Set(decided.map((d) => d.workflowId))] } },
+      });
       for (const c of cards) if (!have.has(c.id) && videoIds.has(videoIdOf(c.data))) notes.push(c);
     }
   }
-  const videoIds = notes.filter((n) => n.kind === 'approval_requested').map((n) => videoIdOf(n.data)).filter(Boolean);
+  const videoIds = notes
+    .filter((n) => n.kind === 'approval_requested')
+    .map((n) => videoIdOf(n.data))
+    .filter(Boolean);
   const latest = new Map<string, { decision: string; decidedBy: string; decidedByName: string | null; decidedAt: Date; createdAt: Date }>();
   if (videoIds.length) {
     const approvals = await db.approval.findMany({ where: { videoId: { in: videoIds }, effective: true }, orderBy: { decidedAt: 'desc' } });
@@ -197,7 +215,14 @@ async function notificationItems(db: Db, config: Config, after?: Date): Promise<
   // The console runs next to the server: our own links (loopback included) work for its reader.
   const opts = { publicBaseUrl: config.publicBaseUrl, temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE };
   return notes.map((n) => {
-    const input: NotificationInput = { kind: n.kind as NotificationKind, level: n.level, title: n.title, message: n.message, workflowId: n.workflowId ?? undefined, data: (n.data ?? undefined) as Record<string, unknown> | undefined };
+    const input: NotificationInput = {
+      kind: n.kind as NotificationKind,
+      level: n.level,
+      title: n.title,
+      message: n.message,
+      workflowId: n.workflowId ?? undefined,
+      data: (n.data ?? undefined) as Record<string, unknown> | undefined,
+    };
     let message: ChatMessage;
     let updatedAt = n.updatedAt;
     const decision = n.kind === 'approval_requested' ? latest.get(videoIdOf(n.data)) : undefined;
@@ -261,5 +286,9 @@ export function localizeMessage(m: ChatMessage): ConsoleMessage {
 }
 
 function localizeReply(r: Reply): { visibility: Reply['visibility']; message: ConsoleMessage; replaceOriginal?: ConsoleMessage } {
-  return { visibility: r.visibility, message: localizeMessage(r.message), ...(r.replaceOriginal ? { replaceOriginal: localizeMessage(r.replaceOriginal) } : {}) };
+  return {
+    visibility: r.visibility,
+    message: localizeMessage(r.message),
+    ...(r.replaceOriginal ? { replaceOriginal: localizeMessage(r.replaceOriginal) } : {}),
+  };
 }

@@ -25,7 +25,11 @@ export interface Policy {
 }
 
 export function policyFromConfig(c: { CHATOPS_OPERATORS?: string; CHATOPS_CHANNELS?: string; CHATOPS_RULES?: Record<string, Rule> }): Policy {
-  const list = (v?: string) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const list = (v?: string) =>
+    (v ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   return { operators: list(c.CHATOPS_OPERATORS), channels: list(c.CHATOPS_CHANNELS), rules: c.CHATOPS_RULES ?? {} };
 }
 

@@ -35,8 +35,17 @@ export function approvalCard(raw: ApprovalCardData, final?: string): ChatMessage
     text: final ? `${what}: ${final}` : `Approve ${what}?`,
     blocks: [
       { type: 'header', text: `🎬 ${c.title}` },
-      { type: 'fields', fields: [{ label: 'Product', value: `${c.product} (${c.asin})` }, ...(c.platforms.length ? [{ label: 'Platforms', value: c.platforms.join(', ') }] : []), { label: 'Run', value: c.workflowId }] },
-      ...(c.videoKey ? [{ type: 'video' as const, media: { key: c.videoKey }, ...(c.thumbnailKey ? { poster: { key: c.thumbnailKey } } : {}), title: c.title }] : []),
+      {
+        type: 'fields',
+        fields: [
+          { label: 'Product', value: `${c.product} (${c.asin})` },
+          ...(c.platforms.length ? [{ label: 'Platforms', value: c.platforms.join(', ') }] : []),
+          { label: 'Run', value: c.workflowId },
+        ],
+      },
+      ...(c.videoKey
+        ? [{ type: 'video' as const, media: { key: c.videoKey }, ...(c.thumbnailKey ? { poster: { key: c.thumbnailKey } } : {}), title: c.title }]
+        : []),
       ...(final
         ? [{ type: 'context' as const, text: final }]
         : [
@@ -61,9 +70,19 @@ export function statusMessage(v: WorkflowStatusView, temporalUi?: string, namesp
   const p = v.progress;
   const fields = [
     { label: 'Status', value: v.status.toLowerCase() },
-    ...(p ? [{ label: 'Step', value: `${p.step} (${p.stepsDone.length} done)` }, { label: 'Products', value: `${p.products.selected} selected of ${p.products.synced}` }, { label: 'Videos', value: `${p.videos.ready} ready, ${p.videos.published} published` }, { label: 'Approvals', value: `${p.approvals.pending} pending, ${p.approvals.approved} approved, ${p.approvals.rejected} rejected` }] : []),
+    ...(p
+      ? [
+          { label: 'Step', value: `${p.step} (${p.stepsDone.length} done)` },
+          { label: 'Products', value: `${p.products.selected} selected of ${p.products.synced}` },
+          { label: 'Videos', value: `${p.videos.ready} ready, ${p.videos.published} published` },
+          { label: 'Approvals', value: `${p.approvals.pending} pending, ${p.approvals.approved} approved, ${p.approvals.rejected} rejected` },
+        ]
+      : []),
   ];
-  const blocks: ChatMessage['blocks'] = [{ type: 'header', text: v.workflowId }, { type: 'fields', fields }];
+  const blocks: ChatMessage['blocks'] = [
+    { type: 'header', text: v.workflowId },
+    { type: 'fields', fields },
+  ];
   if (v.error) blocks.push({ type: 'context', text: esc(v.error) });
   if (temporalUi) blocks.push({ type: 'context', text: `<${temporalUi}/namespaces/${namespace}/workflows/${v.workflowId}|Open in the Temporal UI>` });
   return { text: `${v.workflowId}: ${v.status.toLowerCase()}${p ? `, ${p.step}` : ''}`, blocks };
@@ -80,7 +99,8 @@ export function parsePlatforms(raw: string, u: string): PlatformName[] {
  * the console runs on this machine, but a Slack or Discord reader is elsewhere,
  * so a loopback or private address would be a dead link for them.
  */
-export const linkFor = (actor: Actor, url: string | undefined): string | undefined => (actor.platform === 'console' || isPubliclyReachableUrl(url) ? url : undefined);
+export const linkFor = (actor: Actor, url: string | undefined): string | undefined =>
+  actor.platform === 'console' || isPubliclyReachableUrl(url) ? url : undefined;
 
 export const who = (a: Actor) => esc(a.userName ? `@${a.userName}` : a.userId);
 export const formatDuration = (s: number) => (s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);

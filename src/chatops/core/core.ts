@@ -64,13 +64,22 @@ export class ChatOps {
     if (!auth.ok || !(key === 'daily-loop start' && p.args['auto-approve'] === true)) return auth;
     const approve = authorize(actor, 'operators', this.d.policy, 'approve');
     if (approve.ok) return approve;
-    return { ok: false, reason: 'auto-approve skips the approval gate, so it needs the right to approve videos (CHATOPS_OPERATORS, or the "approve" rule of CHATOPS_RULES), which you do not have. Start the run without auto-approve; an operator then approves each video on its card.' };
+    return {
+      ok: false,
+      reason:
+        'auto-approve skips the approval gate, so it needs the right to approve videos (CHATOPS_OPERATORS, or the "approve" rule of CHATOPS_RULES), which you do not have. Start the run without auto-approve; an operator then approves each video on its card.',
+    };
   }
 
   async action(actor: Actor, rawActionId: string): Promise<Reply> {
     const started = Date.now();
     const action = parseActionId(rawActionId);
-    const auditId = await this.auditStart(actor, `button ${action?.kind ?? 'unknown'}`, { actionId: rawActionId.slice(0, 300) }, action && 'workflowId' in action ? action.workflowId : undefined);
+    const auditId = await this.auditStart(
+      actor,
+      `button ${action?.kind ?? 'unknown'}`,
+      { actionId: rawActionId.slice(0, 300) },
+      action && 'workflowId' in action ? action.workflowId : undefined,
+    );
     if (!auditId) return ephemeral(msg(AUDIT_DOWN));
     let reply: Reply;
     let outcome = 'ok';
@@ -95,7 +104,10 @@ export class ChatOps {
           reply = { ...ephemeral(msg('Not cancelled.')), replaceOriginal: msg(`Cancel of ${action.workflowId} aborted by ${who(actor)}.`) };
         } else {
           const r = await this.d.orchestrator.cancel(action.workflowId);
-          const text = r.status === 'cancel-requested' ? `🛑 ${action.workflowId} cancelled by ${who(actor)}.` : `${action.workflowId} had already finished (${r.closedAs?.toLowerCase()}).`;
+          const text =
+            r.status === 'cancel-requested'
+              ? `🛑 ${action.workflowId} cancelled by ${who(actor)}.`
+              : `${action.workflowId} had already finished (${r.closedAs?.toLowerCase()}).`;
           reply = { ...inChannel(msg(text)), replaceOriginal: msg(text) };
         }
       } else {
@@ -108,7 +120,10 @@ export class ChatOps {
           outcome = 'denied';
           reply = ephemeral(msg(`🚫 ${auth.reason}`));
         } else {
-          const r = type === 'daily' ? await this.d.orchestrator.startDailyLoop({ startedBy: actorId(actor) }) : await this.d.orchestrator.startWeeklyOptimization({ startedBy: actorId(actor) });
+          const r =
+            type === 'daily'
+              ? await this.d.orchestrator.startDailyLoop({ startedBy: actorId(actor) })
+              : await this.d.orchestrator.startWeeklyOptimization({ startedBy: actorId(actor) });
           reply = inChannel(msg(r.status === 'started' ? `🔁 Retry started: ${r.workflowId} by ${who(actor)}.` : `${r.workflowId} is already running.`));
         }
       }
@@ -121,12 +136,22 @@ export class ChatOps {
 
   private async decide(actor: Actor, workflowId: string, videoId: string, kind: 'approve' | 'reject'): Promise<Reply> {
     try {
-      const r = await this.d.orchestrator.sendApproval(workflowId, { videoId, decision: kind, by: actorId(actor), byName: actor.userName, source: actor.platform });
+      const r = await this.d.orchestrator.sendApproval(workflowId, {
+        videoId,
+        decision: kind,
+        by: actorId(actor),
+        byName: actor.userName,
+        source: actor.platform,
+      });
       const final = decidedText(r.state.state, r.state.byName ? `@${r.state.byName}` : r.state.by, r.state.at, this.d.timeZone);
       if (!r.effective) return { ...ephemeral(msg(`Already decided: ${final}.`)), replaceOriginal: await this.decidedCard(workflowId, videoId, final) };
       return { ...ephemeral(msg(`Done: ${final}.`)), replaceOriginal: await this.decidedCard(workflowId, videoId, final) };
     } catch (err) {
-      if (err instanceof WorkflowStateError) return { ...ephemeral(msg('Expired: this run no longer accepts decisions.')), replaceOriginal: await this.decidedCard(workflowId, videoId, 'Expired: the run has finished') };
+      if (err instanceof WorkflowStateError)
+        return {
+          ...ephemeral(msg('Expired: this run no longer accepts decisions.')),
+          replaceOriginal: await this.decidedCard(workflowId, videoId, 'Expired: the run has finished'),
+        };
       throw err;
     }
   }
@@ -138,7 +163,16 @@ export class ChatOps {
 
   async approvalCardData(workflowId: string, videoId: string): Promise<ApprovalCardData> {
     const v = await this.d.db.video.findUnique({ where: { id: videoId }, include: { content: true, product: true } });
-    return { workflowId, videoId, title: v?.content.title ?? videoId, product: v?.product.title ?? '', asin: v?.product.asin ?? '', videoKey: v?.videoPath ?? null, thumbnailKey: v?.thumbnailPath ?? null, platforms: [] };
+    return {
+      workflowId,
+      videoId,
+      title: v?.content.title ?? videoId,
+      product: v?.product.title ?? '',
+      asin: v?.product.asin ?? '',
+      videoKey: v?.videoPath ?? null,
+      thumbnailKey: v?.thumbnailPath ?? null,
+      platforms: [],
+    };
   }
 
   /** Runs the subcommand's own handler (commands/*.ts), with what it may use. */
@@ -164,8 +198,18 @@ export class ChatOps {
     if (err instanceof UsageError) return { reply: ephemeral(msg(`${esc(err.message)}\nUsage: \`${err.usage}\``)), outcome: 'usage' };
     if (err instanceof UnknownWorkflowError) return { reply: ephemeral(msg(esc(err.message))), outcome: 'not-found' };
     if (err instanceof UnknownVideoError) return { reply: ephemeral(msg(esc(err.message))), outcome: 'not-found' };
-    if (err instanceof TemporalUnavailableError || isUnavailable(err)) return { reply: ephemeral(msg('⚠️ Temporal is not reachable right now, so nothing was started or changed. Try again in a minute; an admin can check `/healthz`.')), outcome: 'temporal-unavailable' };
-    if (isDatabaseUnavailable(err)) return { reply: ephemeral(msg('⚠️ The database is not reachable right now; nothing was changed. Try again in a minute.')), outcome: 'database-unavailable' };
+    if (err instanceof TemporalUnavailableError || isUnavailable(err))
+      return {
+        reply: ephemeral(
+          msg('⚠️ Temporal is not reachable right now, so nothing was started or changed. Try again in a minute; an admin can check `/healthz`.'),
+        ),
+        outcome: 'temporal-unavailable',
+      };
+    if (isDatabaseUnavailable(err))
+      return {
+        reply: ephemeral(msg('⚠️ The database is not reachable right now; nothing was changed. Try again in a minute.')),
+        outcome: 'database-unavailable',
+      };
     return { reply: ephemeral(msg(`Something went wrong: ${esc((err as Error).message.split('\n')[0])}`)), outcome: 'error' };
   }
 
@@ -176,7 +220,16 @@ export class ChatOps {
   private async auditStart(actor: Actor, action: string, args: unknown, workflowId?: string): Promise<string | undefined> {
     try {
       const row = await this.d.db.auditEvent.create({
-        data: { actor: actor.userId, actorName: actor.userName ?? null, platform: actor.platform, channel: actor.channelId, action, arguments: (args ?? {}) as object, outcome: 'started', workflowId },
+        data: {
+          actor: actor.userId,
+          actorName: actor.userName ?? null,
+          platform: actor.platform,
+          channel: actor.channelId,
+          action,
+          arguments: (args ?? {}) as object,
+          outcome: 'started',
+          workflowId,
+        },
         select: { id: true },
       });
       return row.id;
@@ -187,9 +240,10 @@ export class ChatOps {
   }
 
   private async auditEnd(id: string, outcome: string, latencyMs: number): Promise<void> {
-    await this.d.db.auditEvent.update({ where: { id }, data: { outcome, latencyMs } }).catch((err: Error) => this.d.log?.error({ err: err.message, id }, 'audit outcome could not be recorded'));
+    await this.d.db.auditEvent
+      .update({ where: { id }, data: { outcome, latencyMs } })
+      .catch((err: Error) => this.d.log?.error({ err: err.message, id }, 'audit outcome could not be recorded'));
   }
 }
 
 const AUDIT_DOWN = '⚠️ This could not be recorded in the audit log, so nothing was done. Try again in a minute; an admin can check the database (`/healthz`).';
-

@@ -23,7 +23,10 @@ export interface RenderOptions {
  * address is reachable from outside (not loopback or private).
  */
 export function remoteLinks(c: { publicBaseUrl: string; TEMPORAL_UI_URL?: string }): Pick<RenderOptions, 'publicBaseUrl' | 'temporalUiUrl'> {
-  return { publicBaseUrl: isPubliclyReachableUrl(c.publicBaseUrl) ? c.publicBaseUrl : undefined, temporalUiUrl: isPubliclyReachableUrl(c.TEMPORAL_UI_URL) ? c.TEMPORAL_UI_URL : undefined };
+  return {
+    publicBaseUrl: isPubliclyReachableUrl(c.publicBaseUrl) ? c.publicBaseUrl : undefined,
+    temporalUiUrl: isPubliclyReachableUrl(c.TEMPORAL_UI_URL) ? c.TEMPORAL_UI_URL : undefined,
+  };
 }
 
 export function renderNotification(input: NotificationInput, opts: RenderOptions): ChatMessage {
@@ -31,34 +34,56 @@ export function renderNotification(input: NotificationInput, opts: RenderOptions
   const n = { ...input, title: esc(input.title), message: esc(input.message) };
   const d = (n.data ?? {}) as Record<string, unknown>;
   if (n.kind === 'approval_requested') {
-    return approvalCard(
-      {
-        workflowId: n.workflowId ?? String(d.workflowId ?? ''),
-        videoId: String(d.videoId),
-        title: String(d.title ?? 'Video'),
-        product: String(d.product ?? ''),
-        asin: String(d.asin ?? ''),
-        videoKey: (d.videoKey as string) ?? null,
-        thumbnailKey: (d.thumbnailKey as string) ?? null,
-        platforms: (d.platforms as string[]) ?? [],
-      },
-    );
+    return approvalCard({
+      workflowId: n.workflowId ?? String(d.workflowId ?? ''),
+      videoId: String(d.videoId),
+      title: String(d.title ?? 'Video'),
+      product: String(d.product ?? ''),
+      asin: String(d.asin ?? ''),
+      videoKey: (d.videoKey as string) ?? null,
+      thumbnailKey: (d.thumbnailKey as string) ?? null,
+      platforms: (d.platforms as string[]) ?? [],
+    });
   }
   if (n.kind === 'workflow_failed') {
-    const ui = opts.temporalUiUrl && n.workflowId ? `${opts.temporalUiUrl}/namespaces/${opts.namespace ?? 'default'}/workflows/${encodeURIComponent(n.workflowId)}` : undefined;
+    const ui =
+      opts.temporalUiUrl && n.workflowId
+        ? `${opts.temporalUiUrl}/namespaces/${opts.namespace ?? 'default'}/workflows/${encodeURIComponent(n.workflowId)}`
+        : undefined;
     const type = n.workflowId?.startsWith('weekly-') ? 'weekly' : 'daily';
     return {
       text: `🚨 ${n.title}: ${n.message}`,
       blocks: [
         { type: 'header', text: `🚨 ${n.title}` },
-        { type: 'fields', fields: [{ label: 'Workflow', value: n.workflowId ?? '-' }, { label: 'Step', value: String(d.step ?? '-') }, { label: 'Attempts', value: String(d.attempts ?? '-') }, ...(opts.count && opts.count > 1 ? [{ label: 'Seen', value: `${opts.count} times` }] : [])] },
+        {
+          type: 'fields',
+          fields: [
+            { label: 'Workflow', value: n.workflowId ?? '-' },
+            { label: 'Step', value: String(d.step ?? '-') },
+            { label: 'Attempts', value: String(d.attempts ?? '-') },
+            ...(opts.count && opts.count > 1 ? [{ label: 'Seen', value: `${opts.count} times` }] : []),
+          ],
+        },
         { type: 'text', text: summarize(n.message) },
-        { type: 'buttons', buttons: [{ actionId: actionId({ kind: 'retry', workflowType: type }), label: 'Retry', style: 'primary' }, ...(ui ? [{ actionId: 'open-temporal-ui', label: 'Open in Temporal UI', url: ui }] : [])] },
+        {
+          type: 'buttons',
+          buttons: [
+            { actionId: actionId({ kind: 'retry', workflowType: type }), label: 'Retry', style: 'primary' },
+            ...(ui ? [{ actionId: 'open-temporal-ui', label: 'Open in Temporal UI', url: ui }] : []),
+          ],
+        },
       ],
     };
   }
   if (n.kind === 'run_progress') {
-    const p = d as { step?: string; stepsDone?: number; products?: { selected?: number; synced?: number }; videos?: { ready?: number; published?: number }; approvals?: { pending?: number; approved?: number; rejected?: number }; final?: string };
+    const p = d as {
+      step?: string;
+      stepsDone?: number;
+      products?: { selected?: number; synced?: number };
+      videos?: { ready?: number; published?: number };
+      approvals?: { pending?: number; approved?: number; rejected?: number };
+      final?: string;
+    };
     return {
       text: n.title,
       blocks: [
@@ -69,7 +94,10 @@ export function renderNotification(input: NotificationInput, opts: RenderOptions
             { label: 'Step', value: `${p.step ?? '-'} (${p.stepsDone ?? 0} of 9 done)` },
             { label: 'Products', value: `${p.products?.selected ?? 0} selected of ${p.products?.synced ?? 0}` },
             { label: 'Videos', value: `${p.videos?.ready ?? 0} ready, ${p.videos?.published ?? 0} published` },
-            { label: 'Approvals', value: `${p.approvals?.pending ?? 0} pending, ${p.approvals?.approved ?? 0} approved, ${p.approvals?.rejected ?? 0} rejected` },
+            {
+              label: 'Approvals',
+              value: `${p.approvals?.pending ?? 0} pending, ${p.approvals?.approved ?? 0} approved, ${p.approvals?.rejected ?? 0} rejected`,
+            },
           ],
         },
         { type: 'context', text: n.message },
@@ -83,9 +111,22 @@ export function renderNotification(input: NotificationInput, opts: RenderOptions
       text: `${n.title}: ${headline}`,
       blocks: [
         { type: 'header', text: `📊 ${n.title}` },
-        { type: 'fields', fields: [{ label: 'Earnings', value: money(d.earnings) }, { label: 'Cost', value: money(d.cost) }, { label: 'ROI', value: d.roi == null ? 'n/a' : `${Math.round(Number(d.roi) * 100)} %` }, { label: 'Clicks', value: String(d.clicks ?? 0) }, { label: 'Views', value: d.views == null ? 'no platform data yet' : String(d.views) }] },
-        ...(chartKey ? [{ type: 'image' as const, media: { key: chartKey, filename: `${n.workflowId ?? 'weekly'}-chart.png` }, alt: 'Daily clicks, views and earnings' }] : []),
-        ...(opts.publicBaseUrl && n.workflowId ? [{ type: 'context' as const, text: `<${opts.publicBaseUrl}/orchestrator/reports/${n.workflowId}|Full report>` }] : []),
+        {
+          type: 'fields',
+          fields: [
+            { label: 'Earnings', value: money(d.earnings) },
+            { label: 'Cost', value: money(d.cost) },
+            { label: 'ROI', value: d.roi == null ? 'n/a' : `${Math.round(Number(d.roi) * 100)} %` },
+            { label: 'Clicks', value: String(d.clicks ?? 0) },
+            { label: 'Views', value: d.views == null ? 'no platform data yet' : String(d.views) },
+          ],
+        },
+        ...(chartKey
+          ? [{ type: 'image' as const, media: { key: chartKey, filename: `${n.workflowId ?? 'weekly'}-chart.png` }, alt: 'Daily clicks, views and earnings' }]
+          : []),
+        ...(opts.publicBaseUrl && n.workflowId
+          ? [{ type: 'context' as const, text: `<${opts.publicBaseUrl}/orchestrator/reports/${n.workflowId}|Full report>` }]
+          : []),
       ],
     };
   }

@@ -40,7 +40,12 @@ export function parseCommandText(commandName: string, text: string, commands: Co
 }
 
 /** Discord form: options already split by name; values still validated the same way. */
-export function parseCommandOptions(commandName: string, subName: string | undefined, options: Record<string, ArgValue>, commands: CommandDef[] = COMMANDS): ParsedCommand {
+export function parseCommandOptions(
+  commandName: string,
+  subName: string | undefined,
+  options: Record<string, ArgValue>,
+  commands: CommandDef[] = COMMANDS,
+): ParsedCommand {
   const command = findCommand(commandName, commands);
   if (!command) throw new UsageError(`Unknown command ${commandName}.`, '/affiliate-help');
   if (!command.subcommands.length) return { command, args: {} };

@@ -1,4 +1,15 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type CommandInteractionOption, type Interaction, type InteractionEditReplyOptions, type InteractionReplyOptions } from 'discord.js';
+import {
+  Client,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type CommandInteractionOption,
+  type Interaction,
+  type InteractionEditReplyOptions,
+  type InteractionReplyOptions,
+} from 'discord.js';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { findCommand } from '../../../commands/index.js';
@@ -8,7 +19,8 @@ import type { ChatMessage, Reply } from '../core/messages.js';
 import { parseCommandOptions, UsageError, type ArgValue, type ParsedCommand } from '../core/parse.js';
 import { renderDiscord } from './render.js';
 
-export type DiscordBotConfig = Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_APPLICATION_ID' | 'DISCORD_API_URL'> & Partial<Pick<Config, 'CHATOPS_OPERATORS' | 'CHATOPS_CHANNELS'>>;
+export type DiscordBotConfig = Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_APPLICATION_ID' | 'DISCORD_API_URL'> &
+  Partial<Pick<Config, 'CHATOPS_OPERATORS' | 'CHATOPS_CHANNELS'>>;
 
 export interface DiscordBot {
   /** Logs in over the gateway and resolves once the client is ready. */
@@ -95,7 +107,12 @@ export function createDiscordBot(deps: { config: DiscordBotConfig; chatops: Chat
     // editReply after deferUpdate edits the message the button is on (also works on ephemeral messages).
     // The card keeps its attachments (an edit without `attachments` does), so its thumbnail is still `attachment://<name>`.
     const attached = new Set(i.message.attachments.map((a) => a.name));
-    if (reply.replaceOriginal) await i.editReply(editOptions(reply.replaceOriginal, (key) => (attached.has(key.slice(key.lastIndexOf('/') + 1)) ? `attachment://${key.slice(key.lastIndexOf('/') + 1)}` : undefined)));
+    if (reply.replaceOriginal)
+      await i.editReply(
+        editOptions(reply.replaceOriginal, (key) =>
+          attached.has(key.slice(key.lastIndexOf('/') + 1)) ? `attachment://${key.slice(key.lastIndexOf('/') + 1)}` : undefined,
+        ),
+      );
     if (reply.visibility === 'ephemeral') {
       await i.followUp({ ...editOptions(reply.message), flags: MessageFlags.Ephemeral } as InteractionReplyOptions);
     } else if (!reply.replaceOriginal || reply.replaceOriginal.text !== reply.message.text) {

@@ -1,4 +1,11 @@
-import { ApplicationCommandOptionType, ApplicationCommandType, REST, Routes, type APIApplicationCommandBasicOption, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  REST,
+  Routes,
+  type APIApplicationCommandBasicOption,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
 import { COMMANDS, type CommandDef, type OptionDef } from '../../../commands/index.js';
 
 /** COMMANDS (commands/index.ts) → Discord application command JSON: one CHAT_INPUT command per entry, subcommands as type-1 options. */
@@ -19,7 +26,13 @@ export function discordCommands(commands: CommandDef[] = COMMANDS): RESTPostAPIC
 
 function option(o: OptionDef): APIApplicationCommandBasicOption {
   const base = { name: o.name, description: desc(o.description), required: Boolean(o.required) };
-  if (o.type === 'integer') return { ...base, type: ApplicationCommandOptionType.Integer, ...(o.min !== undefined ? { min_value: o.min } : {}), ...(o.max !== undefined ? { max_value: o.max } : {}) };
+  if (o.type === 'integer')
+    return {
+      ...base,
+      type: ApplicationCommandOptionType.Integer,
+      ...(o.min !== undefined ? { min_value: o.min } : {}),
+      ...(o.max !== undefined ? { max_value: o.max } : {}),
+    };
   if (o.type === 'boolean') return { ...base, type: ApplicationCommandOptionType.Boolean };
   return { ...base, type: ApplicationCommandOptionType.String };
 }
@@ -46,7 +59,10 @@ export class DiscordRegisterError extends Error {
 /** Replaces the application's commands (bulk overwrite, idempotent) with COMMANDS. */
 export async function registerDiscordCommands(o: RegisterOptions): Promise<{ route: string; scope: 'guild' | 'global'; names: string[] }> {
   if (!o.token) throw new DiscordRegisterError('DISCORD_TOKEN is missing: set it to the bot token from the Discord developer portal (Bot → Reset Token).');
-  if (!o.applicationId) throw new DiscordRegisterError('DISCORD_APPLICATION_ID is missing: set it to the numeric application id (General Information page of your Discord application).');
+  if (!o.applicationId)
+    throw new DiscordRegisterError(
+      'DISCORD_APPLICATION_ID is missing: set it to the numeric application id (General Information page of your Discord application).',
+    );
   const rest = o.rest ?? new REST({ api: o.apiUrl ?? 'https://discord.com/api' }).setToken(o.token);
   const route = o.guildId ? Routes.applicationGuildCommands(o.applicationId, o.guildId) : Routes.applicationCommands(o.applicationId);
   const body = discordCommands();

@@ -103,7 +103,11 @@ export class DiscordNotifier implements Notifier {
     if (!channelId) return { channel: 'discord', status: 'skipped' };
     const earlier = n.dedupeKey ? this.posted.get(n.dedupeKey) : undefined;
     const count = (earlier?.count ?? 0) + 1;
-    const m = renderNotification(n, { ...remoteLinks({ publicBaseUrl: this.o.publicBaseUrl, TEMPORAL_UI_URL: this.o.temporalUiUrl }), namespace: this.o.namespace, count });
+    const m = renderNotification(n, {
+      ...remoteLinks({ publicBaseUrl: this.o.publicBaseUrl, TEMPORAL_UI_URL: this.o.temporalUiUrl }),
+      namespace: this.o.namespace,
+      count,
+    });
 
     if (earlier && earlier.channelId === channelId) {
       // An edit keeps the message's attachments (no `attachments` field), so its attachment:// names still resolve.
@@ -126,8 +130,14 @@ export class DiscordNotifier implements Notifier {
     return { channel: 'discord', status, ...(error ? { error } : {}), ...(att.problems.length ? { detail: att.problems.join('; ') } : {}) };
   }
 
-  private async postWithFallback(channelId: string, m: ChatMessage, r: DiscordMessage, att: Attachments): Promise<{ id: string; status: Delivery['status']; error?: string }> {
-    const post = async (body: RESTPostAPIChannelMessageJSONBody, files: RawFile[]) => ((await this.rest.post(Routes.channelMessages(channelId), { body, ...(files.length ? { files } : {}) })) as { id: string }).id;
+  private async postWithFallback(
+    channelId: string,
+    m: ChatMessage,
+    r: DiscordMessage,
+    att: Attachments,
+  ): Promise<{ id: string; status: Delivery['status']; error?: string }> {
+    const post = async (body: RESTPostAPIChannelMessageJSONBody, files: RawFile[]) =>
+      ((await this.rest.post(Routes.channelMessages(channelId), { body, ...(files.length ? { files } : {}) })) as { id: string }).id;
     try {
       return { id: await post(toBody(r), att.files), status: 'delivered' };
     } catch (err) {
@@ -141,11 +151,18 @@ export class DiscordNotifier implements Notifier {
       }
       if (err.status !== 400) throw err;
       const error = `${err.status} ${err.code}: ${err.message}${err.rawError && 'errors' in err.rawError ? ` ${JSON.stringify(err.rawError.errors).slice(0, 300)}` : ''}`;
-      this.o.log?.error({ channelId, discordError: err.code, errors: (err.rawError as { errors?: unknown }).errors }, 'discord refused the message; posting a plain-text fallback');
+      this.o.log?.error(
+        { channelId, discordError: err.code, errors: (err.rawError as { errors?: unknown }).errors },
+        'discord refused the message; posting a plain-text fallback',
+      );
       const buttons = renderDiscord({ text: m.text, blocks: m.blocks.filter((b) => b.type === 'buttons') }).components;
       const video = att.files.filter((f) => f.name.endsWith('.mp4'));
       try {
-        return { id: await post({ content: clip(m.text, 2000), embeds: [], components: buttons, allowed_mentions: { parse: [] } }, video), status: 'fallback', error };
+        return {
+          id: await post({ content: clip(m.text, 2000), embeds: [], components: buttons, allowed_mentions: { parse: [] } }, video),
+          status: 'fallback',
+          error,
+        };
       } catch (again) {
         if (!(again instanceof DiscordAPIError) || again.status >= 500) throw again;
         return { id: await post({ content: clip(m.text, 2000), allowed_mentions: { parse: [] } }, []), status: 'fallback', error };
@@ -179,7 +196,8 @@ export class DiscordNotifier implements Notifier {
       try {
         const data = await this.videoWithin(media, video.media.key, this.maxUploadBytes - used);
         if (data) out.files.push({ name: mediaFilename(video.media), data: data.bytes, contentType: 'video/mp4' });
-        if (data?.preview) out.videoNote = `▶️ A smaller preview of the video is attached (the full video is over this server's ${Math.round(this.maxUploadBytes / 1048576)} MB limit).`;
+        if (data?.preview)
+          out.videoNote = `▶️ A smaller preview of the video is attached (the full video is over this server's ${Math.round(this.maxUploadBytes / 1048576)} MB limit).`;
         if (!data) out.videoNote = 'The video file was not found.';
       } catch (err) {
         out.problems.push(`video not attached: ${errorText(err)}`);
@@ -209,4 +227,9 @@ const mediaRefs = (m: ChatMessage) => m.blocks.flatMap((b) => (b.type === 'image
 /** Discord matches `attachment://name` against file names: keep them to safe characters. */
 const attachmentName = (ref: { key: string; filename?: string }) => mediaFilename(ref).replace(/[^A-Za-z0-9._-]/g, '_');
 
-const toBody = (r: DiscordMessage): RESTPostAPIChannelMessageJSONBody => ({ content: r.content, embeds: r.embeds, components: r.components, allowed_mentions: { parse: [] } });
+const toBody = (r: DiscordMessage): RESTPostAPIChannelMessageJSONBody => ({
+  content: r.content,
+  embeds: r.embeds,
+  components: r.components,
+  allowed_mentions: { parse: [] },
+});

@@ -18,7 +18,19 @@ export interface DiscordMessage {
 }
 
 // Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
-const LIMITS = { content: 2000, title: 256, description: 4096, fields: 25, fieldName: 256, fieldValue: 1024, total: 6000, label: 80, customId: 100, buttonsPerRow: 5, rows: 5 };
+const LIMITS = {
+  content: 2000,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  total: 6000,
+  label: 80,
+  customId: 100,
+  buttonsPerRow: 5,
+  rows: 5,
+};
 const EMBED_COLOR = 0x5865f2;
 
 /** How the message's media reaches Discord: an attached file (`attachment://name`) or a public URL. */
@@ -57,7 +69,8 @@ export function renderDiscord(m: ChatMessage, media: DiscordMedia = {}): Discord
         description.push(`-# ${mrkdwn(b.text)}`);
         break;
       case 'fields':
-        for (const f of b.fields) fields.push({ name: clip(unesc(f.label) || '\u200b', LIMITS.fieldName), value: clip(mrkdwn(f.value) || '-', LIMITS.fieldValue), inline: true });
+        for (const f of b.fields)
+          fields.push({ name: clip(unesc(f.label) || '\u200b', LIMITS.fieldName), value: clip(mrkdwn(f.value) || '-', LIMITS.fieldValue), inline: true });
         break;
       case 'image': {
         const url = media.image?.(b.media.key);
@@ -128,14 +141,17 @@ function escapeDiscord(s: string): string {
   return s.replace(/([[\]<\\])/g, '\\$1').replace(/@(everyone|here|[!&]?\d)/g, '@\u200b$1');
 }
 
-
 function isHttp(url: string): boolean {
   return /^https?:\/\//i.test(url);
 }
 
 /** Keeps the embed under Discord's 6,000-character total: shortens the description, then drops trailing fields. */
 function fitTotal(e: APIEmbed): void {
-  const size = () => (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0) + (e.footer?.text.length ?? 0);
+  const size = () =>
+    (e.title?.length ?? 0) +
+    (e.description?.length ?? 0) +
+    (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0) +
+    (e.footer?.text.length ?? 0);
   let over = size() - LIMITS.total;
   if (over > 0 && e.description) {
     e.description = clip(e.description, Math.max(1, e.description.length - over - 1));

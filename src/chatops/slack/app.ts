@@ -37,7 +37,6 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-
 /**
  * The Slack bot. HTTP mode (SLACK_SIGNING_SECRET): Slack posts to our Fastify app
  * at POST /slack/events (see registerSlackRoutes). Socket Mode (SLACK_APP_TOKEN):
@@ -97,7 +96,12 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   // Buttons: approval cards, cancel confirmations, retry on failure alerts.
   app.action<BlockAction<ButtonAction>>(/^(approve|reject|cancel-confirm|cancel-abort|retry)\|/, async ({ ack, body, action, respond }) => {
     await ack();
-    const actor: Actor = { platform: 'slack', userId: body.user.id, userName: body.user.username ?? body.user.name, channelId: body.channel?.id ?? body.container?.channel_id };
+    const actor: Actor = {
+      platform: 'slack',
+      userId: body.user.id,
+      userName: body.user.username ?? body.user.name,
+      channelId: body.channel?.id ?? body.container?.channel_id,
+    };
     const reply = await chatops.action(actor, action.action_id);
     await deliverActionReply(reply, respond, uploadedImage(body.message?.blocks));
   });
@@ -130,13 +134,21 @@ function uploadedImage(blocks: unknown): SlackImageSource | undefined {
 
 async function deliverActionReply(reply: Reply, respond: RespondFn, image?: SlackImageSource): Promise<void> {
   if (reply.replaceOriginal) {
-    await respond({ replace_original: true, text: slackText(reply.replaceOriginal.text), blocks: toBlockKit(reply.replaceOriginal, { image: () => image }) } as RespondArguments);
+    await respond({
+      replace_original: true,
+      text: slackText(reply.replaceOriginal.text),
+      blocks: toBlockKit(reply.replaceOriginal, { image: () => image }),
+    } as RespondArguments);
   }
   await respond({ ...toRespond(reply), replace_original: false });
 }
 
 function toRespond(reply: Reply): RespondArguments {
-  return { response_type: reply.visibility === 'channel' ? 'in_channel' : 'ephemeral', text: slackText(reply.message.text), blocks: toBlockKit(reply.message) } as RespondArguments;
+  return {
+    response_type: reply.visibility === 'channel' ? 'in_channel' : 'ephemeral',
+    text: slackText(reply.message.text),
+    blocks: toBlockKit(reply.message),
+  } as RespondArguments;
 }
 
 // ---------------------------------------------------------------------------

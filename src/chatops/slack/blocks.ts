@@ -9,7 +9,20 @@ import { clip, unesc } from '../core/text.js';
  * alt_text 2,000 and image_url 3,000. chat.postMessage truncates `text` at 40,000
  * characters and may answer msg_too_long; we send at most LIMITS.text.
  */
-export const SLACK_LIMITS = { blocks: 50, header: 150, section: 3000, fields: 10, field: 2000, actions: 25, buttonText: 75, actionId: 255, value: 2000, url: 3000, altText: 2000, text: 3000 } as const;
+export const SLACK_LIMITS = {
+  blocks: 50,
+  header: 150,
+  section: 3000,
+  fields: 10,
+  field: 2000,
+  actions: 25,
+  buttonText: 75,
+  actionId: 255,
+  value: 2000,
+  url: 3000,
+  altText: 2000,
+  text: 3000,
+} as const;
 
 /** Where an image of ours comes from in Slack: a file uploaded to Slack, or a public URL. */
 export type SlackImageSource = { slack_file: { id: string } } | { image_url: string };
@@ -56,7 +69,10 @@ function renderBlock(b: Block, media: SlackMedia): object[] {
     case 'fields': {
       const sections: object[] = [];
       for (let i = 0; i < b.fields.length; i += SLACK_LIMITS.fields) {
-        sections.push({ type: 'section', fields: b.fields.slice(i, i + SLACK_LIMITS.fields).map((f) => mrkdwn(`*${f.label}*\n${f.value}`, SLACK_LIMITS.field)) });
+        sections.push({
+          type: 'section',
+          fields: b.fields.slice(i, i + SLACK_LIMITS.fields).map((f) => mrkdwn(`*${f.label}*\n${f.value}`, SLACK_LIMITS.field)),
+        });
       }
       return sections;
     }
@@ -66,14 +82,21 @@ function renderBlock(b: Block, media: SlackMedia): object[] {
     }
     case 'video': {
       const poster = b.poster ? media.image?.(b.poster.key) : undefined;
-      return [...(poster ? [{ type: 'image', ...poster, alt_text: clip(unesc(b.title) || 'video poster', SLACK_LIMITS.altText) }] : []), { type: 'context', elements: [mrkdwn(media.videoNote ?? VIDEO_IN_THREAD)] }];
+      return [
+        ...(poster ? [{ type: 'image', ...poster, alt_text: clip(unesc(b.title) || 'video poster', SLACK_LIMITS.altText) }] : []),
+        { type: 'context', elements: [mrkdwn(media.videoNote ?? VIDEO_IN_THREAD)] },
+      ];
     }
     case 'buttons': {
       const elements = b.buttons
         .filter((btn) => btn.actionId.length <= SLACK_LIMITS.actionId && (!btn.url || btn.url.length <= SLACK_LIMITS.url))
         .slice(0, SLACK_LIMITS.actions)
         .map((btn) => {
-          const el: Record<string, unknown> = { type: 'button', action_id: btn.actionId, text: { type: 'plain_text', text: clip(unesc(btn.label), SLACK_LIMITS.buttonText), emoji: true } };
+          const el: Record<string, unknown> = {
+            type: 'button',
+            action_id: btn.actionId,
+            text: { type: 'plain_text', text: clip(unesc(btn.label), SLACK_LIMITS.buttonText), emoji: true },
+          };
           if (btn.url) el.url = btn.url;
           else el.value = btn.actionId.slice(0, SLACK_LIMITS.value);
           if (btn.style) el.style = btn.style;

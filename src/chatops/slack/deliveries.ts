@@ -27,13 +27,15 @@ const STALE_MS = 60_000;
 export function databaseDeliveryLedger(db: Db, staleMs = STALE_MS): SlackDeliveryLedger {
   return {
     async claim(key) {
-      const inserted = await db.$executeRaw`INSERT INTO "SlackDelivery" ("key", "state", "claimedAt") VALUES (${key}, 'processing', now()) ON CONFLICT ("key") DO NOTHING`;
+      const inserted =
+        await db.$executeRaw`INSERT INTO "SlackDelivery" ("key", "state", "claimedAt") VALUES (${key}, 'processing', now()) ON CONFLICT ("key") DO NOTHING`;
       if (inserted === 1) {
         if (Math.random() < 0.01) void db.slackDelivery.deleteMany({ where: { claimedAt: { lt: new Date(Date.now() - 86_400_000) } } }).catch(() => undefined);
         return true;
       }
       // Taken over only if still unfinished and stale, by one claimer (compare-and-set on claimedAt).
-      const taken = await db.$executeRaw`UPDATE "SlackDelivery" SET "claimedAt" = now() WHERE "key" = ${key} AND "state" = 'processing' AND "claimedAt" < now() - make_interval(secs => ${staleMs / 1000})`;
+      const taken =
+        await db.$executeRaw`UPDATE "SlackDelivery" SET "claimedAt" = now() WHERE "key" = ${key} AND "state" = 'processing' AND "claimedAt" < now() - make_interval(secs => ${staleMs / 1000})`;
       return taken === 1;
     },
     async handled(key) {

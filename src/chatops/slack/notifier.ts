@@ -12,7 +12,14 @@ import { slackApiUrl, slackLogger } from './client.js';
 
 export type SlackNotifierConfig = Pick<
   Config,
-  'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'SLACK_ALERTS_CHANNEL' | 'SLACK_APPROVALS_CHANNEL' | 'SLACK_REPORTS_CHANNEL' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE' | 'publicBaseUrl'
+  | 'SLACK_BOT_TOKEN'
+  | 'SLACK_API_URL'
+  | 'SLACK_ALERTS_CHANNEL'
+  | 'SLACK_APPROVALS_CHANNEL'
+  | 'SLACK_REPORTS_CHANNEL'
+  | 'TEMPORAL_UI_URL'
+  | 'TEMPORAL_NAMESPACE'
+  | 'publicBaseUrl'
 >;
 
 export interface SlackNotifierOptions {
@@ -45,7 +52,16 @@ interface Posted extends Delivery {
 }
 
 /** Slack errors that mean "this message, as built, is refused": worth a plain-text retry. */
-const REFUSALS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'no_text', 'invalid_attachments', 'too_many_attachments', 'invalid_arguments', 'markdown_text_conflict']);
+const REFUSALS = new Set([
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'msg_too_long',
+  'no_text',
+  'invalid_attachments',
+  'too_many_attachments',
+  'invalid_arguments',
+  'markdown_text_conflict',
+]);
 
 const platformError = (err: unknown): { error: string; errors: string[] } | undefined => {
   const e = err as { code?: string; data?: { error?: string; errors?: string[]; response_metadata?: { messages?: string[] } } };
@@ -152,7 +168,9 @@ export class SlackNotifier implements Notifier {
     known.count += 1;
     const r = await this.post(known.channel, this.render(n, known.count), { update: known.ts });
     const details = clip(n.message, 2900);
-    await this.send(known.channel, () => this.client.chat.postMessage({ channel: known.channel, thread_ts: known.ts, text: `Seen again (${known.count} times):\n\`\`\`${details}\`\`\`` }));
+    await this.send(known.channel, () =>
+      this.client.chat.postMessage({ channel: known.channel, thread_ts: known.ts, text: `Seen again (${known.count} times):\n\`\`\`${details}\`\`\`` }),
+    );
     return r;
   }
 
@@ -175,7 +193,13 @@ export class SlackNotifier implements Notifier {
     const call = (b: object[] | undefined) => (): Promise<{ ts?: string; channel?: string }> =>
       o.update
         ? this.client.chat.update({ channel, ts: o.update, text: slackText(m.text), ...(b ? { blocks: b as webApi.KnownBlock[] } : {}) })
-        : this.client.chat.postMessage({ channel, text: slackText(m.text), ...(b ? { blocks: b as webApi.KnownBlock[] } : {}), unfurl_links: false, unfurl_media: false });
+        : this.client.chat.postMessage({
+            channel,
+            text: slackText(m.text),
+            ...(b ? { blocks: b as webApi.KnownBlock[] } : {}),
+            unfurl_links: false,
+            unfurl_media: false,
+          });
     let result: { ts?: string; channel?: string };
     let status: Delivery['status'] = 'delivered';
     let error: string | undefined;
@@ -278,7 +302,16 @@ export class SlackNotifier implements Notifier {
         problems.push(`${ref.key} not found`);
         return;
       }
-      await this.send(channel, () => this.client.filesUploadV2({ channel_id: channel, thread_ts: ts, file: data, filename: mediaFilename(ref), title, ...(comment ? { initial_comment: clip(comment, 3000) } : {}) }));
+      await this.send(channel, () =>
+        this.client.filesUploadV2({
+          channel_id: channel,
+          thread_ts: ts,
+          file: data,
+          filename: mediaFilename(ref),
+          title,
+          ...(comment ? { initial_comment: clip(comment, 3000) } : {}),
+        }),
+      );
     } catch (err) {
       problems.push(`${mediaFilename(ref)} not attached: ${errorText(err)}`);
       this.opts.log.warn({ channel, ts, err: errorText(err) }, 'slack notifier: upload into the thread failed');
@@ -336,5 +369,8 @@ const isSlackFileRefusal = (err: unknown): boolean => {
  */
 export function fallbackBlocks(m: ChatMessage): object[] {
   const buttons = m.blocks.flatMap((b) => (b.type === 'buttons' ? b.buttons : [])).filter((b) => !b.url);
-  return toBlockKit({ text: m.text, blocks: [{ type: 'text', text: clip(m.text, SLACK_LIMITS.section) }, ...(buttons.length ? [{ type: 'buttons' as const, buttons }] : [])] });
+  return toBlockKit({
+    text: m.text,
+    blocks: [{ type: 'text', text: clip(m.text, SLACK_LIMITS.section) }, ...(buttons.length ? [{ type: 'buttons' as const, buttons }] : [])],
+  });
 }

@@ -257,9 +257,7 @@ function parseCsvText(text: string): ImportResult {
     if (!field) continue;
     const previous = byField.get(field);
     if (previous !== undefined) {
-      throw new CatalogFileError(
-        `the CSV header has both "${previous}" and "${column}", which are the same field (${field}). Remove one of the two columns.`,
-      );
+      throw new CatalogFileError(`the CSV header has both "${previous}" and "${column}", which are the same field (${field}). Remove one of the two columns.`);
     }
     byField.set(field, column);
   }
@@ -276,11 +274,7 @@ function parseCsvText(text: string): ImportResult {
   for (const { line: row, cells } of rows) {
     const extra = cells.slice(columns.length).filter((c) => c.trim() !== '');
     if (extra.length > 0) {
-      collector.rowError(
-        row,
-        `has ${cells.length} cells but the header has ${columns.length} columns; ` +
-          'wrap values that contain commas in double quotes',
-      );
+      collector.rowError(row, `has ${cells.length} cells but the header has ${columns.length} columns; ` + 'wrap values that contain commas in double quotes');
       continue;
     }
     // Short rows are allowed: spreadsheets often drop trailing empty cells.
@@ -310,8 +304,7 @@ function parseJsonText(text: string): ImportResult {
   }
   if (!Array.isArray(data)) {
     throw new CatalogFileError(
-      `the JSON must be an array of products ([{ "asin": ..., ... }, ...]) but it is ${describeJsonType(data)}. ` +
-        'Wrap the products in [ ].',
+      `the JSON must be an array of products ([{ "asin": ..., ... }, ...]) but it is ${describeJsonType(data)}. ` + 'Wrap the products in [ ].',
     );
   }
 
@@ -346,9 +339,7 @@ const SNIFFED_EXTENSIONS = new Set(['', '.txt']);
 export async function readCatalogFile(path: string): Promise<ImportResult> {
   const ext = extname(path).toLowerCase();
   if (ext !== '.csv' && ext !== '.json' && !SNIFFED_EXTENSIONS.has(ext)) {
-    throw new CatalogFileError(
-      `${path}: unknown file type "${ext}". Save the products as .csv or .json (spreadsheets: File > Save as / Download > CSV).`,
-    );
+    throw new CatalogFileError(`${path}: unknown file type "${ext}". Save the products as .csv or .json (spreadsheets: File > Save as / Download > CSV).`);
   }
 
   let text: string;

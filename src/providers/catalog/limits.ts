@@ -37,7 +37,13 @@ const tooLong = (max: number, length: number) => `must be at most ${max} charact
  * Problems with the fields of one product (values as the schema sees them).
  * Fields of the wrong type are left to the schema.
  */
-export function catalogFieldProblems(p: { title?: unknown; brand?: unknown; category?: unknown; imageUrls?: unknown; detailPageUrl?: unknown }): FieldProblem[] {
+export function catalogFieldProblems(p: {
+  title?: unknown;
+  brand?: unknown;
+  category?: unknown;
+  imageUrls?: unknown;
+  detailPageUrl?: unknown;
+}): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const field of ['title', 'brand', 'category'] as const) {
     const v = p[field];

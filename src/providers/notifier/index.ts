@@ -1,7 +1,8 @@
 import type { Prisma } from '@prisma/client';
 import type { Db } from '../../db.js';
 
-export type NotificationKind = 'workflow_failed' | 'approval_requested' | 'approval_decided' | 'run_started' | 'run_finished' | 'run_progress' | 'weekly_report';
+export type NotificationKind =
+  'workflow_failed' | 'approval_requested' | 'approval_decided' | 'run_started' | 'run_finished' | 'run_progress' | 'weekly_report';
 
 export interface NotificationInput {
   kind: NotificationKind;
@@ -54,7 +55,12 @@ export class DatabaseFeedNotifier implements Notifier {
   async store(n: NotificationInput): Promise<string> {
     const data = (n.data ?? undefined) as Prisma.InputJsonValue | undefined;
     if (!n.dedupeKey) {
-      return (await this.db.notification.create({ data: { kind: n.kind, level: n.level, title: n.title, message: n.message, workflowId: n.workflowId, data }, select: { id: true } })).id;
+      return (
+        await this.db.notification.create({
+          data: { kind: n.kind, level: n.level, title: n.title, message: n.message, workflowId: n.workflowId, data },
+          select: { id: true },
+        })
+      ).id;
     }
     const row = await this.db.notification.upsert({
       where: { dedupeKey: n.dedupeKey },
@@ -98,7 +104,10 @@ export class FanOutNotifier implements Notifier {
       if (r.status === 'rejected') return { channel: this.chats[i].name, status: 'failed', error: errorText(r.reason), at };
       return { channel: this.chats[i].name, status: 'delivered', ...(r.value ?? {}), at };
     });
-    await this.feed.recordDeliveries(id, deliveries.filter((d) => d.status !== 'skipped'));
+    await this.feed.recordDeliveries(
+      id,
+      deliveries.filter((d) => d.status !== 'skipped'),
+    );
     return { channel: 'feed', status: 'delivered' };
   }
 }

@@ -61,7 +61,8 @@ export class OutboxPublisher implements Publisher {
       if (name.startsWith('.') || name === 'posts.log') continue;
       try {
         const meta = JSON.parse(await fs.readFile(path.join(this.dir, name, 'metadata.json'), 'utf8'));
-        if (meta.idempotencyKey === idempotencyKey) return { externalId: `outbox:${this.platform.toLowerCase()}/${name}`, url: `file://${path.join(this.dir, name)}` };
+        if (meta.idempotencyKey === idempotencyKey)
+          return { externalId: `outbox:${this.platform.toLowerCase()}/${name}`, url: `file://${path.join(this.dir, name)}` };
       } catch {
         /* not a post folder */
       }

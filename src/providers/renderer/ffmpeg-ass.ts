@@ -18,7 +18,20 @@ const EVENT_FORMAT = 'Format: Layer, Start, End, Style, Name, MarginL, MarginR, 
 
 const CAPTION = { size: 72, marginX: 70, marginV: 290 };
 
-function styleLine(fontName: string, name: string, size: number, primary: string, outline: string, back: string, borderStyle: 1 | 3, outlineW: number, shadow: number, align: number, marginX: number, marginV: number) {
+function styleLine(
+  fontName: string,
+  name: string,
+  size: number,
+  primary: string,
+  outline: string,
+  back: string,
+  borderStyle: 1 | 3,
+  outlineW: number,
+  shadow: number,
+  align: number,
+  marginX: number,
+  marginV: number,
+) {
   const font = fontName.replace(/[,\r\n]/g, ' ');
   return `Style: ${name},${font},${size},${primary},${primary},${outline},${back},-1,0,0,0,100,100,0,0,${borderStyle},${outlineW},${shadow},${align},${marginX},${marginX},${marginV},1`;
 }
@@ -94,7 +107,9 @@ export interface CaptionsAssParams {
 /** One Dialogue line per sentence, from its start in the audio to its end: large bold white text, black outline, bottom third. */
 export function buildCaptionsAss(p: CaptionsAssParams): string {
   const styles = [styleLine(p.fontName, 'Caption', CAPTION.size, '&H00FFFFFF', '&H00000000', '&H96000000', 1, 6, 2, 2, CAPTION.marginX, CAPTION.marginV)];
-  const events = p.captions.map((c) => dialogue(1, assTime(c.start / 100), assTime(c.end / 100), 'Caption', wrapLongTokens(oneLine(c.text), CAPTION.size, CAPTION.marginX)));
+  const events = p.captions.map((c) =>
+    dialogue(1, assTime(c.start / 100), assTime(c.end / 100), 'Caption', wrapLongTokens(oneLine(c.text), CAPTION.size, CAPTION.marginX)),
+  );
   return assDocument(p.language, styles, events);
 }
 
@@ -118,8 +133,14 @@ export function escapeAssText(text: string): string {
 }
 
 export function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return (
+    text
+      // Control characters are exactly what this removes.
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 function truncate(text: string, max: number): string {

@@ -52,7 +52,9 @@ export function fitSegments(durations: number[], maxSec: number, gapSec: number,
     );
   }
   if (total(keep) > budget) {
-    throw new RenderTooLongError(`the disclosure alone takes ${total(keep).toFixed(1)} s, longer than the ${maxSec} s limit: shorten it or raise maxDurationSec.`);
+    throw new RenderTooLongError(
+      `the disclosure alone takes ${total(keep).toFixed(1)} s, longer than the ${maxSec} s limit: shorten it or raise maxDurationSec.`,
+    );
   }
   return { keep, dropped: durations.length - keep.length, totalSec: total(keep) };
 }
@@ -129,7 +131,15 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
   const ptsExpr = statesMs.map((ms, n) => (n === 0 ? String(ms) : `eq(N,${n})*${ms}`)).join('+');
 
   const fontsDir = path.dirname(path.resolve(opts.fontFile));
-  const staticAss = buildStaticAss({ title: input.title, brand: input.brand, priceLabel: input.priceLabel, disclosure: input.disclosure, language: input.language, background, fontName: opts.fontName });
+  const staticAss = buildStaticAss({
+    title: input.title,
+    brand: input.brand,
+    priceLabel: input.priceLabel,
+    disclosure: input.disclosure,
+    language: input.language,
+    background,
+    fontName: opts.fontName,
+  });
   const captionsAss = buildCaptionsAss({ captions: captionCs, language: input.language, fontName: opts.fontName });
   const staticPath = path.join(files.workDir, 'static.ass');
   const captionsPath = path.join(files.workDir, 'captions.ass');
@@ -171,20 +181,63 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
   graph.push(`${labels.join('')}concat=n=${kept.length}:v=0:a=1[aout]`);
 
   args.push(
-    '-filter_complex', graph.join(';'),
+    '-filter_complex',
+    graph.join(';'),
     // The video.
-    '-map', '[vout]', '-map', '[aout]',
-    '-r', String(FPS),
-    '-c:v', 'libx264', '-preset', opts.preset, '-crf', String(opts.crf), '-pix_fmt', 'yuv420p', '-profile:v', 'high',
+    '-map',
+    '[vout]',
+    '-map',
+    '[aout]',
+    '-r',
+    String(FPS),
+    '-c:v',
+    'libx264',
+    '-preset',
+    opts.preset,
+    '-crf',
+    String(opts.crf),
+    '-pix_fmt',
+    'yuv420p',
+    '-profile:v',
+    'high',
     ...(opts.threads ? ['-threads:v', String(opts.threads)] : []),
-    '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv',
-    '-c:a', 'aac', '-b:a', '128k', '-ar', String(AUDIO_RATE), '-ac', '2',
-    '-metadata', `title=${oneLine(input.title).slice(0, 200)}`,
-    '-metadata', `comment=${commentFor(files.renderKey)}`,
-    '-movflags', '+faststart',
-    '-f', 'mp4', fileUrl(files.videoOut),
+    '-colorspace',
+    'bt709',
+    '-color_primaries',
+    'bt709',
+    '-color_trc',
+    'bt709',
+    '-color_range',
+    'tv',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-ar',
+    String(AUDIO_RATE),
+    '-ac',
+    '2',
+    '-metadata',
+    `title=${oneLine(input.title).slice(0, 200)}`,
+    '-metadata',
+    `comment=${commentFor(files.renderKey)}`,
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    fileUrl(files.videoOut),
     // The thumbnail: the first caption state of the same graph (the hook on screen).
-    '-map', '[thumb]', '-frames:v', '1', '-c:v', 'png', '-update', '1', '-f', 'image2', fileUrl(files.thumbnailOut),
+    '-map',
+    '[thumb]',
+    '-frames:v',
+    '1',
+    '-c:v',
+    'png',
+    '-update',
+    '1',
+    '-f',
+    'image2',
+    fileUrl(files.thumbnailOut),
   );
   return {
     args,

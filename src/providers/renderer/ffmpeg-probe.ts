@@ -9,7 +9,11 @@ import { detectImageFormat, IMAGE_DEMUXERS, IMAGE_MAGIC_BYTES, type ImageFormat 
  * GIF (and agree with the declared format, if any), and ffprobe, told that
  * demuxer explicitly, decodes a picture. Otherwise why not.
  */
-export async function checkImage(imagePath: string, declared: ImageFormat | undefined, ffprobePath: string): Promise<{ format: ImageFormat } | { problem: string }> {
+export async function checkImage(
+  imagePath: string,
+  declared: ImageFormat | undefined,
+  ffprobePath: string,
+): Promise<{ format: ImageFormat } | { problem: string }> {
   const name = path.basename(imagePath);
   let head: Buffer;
   try {

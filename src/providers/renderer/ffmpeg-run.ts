@@ -221,7 +221,15 @@ export function ffprobeJson<T = FfprobeOutput>(file: string, args: string[] = ['
     child.on('close', (code, signal) => {
       const tail = err.lines(ERROR_TAIL_LINES);
       if (code !== 0) {
-        reject(new FfmpegError(`ffprobe ${code !== null ? `exited with code ${code}` : `was killed by ${signal}`} on ${file}: ${tail || '(no output on stderr)'}`, code, signal, tail, fullArgs));
+        reject(
+          new FfmpegError(
+            `ffprobe ${code !== null ? `exited with code ${code}` : `was killed by ${signal}`} on ${file}: ${tail || '(no output on stderr)'}`,
+            code,
+            signal,
+            tail,
+            fullArgs,
+          ),
+        );
         return;
       }
       try {

@@ -241,14 +241,14 @@ async function renderKey(input: RenderInput, opts: ResolvedRendererOptions): Pro
   let imageHash: string | null = null;
   if (input.imagePath) {
     try {
-      imageHash = createHash('sha1').update(await fs.readFile(input.imagePath)).digest('hex');
+      imageHash = createHash('sha1')
+        .update(await fs.readFile(input.imagePath))
+        .digest('hex');
     } catch {
       imageHash = 'unreadable';
     }
   }
-  const segments = await Promise.all(
-    input.segments.map(async (s) => ({ text: s.text, d: s.durationSec, size: (await fs.stat(s.audioPath)).size })),
-  );
+  const segments = await Promise.all(input.segments.map(async (s) => ({ text: s.text, d: s.durationSec, size: (await fs.stat(s.audioPath)).size })));
   h.update(
     JSON.stringify({
       v: RENDER_VERSION,

@@ -109,8 +109,14 @@ export class EspeakVoice implements VoiceProvider {
 
 /** One line of plain text: espeak-ng reads stdin line by line, and control characters are not speech. */
 function normalizeText(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return (
+    text
+      // Control characters are exactly what this removes.
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 function runWithStdin(bin: string, args: string[], input: string, timeoutMs: number): Promise<void> {
@@ -134,7 +140,8 @@ function runWithStdin(bin: string, args: string[], input: string, timeoutMs: num
       clearTimeout(timer);
       if (code === 0) resolve();
       else if (timedOut) reject(new Error(`espeak-ng timed out after ${timeoutMs} ms`));
-      else reject(new Error(`espeak-ng ${code !== null ? `exited with code ${code}` : `was killed by ${signal}`}: ${stderr.trim() || '(no output on stderr)'}`));
+      else
+        reject(new Error(`espeak-ng ${code !== null ? `exited with code ${code}` : `was killed by ${signal}`}: ${stderr.trim() || '(no output on stderr)'}`));
     });
     // EPIPE when the binary dies early is reported through 'close'.
     child.stdin.on('error', () => {});

@@ -50,13 +50,42 @@ export function priceBand(amount: number, currency: string, language: Language):
 // ---------------------------------------------------------------------------
 // A speakable product name
 
-const UNIT = 'mah|wh|w|kw|v|a|hz|khz|ghz|gb|tb|mb|mbps|mm|cm|m|km|ml|l|oz|fl|lb|lbs|kg|g|mg|mcg|iu|ft|in|inch|inches|qt|gal|psi|kpa|dpi|mp|fps|rpm|db|btu|ct|pcs|pc|pk|cfu';
+const UNIT =
+  'mah|wh|w|kw|v|a|hz|khz|ghz|gb|tb|mb|mbps|mm|cm|m|km|ml|l|oz|fl|lb|lbs|kg|g|mg|mcg|iu|ft|in|inch|inches|qt|gal|psi|kpa|dpi|mp|fps|rpm|db|btu|ct|pcs|pc|pk|cfu';
 const GLUED_SPEC_RE = new RegExp(`^\\d+(?:[.,]\\d+)?(?:${UNIT}|"|')(?:\\/s)?$`, 'i');
-const UNIT_WORD_RE = new RegExp(`^(?:${UNIT}|count|pack|packs|piece|pieces|pairs?|ounces?|pounds?|feet|foot|quarts?|gallons?|liters?|litres?|watts?|volts?|sheets?|pages?|rolls?|reams?|capsules|softgels|tablets|gummies|servings?)$`, 'i');
+const UNIT_WORD_RE = new RegExp(
+  `^(?:${UNIT}|count|pack|packs|piece|pieces|pairs?|ounces?|pounds?|feet|foot|quarts?|gallons?|liters?|litres?|watts?|volts?|sheets?|pages?|rolls?|reams?|capsules|softgels|tablets|gummies|servings?)$`,
+  'i',
+);
 const MODEL_NUMBER_RE = /^(?:[A-Z]{1,4}-?\d{3,}[A-Z0-9-]*|(?=(?:[^\d]*\d){3})[A-Z0-9-]{6,})$/;
-const FILLER_WORDS = new Set(['new', 'upgraded', 'latest', 'premium', 'professional', 'deluxe', 'super', 'original', 'genuine', 'official', 'authentic', 'class', 'edition', 'version', 'model', 'hot', 'sale', 'best', 'top', 'quality', 'high-quality', 'renewed', 'refurbished']);
+const FILLER_WORDS = new Set([
+  'new',
+  'upgraded',
+  'latest',
+  'premium',
+  'professional',
+  'deluxe',
+  'super',
+  'original',
+  'genuine',
+  'official',
+  'authentic',
+  'class',
+  'edition',
+  'version',
+  'model',
+  'hot',
+  'sale',
+  'best',
+  'top',
+  'quality',
+  'high-quality',
+  'renewed',
+  'refurbished',
+]);
 const CONNECTORS = new Set(['and', 'with', 'for', 'of', 'to', 'the', 'a', 'an', 'in', 'on', 'by', '&', '+', '-', '/', 'w/', 'or', 'plus']);
-const FEATURE_WORDS = /waterproof|wireless|rechargeable|cordless|portable|thermal|quiet|adjustable|foldable|lightweight|organic|compact|ergonomic|leakproof|nonstick|non-slip|reflective|dimmable|insulated|breathable|washable|fast|smart|magnetic|durable|heavy|resistant|proof/i;
+const FEATURE_WORDS =
+  /waterproof|wireless|rechargeable|cordless|portable|thermal|quiet|adjustable|foldable|lightweight|organic|compact|ergonomic|leakproof|nonstick|non-slip|reflective|dimmable|insulated|breathable|washable|fast|smart|magnetic|durable|heavy|resistant|proof/i;
 const MAX_NAME_WORDS = 6;
 const MAX_NAME_CHARS = 48;
 
@@ -89,7 +118,11 @@ export function speakableName(title: string, brand: string, category = ''): stri
   const brandClean = brand.replace(/\s+/g, ' ').trim();
   if (isBookCategory(category)) {
     let book = stripBrackets(t).replace(/\s+by\s+[^,:;]+$/i, '');
-    book = book.split(/\s*[:;|]\s*|\s+[-–—]\s+/)[0].replace(/\s+/g, ' ').trim().replace(/[,.]+$/, '');
+    book = book
+      .split(/\s*[:;|]\s*|\s+[-–—]\s+/)[0]
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/[,.]+$/, '');
     const words = book.split(' ').filter(Boolean);
     if (words.length > 8) book = words.slice(0, 6).join(' ');
     if (book.length >= 2) return book;
@@ -97,7 +130,10 @@ export function speakableName(title: string, brand: string, category = ''): stri
 
   let head = stripBrackets(t).split(/,(?!\d)|\s+[-–—]\s+|[|:;]|\s\/\s/)[0];
   head = head.replace(/\s(?:with|w\/|featuring|including|includes|compatible with|for|that)\s.*$/i, '');
-  const rawTokens = head.split(/\s+/).map(cleanToken).filter((w) => w && !/^[-&+/.]+$/.test(w));
+  const rawTokens = head
+    .split(/\s+/)
+    .map(cleanToken)
+    .filter((w) => w && !/^[-&+/.]+$/.test(w));
 
   // Drop specs and model numbers.
   const tokens: string[] = [];
@@ -162,7 +198,9 @@ export function speakableName(title: string, brand: string, category = ''): stri
 // Features from the title (English only: titles are English and a Spanish script should not mix languages)
 
 const VARIANT_WORDS = new Set(
-  'black white gray grey silver blue red green navy teal sage olive pink blush rose gold graphite charcoal brown beige cream purple stone seafoam cerise marine midnight matte brushed pale forest dark light steel stainless walnut bronze copper ivory khaki tan orange yellow violet lavender mint coral burgundy maroon turquoise aqua multicolor assorted colors neutral animals botanical floral amber chocolate vanilla strawberry unscented lemon verbena small medium large x-large xl xxl single pair size months queen king twin full'.split(' '),
+  'black white gray grey silver blue red green navy teal sage olive pink blush rose gold graphite charcoal brown beige cream purple stone seafoam cerise marine midnight matte brushed pale forest dark light steel stainless walnut bronze copper ivory khaki tan orange yellow violet lavender mint coral burgundy maroon turquoise aqua multicolor assorted colors neutral animals botanical floral amber chocolate vanilla strawberry unscented lemon verbena small medium large x-large xl xxl single pair size months queen king twin full'.split(
+    ' ',
+  ),
 );
 const STOPWORDS = new Set(['up', 'to', 'and', 'with', 'for', 'of', 'the', 'a', 'an', 'in', 'per', 'x', 'sq', 'ages', 'age']);
 
@@ -197,7 +235,9 @@ export function titleFeatures(title: string, category = ''): string[] {
     if (text.length < 3 || text.length > 40) continue;
     if (/^ages?\b/i.test(text)) continue;
     if (/\b\d+\s*-?\s*(?:pack|count|piece|pieces|pcs|pairs?|ct|rolls?|reams?|sheets?|pages?)\b/i.test(text)) continue;
-    const meaningful = words.filter((w) => /\p{L}{3,}/u.test(w) && !/\d/.test(w) && !UNIT_WORD_RE.test(w) && !STOPWORDS.has(w.toLowerCase()) && !VARIANT_WORDS.has(w.toLowerCase()));
+    const meaningful = words.filter(
+      (w) => /\p{L}{3,}/u.test(w) && !/\d/.test(w) && !UNIT_WORD_RE.test(w) && !STOPWORDS.has(w.toLowerCase()) && !VARIANT_WORDS.has(w.toLowerCase()),
+    );
     if (!meaningful.length) continue;
     if (words.length === 1 && words[0].length < 5) continue;
     out.push(words.map(lowerWord).join(' '));
@@ -274,6 +314,9 @@ export function agreeEn(text: string, plural: boolean): string {
   if (!plural) return text;
   return text
     .replace(/(^|, |: )([Ii])t's\b/g, (_m, pre: string, i: string) => `${pre}${i === 'I' ? 'T' : 't'}hey're`)
-    .replace(/(^|, |: )([Ii])t ([a-z]+s)\b/g, (_m, pre: string, i: string, verb: string) => `${pre}${i === 'I' ? 'T' : 't'}hey ${IRREGULAR_PLURAL_VERBS[verb] ?? verb.replace(/s$/, '')}`)
+    .replace(
+      /(^|, |: )([Ii])t ([a-z]+s)\b/g,
+      (_m, pre: string, i: string, verb: string) => `${pre}${i === 'I' ? 'T' : 't'}hey ${IRREGULAR_PLURAL_VERBS[verb] ?? verb.replace(/s$/, '')}`,
+    )
     .replace(/\b(rate|give) it\b/g, '$1 them');
 }

@@ -64,7 +64,12 @@ export function splitCaption(sentence: string, max = MAX_SENTENCE_CHARS): string
 
 function sanitizeTitle(title: string): string {
   let t = title.replace(/[<>]/g, '').replace(/\s+/g, ' ').trim();
-  if (t.length > MAX_TITLE_CHARS) t = t.slice(0, MAX_TITLE_CHARS - 1).replace(/\s+\S*$/, '').replace(/[\s,:;-]+$/, '') + '…';
+  if (t.length > MAX_TITLE_CHARS)
+    t =
+      t
+        .slice(0, MAX_TITLE_CHARS - 1)
+        .replace(/\s+\S*$/, '')
+        .replace(/[\s,:;-]+$/, '') + '…';
   return cap(t);
 }
 
@@ -77,7 +82,13 @@ function hashtagWord(s: string): string {
 
 function buildHashtags(variant: TemplateVariantName, pack: LangPack, product: ScriptProduct, copy: CategoryCopy): string[] {
   const brand = hashtagWord(product.brand);
-  const raw = ['ad', 'amazonfinds', ...copy.tags, brand.length >= 2 && brand.length <= 30 && !/^\d+$/.test(brand) ? brand : '', variant === 'deal-alert' ? pack.dealTag : ''];
+  const raw = [
+    'ad',
+    'amazonfinds',
+    ...copy.tags,
+    brand.length >= 2 && brand.length <= 30 && !/^\d+$/.test(brand) ? brand : '',
+    variant === 'deal-alert' ? pack.dealTag : '',
+  ];
   const seen = new Set<string>();
   const out: string[] = [];
   for (const r of raw) {

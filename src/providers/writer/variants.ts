@@ -129,4 +129,3 @@ export function composeBody(variant: TemplateVariantName, pack: LangPack, f: Fac
 export function variantVersion(name: string): number | undefined {
   return TEMPLATE_VARIANTS.find((v) => v.name === name)?.version;
 }
-

@@ -51,7 +51,16 @@ export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partn
 
   return {
     /** Step 8: totals for the last days (views only where a publisher can report them; never invented). */
-    async collectAnalytics(p: Period): Promise<{ totalRevenue: number; totalEarnings: number; totalViews: number | null; totalClicks: number; totalCost: number; roi: number | null; products: number; notes: string[] }> {
+    async collectAnalytics(p: Period): Promise<{
+      totalRevenue: number;
+      totalEarnings: number;
+      totalViews: number | null;
+      totalClicks: number;
+      totalCost: number;
+      roi: number | null;
+      products: number;
+      notes: string[];
+    }> {
       const a = await run(p);
       return {
         totalRevenue: a.totals.revenue,
@@ -71,7 +80,10 @@ export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partn
       const videosPerProduct = new Map<string, number>();
       for (const v of a.byVideo) videosPerProduct.set(v.productId, (videosPerProduct.get(v.productId) ?? 0) + 1);
       const weights = new Map(
-        (await db.product.findMany({ where: { id: { in: a.byProduct.map((p) => p.productId) } }, select: { id: true, selectionWeight: true } })).map((p) => [p.id, p.selectionWeight]),
+        (await db.product.findMany({ where: { id: { in: a.byProduct.map((p) => p.productId) } }, select: { id: true, selectionWeight: true } })).map((p) => [
+          p.id,
+          p.selectionWeight,
+        ]),
       );
       const decisions = decideStrategy(
         a.byProduct.map((p) => ({ ...p, videos: videosPerProduct.get(p.productId) ?? 0, selectionWeight: weights.get(p.productId) ?? 1 })),
@@ -96,18 +108,38 @@ export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partn
     },
 
     /** The owner report: data (JSON), a Markdown summary and a PNG chart, stored and listed at /orchestrator/reports. */
-    async buildWeeklyReport(input: Period & { workflowId: string }): Promise<{ reportId: string; chartKey: string; chartUrl: string; markdown: string; headline: Record<string, unknown> }> {
+    async buildWeeklyReport(
+      input: Period & { workflowId: string },
+    ): Promise<{ reportId: string; chartKey: string; chartUrl: string; markdown: string; headline: Record<string, unknown> }> {
       const a = await run(input);
       const decisions = await db.optimizationDecision.findMany({ where: { workflowId: input.workflowId }, orderBy: { createdAt: 'asc' } });
-      const products = new Map((await db.product.findMany({ where: { id: { in: decisions.map((d) => d.productId).filter((x): x is string => !!x) } }, select: { id: true, asin: true, title: true } })).map((p) => [p.id, p]));
-      const variants = (await variantsOf(a)).map((v) => ({ ...v, clicksPerView: v.views ? v.clicks / v.views : null, clicksPerVideo: v.videos ? v.clicks / v.videos : 0 }));
+      const products = new Map(
+        (
+          await db.product.findMany({
+            where: { id: { in: decisions.map((d) => d.productId).filter((x): x is string => !!x) } },
+            select: { id: true, asin: true, title: true },
+          })
+        ).map((p) => [p.id, p]),
+      );
+      const variants = (await variantsOf(a)).map((v) => ({
+        ...v,
+        clicksPerView: v.views ? v.clicks / v.views : null,
+        clicksPerVideo: v.videos ? v.clicks / v.videos : 0,
+      }));
       const report = buildOwnerReport({
         workflowId: input.workflowId,
         period: { from: input.from, to: input.to },
         totals: a.totals,
         byProduct: a.byProduct,
         daily: a.daily,
-        decisions: decisions.map((d) => ({ kind: d.kind, productId: d.productId ?? undefined, asin: d.productId ? products.get(d.productId)?.asin : undefined, title: d.productId ? products.get(d.productId)?.title : undefined, variant: d.variant ?? undefined, reason: d.reason })),
+        decisions: decisions.map((d) => ({
+          kind: d.kind,
+          productId: d.productId ?? undefined,
+          asin: d.productId ? products.get(d.productId)?.asin : undefined,
+          title: d.productId ? products.get(d.productId)?.title : undefined,
+          variant: d.variant ?? undefined,
+          reason: d.reason,
+        })),
         variants,
         notes: a.notes,
       });
@@ -120,7 +152,14 @@ export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partn
       const chartUrl = await deps.storage.commit(chartKey);
       const row = await db.report.upsert({
         where: { workflowId: input.workflowId },
-        create: { workflowId: input.workflowId, periodFrom: new Date(input.from), periodTo: new Date(input.to), data: report.data as unknown as Prisma.InputJsonValue, markdown: report.markdown, chartKey },
+        create: {
+          workflowId: input.workflowId,
+          periodFrom: new Date(input.from),
+          periodTo: new Date(input.to),
+          data: report.data as unknown as Prisma.InputJsonValue,
+          markdown: report.markdown,
+          chartKey,
+        },
         update: { data: report.data as unknown as Prisma.InputJsonValue, markdown: report.markdown, chartKey },
       });
       return {
@@ -128,7 +167,14 @@ export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partn
         chartKey,
         chartUrl,
         markdown: report.markdown,
-        headline: { earnings: a.totals.earnings, revenue: a.totals.revenue, cost: a.totals.cost, roi: a.totals.roi, clicks: a.totals.clicks, views: a.totals.views },
+        headline: {
+          earnings: a.totals.earnings,
+          revenue: a.totals.revenue,
+          cost: a.totals.cost,
+          roi: a.totals.roi,
+          clicks: a.totals.clicks,
+          views: a.totals.views,
+        },
       };
     },
   };
@@ -139,7 +185,17 @@ async function applyDecisions(db: Db, workflowId: string, decisions: Decision[])
     for (const d of decisions) {
       const key = `${workflowId}:${d.kind}:${'productId' in d ? d.productId : 'variant' in d ? d.variant : 'all'}`;
       const inserted = await tx.optimizationDecision.createMany({
-        data: [{ key, workflowId, kind: d.kind, productId: 'productId' in d ? d.productId : null, variant: 'variant' in d ? d.variant : null, reason: d.reason, data: d as unknown as Prisma.InputJsonValue }],
+        data: [
+          {
+            key,
+            workflowId,
+            kind: d.kind,
+            productId: 'productId' in d ? d.productId : null,
+            variant: 'variant' in d ? d.variant : null,
+            reason: d.reason,
+            data: d as unknown as Prisma.InputJsonValue,
+          },
+        ],
         skipDuplicates: true,
       });
       if (inserted.count === 0) continue; // applied by an earlier attempt: never apply twice

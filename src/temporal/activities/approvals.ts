@@ -62,12 +62,24 @@ export function approvalActivities(deps: { db: Db }) {
     },
 
     /** What the approval cards need: title, product, thumbnail and video URLs. */
-    async describeVideosForApproval(input: { videoIds: string[] }): Promise<{ videoId: string; title: string; product: string; asin: string; videoKey: string | null; thumbnailKey: string | null; durationSec: number | null }[]> {
+    async describeVideosForApproval(input: {
+      videoIds: string[];
+    }): Promise<
+      { videoId: string; title: string; product: string; asin: string; videoKey: string | null; thumbnailKey: string | null; durationSec: number | null }[]
+    > {
       const videos = await db.video.findMany({ where: { id: { in: input.videoIds } }, include: { content: true, product: true } });
       return input.videoIds
         .map((id) => videos.find((v) => v.id === id))
         .filter((v): v is NonNullable<typeof v> => Boolean(v))
-        .map((v) => ({ videoId: v.id, title: v.content.title, product: v.product.title, asin: v.product.asin, videoKey: v.videoPath, thumbnailKey: v.thumbnailPath, durationSec: v.durationSeconds }));
+        .map((v) => ({
+          videoId: v.id,
+          title: v.content.title,
+          product: v.product.title,
+          asin: v.product.asin,
+          videoKey: v.videoPath,
+          thumbnailKey: v.thumbnailPath,
+          durationSec: v.durationSeconds,
+        }));
     },
   };
 }

@@ -117,13 +117,18 @@ export async function rankAllProducts(db: Db, weights: RankWeights): Promise<{ r
   let after = '';
   for (;;) {
     // Keyset pagination keeps each page cheap however many products there are.
-    const page = await db.$queryRaw<{ id: string; price: string; commissionRate: string; rating: number | null; reviewCount: number; salesRank: number | null }[]>`
+    const page = await db.$queryRaw<
+      { id: string; price: string; commissionRate: string; rating: number | null; reviewCount: number; salesRank: number | null }[]
+    >`
       SELECT id, price::text AS price, "commissionRate"::text AS "commissionRate", rating, "reviewCount", "salesRank"
       FROM "Product" WHERE status = 'ACTIVE' AND id > ${after} ORDER BY id LIMIT ${RANK_PAGE}`;
     if (!page.length) break;
     // One JSON text parameter: through Prisma's driver adapter this is much cheaper than five large arrays.
     const rows = page.map((p) => {
-      const s = scoreProduct({ price: Number(p.price), commissionRate: Number(p.commissionRate), rating: p.rating, reviewCount: p.reviewCount, salesRank: p.salesRank }, weights);
+      const s = scoreProduct(
+        { price: Number(p.price), commissionRate: Number(p.commissionRate), rating: p.rating, reviewCount: p.reviewCount, salesRank: p.salesRank },
+        weights,
+      );
       return [p.id, s.trendScore, s.profitScore, s.viralityScore, s.overallScore];
     });
     await db.$executeRawUnsafe(
@@ -154,4 +159,3 @@ export async function selectTopProducts(db: Db, limit: number, maxPerCategory: n
     overallScore: c.overallScore,
   }));
 }
-

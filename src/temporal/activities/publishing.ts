@@ -129,8 +129,17 @@ export function publishingActivities(deps: PublishingDeps) {
           throw new Error(`The rendered file of video ${videoId} (${videoKey}) is missing: nothing was posted; the publication stays claimable.`);
         });
         // Each platform's copy links with its own suffix, so clicks say where they came from.
-        const description = video.content.description.replaceAll(trackedUrl(deps.publicBaseUrl, video.content.trackingCode), trackedUrl(deps.publicBaseUrl, video.content.trackingCode, platform));
-        const metadata = { title: video.content.title, description, hashtags: video.content.hashtags, language: video.content.language, trackingCode: `${video.content.trackingCode}-${PLATFORM_CODES[platform]}` };
+        const description = video.content.description.replaceAll(
+          trackedUrl(deps.publicBaseUrl, video.content.trackingCode),
+          trackedUrl(deps.publicBaseUrl, video.content.trackingCode, platform),
+        );
+        const metadata = {
+          title: video.content.title,
+          description,
+          hashtags: video.content.hashtags,
+          language: video.content.language,
+          trackingCode: `${video.content.trackingCode}-${PLATFORM_CODES[platform]}`,
+        };
         const marked = await db.publication.updateMany({
           where: { id: lease.id, leaseOwner: owner, status: 'PENDING' },
           data: { metadata, error: null, callStartedAt: new Date() },
@@ -172,16 +181,36 @@ export function publishingActivities(deps: PublishingDeps) {
           if (post) {
             // Our post may duplicate the new holder's: record it for a human, never overwrite the row.
             await db.auditEvent
-              .create({ data: { actor: 'system', action: 'publish', target: videoId, platform, outcome: 'lease-lost-after-post', arguments: { publicationId: lease.id, owner, externalId: post.externalId, url: post.url }, workflowId: ctx.info.workflowExecution?.workflowId ?? null } })
+              .create({
+                data: {
+                  actor: 'system',
+                  action: 'publish',
+                  target: videoId,
+                  platform,
+                  outcome: 'lease-lost-after-post',
+                  arguments: { publicationId: lease.id, owner, externalId: post.externalId, url: post.url },
+                  workflowId: ctx.info.workflowExecution?.workflowId ?? null,
+                },
+              })
               .catch(() => undefined);
-            ctx.log.error('publication lease lost after the platform call: the post may be a duplicate', { videoId, platform, externalId: post.externalId, url: post.url });
+            ctx.log.error('publication lease lost after the platform call: the post may be a duplicate', {
+              videoId,
+              platform,
+              externalId: post.externalId,
+              url: post.url,
+            });
           }
-          throw ApplicationFailure.retryable(`${err.message}${post ? `; this attempt's post ${post.externalId} (${post.url}) may duplicate the new holder's: check the channel` : ''}; will retry`, 'PublicationLeaseLost');
+          throw ApplicationFailure.retryable(
+            `${err.message}${post ? `; this attempt's post ${post.externalId} (${post.url}) may duplicate the new holder's: check the channel` : ''}; will retry`,
+            'PublicationLeaseLost',
+          );
         }
         // Give the row back: still PENDING, with the call mark if the call was made (then the
         // next attempt asks the platform first). Best effort: a lease that cannot be released lapses.
         const message = (err as Error).message ?? String(err);
-        await releasePublication(db, { publicationId: lease.id, owner, error: called ? `call made, outcome unknown: ${message}` : message }).catch(() => undefined);
+        await releasePublication(db, { publicationId: lease.id, owner, error: called ? `call made, outcome unknown: ${message}` : message }).catch(
+          () => undefined,
+        );
         throw err;
       }
     },
@@ -218,7 +247,10 @@ export class PublicationLeaseLostError extends Error {
  * concurrent claimers exactly one wins (the other re-evaluates the condition on the winner's
  * row version and matches nothing). Returns null when the row is not claimable.
  */
-export async function claimPublication(db: Db, args: { videoId: string; platform: PlatformName; owner: string; leaseMs: number }): Promise<PublicationLease | null> {
+export async function claimPublication(
+  db: Db,
+  args: { videoId: string; platform: PlatformName; owner: string; leaseMs: number },
+): Promise<PublicationLease | null> {
   const rows = await db.$queryRaw<{ id: string; attempts: number; leaseExpiresAt: Date; callStartedAt: Date | null }[]>`
     UPDATE "Publication"
        SET "leaseOwner" = ${args.owner},
@@ -255,7 +287,10 @@ export async function releasePublication(db: Db, args: { publicationId: string; 
  * audit row, in one transaction, only while `owner` holds the lease. Throws
  * PublicationLeaseLostError (and changes nothing) when another attempt holds the row now.
  */
-export async function confirmPublication(db: Db, args: { publicationId: string; owner: string; externalId: string; url: string; how: 'published' | 'recovered' }): Promise<Publication> {
+export async function confirmPublication(
+  db: Db,
+  args: { publicationId: string; owner: string; externalId: string; url: string; how: 'published' | 'recovered' },
+): Promise<Publication> {
   return db.$transaction(async (tx) => {
     const r = await tx.publication.updateMany({
       where: { id: args.publicationId, leaseOwner: args.owner, status: 'PENDING' },
@@ -263,18 +298,35 @@ export async function confirmPublication(db: Db, args: { publicationId: string; 
     });
     if (r.count === 0) {
       const now = await tx.publication.findUnique({ where: { id: args.publicationId } });
-      throw new PublicationLeaseLostError(now?.videoId ?? '?', now?.platform ?? '?', `before its confirmation (the row is ${now ? `${now.status}${now.leaseOwner ? ', held by another attempt' : ''}` : 'gone'})`);
+      throw new PublicationLeaseLostError(
+        now?.videoId ?? '?',
+        now?.platform ?? '?',
+        `before its confirmation (the row is ${now ? `${now.status}${now.leaseOwner ? ', held by another attempt' : ''}` : 'gone'})`,
+      );
     }
     const pub = await tx.publication.findUniqueOrThrow({ where: { id: args.publicationId } });
     const others = await tx.publication.count({ where: { videoId: pub.videoId, status: { not: 'PUBLISHED' } } });
     if (others === 0) await tx.video.update({ where: { id: pub.videoId }, data: { status: 'PUBLISHED' } });
-    await tx.auditEvent.create({ data: { actor: 'system', action: 'publish', target: pub.videoId, platform: pub.platform, outcome: args.how, arguments: { externalId: args.externalId, url: args.url }, workflowId: null } });
+    await tx.auditEvent.create({
+      data: {
+        actor: 'system',
+        action: 'publish',
+        target: pub.videoId,
+        platform: pub.platform,
+        outcome: args.how,
+        arguments: { externalId: args.externalId, url: args.url },
+        workflowId: null,
+      },
+    });
     return pub;
   });
 }
 
 /** Marks the row for a human (the manual-check state), only while `owner` holds the lease. */
-export async function markForManualCheck(db: Db, args: { publicationId: string; owner: string; error: string; videoId?: string; platform?: string }): Promise<void> {
+export async function markForManualCheck(
+  db: Db,
+  args: { publicationId: string; owner: string; error: string; videoId?: string; platform?: string },
+): Promise<void> {
   const r = await db.publication.updateMany({
     where: { id: args.publicationId, leaseOwner: args.owner, status: 'PENDING' },
     data: { status: MANUAL_CHECK_STATUS, error: args.error, leaseOwner: null, leaseExpiresAt: null },
@@ -282,7 +334,16 @@ export async function markForManualCheck(db: Db, args: { publicationId: string; 
   if (r.count === 0) throw new PublicationLeaseLostError(args.videoId ?? args.publicationId, args.platform ?? '?', 'before marking the row for a manual check');
 }
 
-type RowView = { id: string; status: Publication['status']; leaseOwner: string | null; leaseExpiresAt: Date | null; externalId: string | null; url: string | null; error: string | null; remainingMs: number | null };
+type RowView = {
+  id: string;
+  status: Publication['status'];
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  externalId: string | null;
+  url: string | null;
+  error: string | null;
+  remainingMs: number | null;
+};
 
 async function readRow(db: Db, videoId: string, platform: PlatformName): Promise<RowView | undefined> {
   const rows = await db.$queryRaw<RowView[]>`
@@ -324,7 +385,11 @@ async function acquire(
       continue;
     }
     const until = row.leaseExpiresAt!.toISOString();
-    const busy = () => ApplicationFailure.retryable(`publication ${a.videoId}/${a.platform} is being published by another attempt (lease until ${until}); will retry`, 'PublicationLeased');
+    const busy = () =>
+      ApplicationFailure.retryable(
+        `publication ${a.videoId}/${a.platform} is being published by another attempt (lease until ${until}); will retry`,
+        'PublicationLeased',
+      );
     if (seen && (seen.owner !== row.leaseOwner || seen.expiresAt !== row.leaseExpiresAt!.getTime())) throw busy(); // renewed or taken: its holder is alive
     seen ??= { owner: row.leaseOwner!, expiresAt: row.leaseExpiresAt!.getTime() };
     const pause = Math.min(POLL_MS, Math.max(20, row.remainingMs! + 20));
@@ -426,11 +491,17 @@ export class PublicationSettleError extends Error {
  */
 export async function settlePublication(db: Db, input: SettlePublicationInput): Promise<Publication> {
   if (input.outcome === 'published' && !input.externalId) {
-    throw new PublicationSettleError('external_id_required', 'Settling as published needs the post\'s externalId (the id the platform gave the post you found).');
+    throw new PublicationSettleError(
+      'external_id_required',
+      "Settling as published needs the post's externalId (the id the platform gave the post you found).",
+    );
   }
   const started = Date.now();
   return db.$transaction(async (tx) => {
-    const row = await tx.publication.findUnique({ where: { videoId_platform: { videoId: input.videoId, platform: input.platform } }, include: { video: { select: { workflowId: true } } } });
+    const row = await tx.publication.findUnique({
+      where: { videoId_platform: { videoId: input.videoId, platform: input.platform } },
+      include: { video: { select: { workflowId: true } } },
+    });
     if (!row) throw new PublicationNotFoundError(input.videoId, input.platform);
     if (row.status !== MANUAL_CHECK_STATUS) {
       throw new PublicationSettleError(
@@ -442,37 +513,52 @@ export async function settlePublication(db: Db, input: SettlePublicationInput): 
     // 1. The audit row first: a settle that cannot be recorded does not happen.
     await tx.auditEvent
       .create({
-      data: {
-        actor: input.by,
-        platform: input.platform,
-        action: 'publication.settle',
-        target: input.videoId,
-        arguments: {
-          publicationId: row.id,
+        data: {
+          actor: input.by,
+          platform: input.platform,
+          action: 'publication.settle',
+          target: input.videoId,
+          arguments: {
+            publicationId: row.id,
+            outcome: input.outcome,
+            externalId: input.externalId ?? null,
+            url: input.url ?? null,
+            reason: input.reason ?? null,
+            previousStatus: row.status,
+            previousError: row.error,
+            callStartedAt: row.callStartedAt?.toISOString() ?? null,
+            attempts: row.attempts,
+          },
           outcome: input.outcome,
-          externalId: input.externalId ?? null,
-          url: input.url ?? null,
-          reason: input.reason ?? null,
-          previousStatus: row.status,
-          previousError: row.error,
-          callStartedAt: row.callStartedAt?.toISOString() ?? null,
-          attempts: row.attempts,
+          latencyMs: Date.now() - started,
+          workflowId: row.video.workflowId,
         },
-        outcome: input.outcome,
-        latencyMs: Date.now() - started,
-        workflowId: row.video.workflowId,
-      },
-    })
+      })
       .catch((err: Error) => {
         throw new PublicationAuditError(err);
       });
     // 2. The row, only if nobody settled it meanwhile.
     const data: Prisma.PublicationUpdateManyMutationInput =
       input.outcome === 'published'
-        ? { status: 'PUBLISHED', externalId: input.externalId, url: input.url ?? null, publishedAt: new Date(), error: null, leaseOwner: null, leaseExpiresAt: null }
-        : { status: 'PENDING', callStartedAt: null, leaseOwner: null, leaseExpiresAt: null, error: `settled as not published by ${input.by}${input.reason ? `: ${input.reason}` : ''}`.slice(0, 2000) };
+        ? {
+            status: 'PUBLISHED',
+            externalId: input.externalId,
+            url: input.url ?? null,
+            publishedAt: new Date(),
+            error: null,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+          }
+        : {
+            status: 'PENDING',
+            callStartedAt: null,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            error: `settled as not published by ${input.by}${input.reason ? `: ${input.reason}` : ''}`.slice(0, 2000),
+          };
     const r = await tx.publication.updateMany({ where: { id: row.id, status: MANUAL_CHECK_STATUS }, data });
-    if (r.count === 0) throw new PublicationSettleError('not_awaiting_check', `Publication ${input.videoId}/${input.platform} was settled by someone else meanwhile.`);
+    if (r.count === 0)
+      throw new PublicationSettleError('not_awaiting_check', `Publication ${input.videoId}/${input.platform} was settled by someone else meanwhile.`);
     if (input.outcome === 'published') {
       const others = await tx.publication.count({ where: { videoId: row.videoId, status: { not: 'PUBLISHED' } } });
       if (others === 0) await tx.video.update({ where: { id: row.videoId }, data: { status: 'PUBLISHED' } });

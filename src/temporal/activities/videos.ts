@@ -88,14 +88,22 @@ export function videoActivities(deps: VideoDeps) {
       },
     });
     // The cost ledger: one entry per generated video (keyed, so a retry cannot count it twice).
-    await recordCost(db, { key: `video:${videoId}`, kind: 'VIDEO', productId: video.productId, videoId, provider: `${deps.voice.name}+${deps.renderer.name}`, amount: deps.costPerVideo });
+    await recordCost(db, {
+      key: `video:${videoId}`,
+      kind: 'VIDEO',
+      productId: video.productId,
+      videoId,
+      provider: `${deps.voice.name}+${deps.renderer.name}`,
+      amount: deps.costPerVideo,
+    });
   }
 
   return {
     async generateVideosForContent(input: GenerateVideosInput): Promise<GenerateVideosResult> {
       const ctx = Context.current();
       const progress = new Map<string, number>(input.videoIds.map((id) => [id, 0]));
-      const beat = () => heartbeat({ done: [...progress.values()].filter((p) => p >= 1).length, total: input.videoIds.length, progress: Object.fromEntries(progress) });
+      const beat = () =>
+        heartbeat({ done: [...progress.values()].filter((p) => p >= 1).length, total: input.videoIds.length, progress: Object.fromEntries(progress) });
       const failed: { videoId: string; error: string }[] = [];
       const queue = [...input.videoIds];
       const workers = Array.from({ length: Math.max(1, Math.min(input.batchSize, queue.length)) }, async () => {

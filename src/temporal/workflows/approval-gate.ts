@@ -69,8 +69,28 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
     // Decisions count from the moment the run knows its videos (an operator may approve one while others still render).
     const first = known.has(s.videoId) && !decisions.has(s.videoId);
     const byName = typeof s.byName === 'string' ? s.byName.slice(0, 200) : undefined;
-    if (first) decisions.set(s.videoId, { videoId: s.videoId, state: s.decision === 'approve' ? 'approved' : 'rejected', by: s.by, ...(byName ? { byName } : {}), at: s.at, reason: s.reason, source });
-    unrecorded.push({ id: `${runId}:${++signalSeq}`, videoId: s.videoId, workflowId, decision: s.decision, by: s.by, ...(byName ? { byName } : {}), at: s.at, reason: s.reason, effective: first, source });
+    if (first)
+      decisions.set(s.videoId, {
+        videoId: s.videoId,
+        state: s.decision === 'approve' ? 'approved' : 'rejected',
+        by: s.by,
+        ...(byName ? { byName } : {}),
+        at: s.at,
+        reason: s.reason,
+        source,
+      });
+    unrecorded.push({
+      id: `${runId}:${++signalSeq}`,
+      videoId: s.videoId,
+      workflowId,
+      decision: s.decision,
+      by: s.by,
+      ...(byName ? { byName } : {}),
+      at: s.at,
+      reason: s.reason,
+      effective: first,
+      source,
+    });
     refreshCounts();
   }
 
@@ -135,7 +155,8 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       let expired: string[] = [];
       if (options.autoApprove) {
         const at = new Date().toISOString();
-        for (const id of readyVideoIds.filter((v) => !decisions.has(v))) decide({ videoId: id, decision: 'approve', by: 'auto-approve', at, reason: 'autoApprove was set when the run started' }, 'auto-approve');
+        for (const id of readyVideoIds.filter((v) => !decisions.has(v)))
+          decide({ videoId: id, decision: 'approve', by: 'auto-approve', at, reason: 'autoApprove was set when the run started' }, 'auto-approve');
       } else if (readyVideoIds.length) {
         await requestApprovals(readyVideoIds);
         if (!(await waitUntilDecidedOrExpired())) expired = applyDefaultAction();

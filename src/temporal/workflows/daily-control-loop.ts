@@ -1,12 +1,5 @@
 import { ChildWorkflowFailure, defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
-import {
-  type DailyLoopInput,
-  type DailyLoopResult,
-  type DailyStatus,
-  type DailyStep,
-  type PublishFailure,
-  type PublishOutcome,
-} from '../types.js';
+import { type DailyLoopInput, type DailyLoopResult, type DailyStatus, type DailyStep, type PublishFailure, type PublishOutcome } from '../types.js';
 import { activitiesWith, bookkeeping } from './activity-options.js';
 import { createApprovalGate } from './approval-gate.js';
 import { publishToPlatform } from './publish-to-platform.js';

@@ -47,13 +47,25 @@ export async function runWithBookkeeping<T>(options: RunOptions, body: (step: St
       // The run's scope is cancelled: record the outcome in a scope that cannot be.
       await CancellationScope.nonCancellable(async () => {
         await options.onEnd?.({ status: 'CANCELLED', step: failedStep });
-        await bookkeeping.recordWorkflowEnd({ ...run, status: 'CANCELLED', completedAt: new Date().toISOString(), step: failedStep, errorMessage: `Cancelled during ${failedStep}` });
+        await bookkeeping.recordWorkflowEnd({
+          ...run,
+          status: 'CANCELLED',
+          completedAt: new Date().toISOString(),
+          step: failedStep,
+          errorMessage: `Cancelled during ${failedStep}`,
+        });
       });
       throw err;
     }
     const message = describeFailure(err);
     await options.onEnd?.({ status: 'FAILED', step: failedStep, message });
-    await bookkeeping.recordWorkflowEnd({ ...run, status: 'FAILED', completedAt: new Date().toISOString(), step: failedStep, errorMessage: `${failedStep}: ${message}` });
+    await bookkeeping.recordWorkflowEnd({
+      ...run,
+      status: 'FAILED',
+      completedAt: new Date().toISOString(),
+      step: failedStep,
+      errorMessage: `${failedStep}: ${message}`,
+    });
     await bookkeeping.notify({
       kind: 'workflow_failed',
       level: 'ERROR',

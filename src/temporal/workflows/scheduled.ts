@@ -14,14 +14,24 @@ import { weeklyOptimization } from './weekly-optimization.js';
 export async function scheduledDailyLoop(input: { timeZone: string; daily: DailyLoopInput }): Promise<{ workflowId: string; started: boolean }> {
   const workflowId = dailyWorkflowId(new Date(), input.timeZone);
   return launch(workflowId, () =>
-    startChild(dailyControlLoop, { workflowId, args: [{ ...input.daily, startedBy: 'schedule' }], parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE }),
+    startChild(dailyControlLoop, {
+      workflowId,
+      args: [{ ...input.daily, startedBy: 'schedule' }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    }),
   );
 }
 
 export async function scheduledWeeklyOptimization(input: { timeZone: string; weekly: WeeklyInput }): Promise<{ workflowId: string; started: boolean }> {
   const workflowId = weeklyWorkflowId(new Date(), input.timeZone);
   return launch(workflowId, () =>
-    startChild(weeklyOptimization, { workflowId, args: [{ ...input.weekly, startedBy: 'schedule' }], parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE }),
+    startChild(weeklyOptimization, {
+      workflowId,
+      args: [{ ...input.weekly, startedBy: 'schedule' }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    }),
   );
 }
 
@@ -34,4 +44,3 @@ async function launch(workflowId: string, start: () => Promise<unknown>): Promis
     throw err;
   }
 }
-

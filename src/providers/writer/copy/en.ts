@@ -14,53 +14,109 @@ export const EN: LangPack = {
   productRef: (name) => (/^(the|a|an)\s/i.test(name) ? name : `the ${name}`),
   categories: {
     electronics: {
-      problems: ['Tired of gadgets that quit when you need them most?', 'Is your tech setup slowing you down?', 'Still putting up with cheap tech that lets you down?'],
-      benefits: ["It's built for everyday use, at home or on the go.", 'It fits right in with the tech you already use.', "It's the kind of upgrade you notice every single day."],
+      problems: [
+        'Tired of gadgets that quit when you need them most?',
+        'Is your tech setup slowing you down?',
+        'Still putting up with cheap tech that lets you down?',
+      ],
+      benefits: [
+        "It's built for everyday use, at home or on the go.",
+        'It fits right in with the tech you already use.',
+        "It's the kind of upgrade you notice every single day.",
+      ],
       tags: ['tech', 'gadgets'],
     },
     home: {
-      problems: ['Want your home to feel a little easier every day?', "Tired of kitchen and home gear that doesn't last?", 'Is everyday housework eating your free time?'],
+      problems: [
+        'Want your home to feel a little easier every day?',
+        "Tired of kitchen and home gear that doesn't last?",
+        'Is everyday housework eating your free time?',
+      ],
       benefits: ['It makes everyday routines at home a little easier.', "It's built to hold up to daily use.", 'It looks good in just about any home.'],
       tags: ['homefinds', 'kitchen'],
     },
     beauty: {
-      problems: ['Is your routine taking too long for the results you get?', 'Still hunting for a beauty staple that works for you?', 'Want a self-care routine that feels like a treat?'],
-      benefits: ['It slips easily into your daily routine.', "It's a small step that makes self-care feel special.", 'Great for a quick morning routine or a slow evening one.'],
+      problems: [
+        'Is your routine taking too long for the results you get?',
+        'Still hunting for a beauty staple that works for you?',
+        'Want a self-care routine that feels like a treat?',
+      ],
+      benefits: [
+        'It slips easily into your daily routine.',
+        "It's a small step that makes self-care feel special.",
+        'Great for a quick morning routine or a slow evening one.',
+      ],
       tags: ['beauty', 'selfcare'],
     },
     sports: {
-      problems: ['Is your gear holding back your workouts or weekend trips?', 'Tired of gear that gives up halfway through the trail?', 'Want to stay active without a complicated setup?'],
+      problems: [
+        'Is your gear holding back your workouts or weekend trips?',
+        'Tired of gear that gives up halfway through the trail?',
+        'Want to stay active without a complicated setup?',
+      ],
       benefits: ["It's made for active days, indoors or out.", "It's easy to pack, carry and use.", 'It helps you stick with the things you love doing.'],
       tags: ['fitness', 'outdoors'],
     },
     toys: {
-      problems: ["Looking for a gift kids won't forget by next week?", 'Need something to pull everyone away from screens?', 'Is game night getting a little stale?'],
+      problems: [
+        "Looking for a gift kids won't forget by next week?",
+        'Need something to pull everyone away from screens?',
+        'Is game night getting a little stale?',
+      ],
       benefits: ['It keeps kids and grown-ups busy for hours.', 'It makes an easy, crowd-pleasing gift.', "It's the kind of fun that brings people together."],
       tags: ['toys', 'giftideas'],
     },
     health: {
-      problems: ['Running out of the basics at the worst possible moment?', 'Want an easier way to stay on top of your health?', 'Tired of overpaying for everyday essentials?'],
-      benefits: ["It's an everyday essential worth keeping on hand.", 'It takes one more thing off your to-do list.', 'It fits easily into your daily routine.'],
+      problems: [
+        'Running out of the basics at the worst possible moment?',
+        'Want an easier way to stay on top of your health?',
+        'Tired of overpaying for everyday essentials?',
+      ],
+      benefits: [
+        "It's an everyday essential worth keeping on hand.",
+        'It takes one more thing off your to-do list.',
+        'It fits easily into your daily routine.',
+      ],
       tags: ['health', 'essentials'],
     },
     pets: {
       problems: ['Does your pet deserve a little upgrade?', 'Tired of pet gear that falls apart in a week?', 'Want to make daily pet care easier?'],
-      benefits: ['Your pet gets a little upgrade, and so do you.', "It's made to handle everyday wear from pets.", 'It makes daily pet care quicker and easier.'],
+      benefits: [
+        'Your pet gets a little upgrade, and so do you.',
+        "It's made to handle everyday wear from pets.",
+        'It makes daily pet care quicker and easier.',
+      ],
       tags: ['pets', 'petlovers'],
     },
     office: {
       problems: ['Is your desk working against you?', 'Losing time to a messy, uncomfortable workspace?', 'Want a workday that feels a bit more organized?'],
-      benefits: ['It makes your workspace more comfortable and organized.', "It's a small change that helps you stay focused.", 'Great for home offices, classrooms and dorms.'],
+      benefits: [
+        'It makes your workspace more comfortable and organized.',
+        "It's a small change that helps you stay focused.",
+        'Great for home offices, classrooms and dorms.',
+      ],
       tags: ['office', 'wfh'],
     },
     tools: {
-      problems: ['Still putting off that project around the house?', 'Tired of tools that make simple jobs harder?', 'Want DIY jobs done faster and with less hassle?'],
-      benefits: ['It makes weekend projects quicker and less frustrating.', "It's built for real work around the house.", "It's a solid addition to any toolbox or garage."],
+      problems: [
+        'Still putting off that project around the house?',
+        'Tired of tools that make simple jobs harder?',
+        'Want DIY jobs done faster and with less hassle?',
+      ],
+      benefits: [
+        'It makes weekend projects quicker and less frustrating.',
+        "It's built for real work around the house.",
+        "It's a solid addition to any toolbox or garage.",
+      ],
       tags: ['diy', 'tools'],
     },
     automotive: {
       problems: ['Is your car missing one simple upgrade?', 'Ever been stuck on the road without the right gear?', 'Want every drive to feel a little easier?'],
-      benefits: ['It makes daily drives and road trips a little easier.', "It's the kind of thing you're glad to have in the car.", "It's easy to use, even if you're not a car person."],
+      benefits: [
+        'It makes daily drives and road trips a little easier.',
+        "It's the kind of thing you're glad to have in the car.",
+        "It's easy to use, even if you're not a car person.",
+      ],
       tags: ['cars', 'carcare'],
     },
     books: {
@@ -70,16 +126,32 @@ export const EN: LangPack = {
     },
     baby: {
       problems: ['New parent and running on no sleep?', 'Want baby days to feel a little calmer?', "Building a baby registry and not sure what's worth it?"],
-      benefits: ['It makes daily baby care a little easier.', "It's designed to be simple to use, even at 3 a.m.", "It's a thoughtful pick for a registry or a baby shower."],
+      benefits: [
+        'It makes daily baby care a little easier.',
+        "It's designed to be simple to use, even at 3 a.m.",
+        "It's a thoughtful pick for a registry or a baby shower.",
+      ],
       tags: ['baby', 'parenting'],
     },
     fashion: {
-      problems: ["Nothing to wear that's comfy and still looks good?", 'Tired of pieces that look worn out after a few washes?', 'Want an easy upgrade for your everyday style?'],
-      benefits: ["It's made for everyday wear and real life.", 'It goes with pretty much everything you own.', "It's an easy way to refresh your everyday look."],
+      problems: [
+        "Nothing to wear that's comfy and still looks good?",
+        'Tired of pieces that look worn out after a few washes?',
+        'Want an easy upgrade for your everyday style?',
+      ],
+      benefits: [
+        "It's made for everyday wear and real life.",
+        'It goes with pretty much everything you own.',
+        "It's an easy way to refresh your everyday look.",
+      ],
       tags: ['fashion', 'style'],
     },
     general: {
-      problems: ['Looking for something that makes everyday life easier?', "Tired of buying things that don't live up to the hype?", "Want a small upgrade that's actually worth it?"],
+      problems: [
+        'Looking for something that makes everyday life easier?',
+        "Tired of buying things that don't live up to the hype?",
+        "Want a small upgrade that's actually worth it?",
+      ],
       benefits: ["It's a practical pick for everyday life.", 'It gets the job done without any fuss.', "It's a small upgrade that's easy to love."],
       tags: ['musthaves'],
     },
@@ -102,12 +174,12 @@ export const EN: LangPack = {
     (f) => `It's around ${f.price} as I post this, though prices can change.`,
     (f) => `At the time of posting, it costs about ${f.price}, but that can change.`,
   ],
-  dealPriceLines: [(f) => `Right now, it's about ${f.price}.`, (f) => `It's around ${f.price} as I post this.`, (f) => `At the time of posting, it's about ${f.price}.`],
-  featureLines: [
-    (_f, x) => `Highlights: ${listEn(x)}.`,
-    (_f, x) => `Key features: ${listEn(x)}.`,
-    (_f, x) => `What stands out: ${listEn(x)}.`,
+  dealPriceLines: [
+    (f) => `Right now, it's about ${f.price}.`,
+    (f) => `It's around ${f.price} as I post this.`,
+    (f) => `At the time of posting, it's about ${f.price}.`,
   ],
+  featureLines: [(_f, x) => `Highlights: ${listEn(x)}.`, (_f, x) => `Key features: ${listEn(x)}.`, (_f, x) => `What stands out: ${listEn(x)}.`],
   dealClosers: ['Prices change often, so check the current price.', "Prices move fast, so check today's price before you buy."],
   socialLines: [
     (f) => (f.manyReviews ? 'Numbers like that are a good sign.' : null),
@@ -115,7 +187,8 @@ export const EN: LangPack = {
   ],
   reasons: {
     feature: (x) => `it comes with ${listEn(x)}`,
-    proof: (f) => (f.rating && f.reviews ? `it's rated ${f.rating} from ${f.reviews}` : f.rating ? `shoppers rate it ${f.rating}` : f.reviews ? `it has ${f.reviews}` : null),
+    proof: (f) =>
+      f.rating && f.reviews ? `it's rated ${f.rating} from ${f.reviews}` : f.rating ? `shoppers rate it ${f.rating}` : f.reviews ? `it has ${f.reviews}` : null,
     price: (f) => `it's about ${f.price} right now`,
   },
   ctas: [
@@ -149,7 +222,12 @@ export const EN: LangPack = {
         (f) => (f.rating ? `Why shoppers rate ${f.ref} so highly` : null),
         (f) => `${f.name}: ${f.plural ? 'are they' : 'is it'} worth the hype?`,
       ],
-      summary: [(f) => (f.rating || f.reviews ? `Why so many shoppers are happy with ${f.ref}.` : `A quick look at ${f.ref} and whether ${f.plural ? "they're" : "it's"} worth it.`)],
+      summary: [
+        (f) =>
+          f.rating || f.reviews
+            ? `Why so many shoppers are happy with ${f.ref}.`
+            : `A quick look at ${f.ref} and whether ${f.plural ? "they're" : "it's"} worth it.`,
+      ],
     },
     'deal-alert': {
       hooks: [

@@ -17,20 +17,7 @@ export const TEMPLATE_VARIANTS = [
 export type TemplateVariantName = (typeof TEMPLATE_VARIANTS)[number]['name'];
 
 export type CategoryKey =
-  | 'electronics'
-  | 'home'
-  | 'beauty'
-  | 'sports'
-  | 'toys'
-  | 'health'
-  | 'pets'
-  | 'office'
-  | 'tools'
-  | 'automotive'
-  | 'books'
-  | 'baby'
-  | 'fashion'
-  | 'general';
+  'electronics' | 'home' | 'beauty' | 'sports' | 'toys' | 'health' | 'pets' | 'office' | 'tools' | 'automotive' | 'books' | 'baby' | 'fashion' | 'general';
 
 export interface CategoryCopy {
   /** Questions that open a problem-solution script. */
