@@ -41,7 +41,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     // Long path parameters reach the routes, whose own checks answer with the API's error model (not a bare 414).
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     // Behind a reverse proxy, the client address comes from X-Forwarded-For.
     trustProxy: config.TRUST_PROXY,
   });
