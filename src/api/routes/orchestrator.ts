@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { limitParam, parse } from '../params.js';
 import { PLATFORMS, parsePlatformList } from '../../domain/platforms.js';
 import type { Db } from '../../db.js';
 import type { Orchestrator } from '../../temporal/client.js';
 import { listSchedules } from '../../temporal/schedules.js';
-import { HttpError, fromZod } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { audited } from '../audit.js';
 
 const platformList = z.union([z.array(z.string()), z.string()]).transform((v, ctx) => {
@@ -29,14 +30,6 @@ export const startDailyBody = z
     autoApprove: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .strict();
-
-/** `?limit=` on list routes: a whole number from 1 to 500. */
-const limitParam = z
-  .string()
-  .regex(/^\d+$/, 'must be a whole number from 1 to 500')
-  .transform(Number)
-  .pipe(z.number().min(1, 'must be at least 1').max(500, 'must be at most 500'))
-  .optional();
 
 const workflowIdParam = z.object({
   workflowId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'must be a workflow id such as daily-2026-11-27 (letters, digits, . _ : -)'),
@@ -65,12 +58,6 @@ const logsQuery = z
     workflowId: z.string().max(200).optional(),
   })
   .strict();
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success) throw fromZod(r.error);
-  return r.data;
-}
 
 export function orchestratorRoutes(app: FastifyInstance, deps: { orchestrator: Orchestrator; db: Db; publicBaseUrl: string }) {
   const { orchestrator, db, publicBaseUrl } = deps;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Publication } from '@prisma/client';
 import { z } from 'zod';
+import { limitParam, parse } from '../params.js';
 import { PLATFORMS, type PlatformName } from '../../config.js';
 import type { Db } from '../../db.js';
 import {
@@ -10,7 +11,7 @@ import {
   PublicationSettleError,
   settlePublication,
 } from '../../temporal/activities/publishing.js';
-import { HttpError, fromZod } from '../errors.js';
+import { HttpError } from '../errors.js';
 
 const STATUSES = ['PENDING', 'PUBLISHED', 'FAILED'] as const;
 
@@ -25,14 +26,6 @@ const statusParam = z
     }
     return s as (typeof STATUSES)[number];
   })
-  .optional();
-
-/** `?limit=`: a whole number from 1 to 500 (as on the other list routes). */
-const limitParam = z
-  .string()
-  .regex(/^\d+$/, 'must be a whole number from 1 to 500')
-  .transform(Number)
-  .pipe(z.number().min(1, 'must be at least 1').max(500, 'must be at most 500'))
   .optional();
 
 const listQuery = z
@@ -80,12 +73,6 @@ export const settleBody = z
     if (b.outcome === 'published' && !b.externalId)
       ctx.addIssue({ code: 'custom', path: ['externalId'], message: 'is required when outcome is published: the id of the post you found' });
   });
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success) throw fromZod(r.error);
-  return r.data;
-}
 
 /** Where the row stands, in words an operator can act on. */
 export function publicationState(p: Pick<Publication, 'status' | 'leaseOwner' | 'leaseExpiresAt' | 'callStartedAt'>, now = new Date()): string {

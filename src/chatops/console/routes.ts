@@ -12,7 +12,7 @@ import { bearerAuth } from '../../http/auth.js';
 import { errorBody } from '../../http/errors.js';
 import { CONSOLE_COOKIE, consoleSessionValue } from '../../http/security.js';
 import type { ChatOps } from '../core/core.js';
-import { approvalCard, decidedText } from '../core/cards.js';
+import { approvalCard, approvalCardDataOf, decidedText } from '../core/cards.js';
 import type { Actor } from '../core/auth.js';
 import type { Block, ChatMessage, Reply } from '../core/messages.js';
 import { parseCommandText, UsageError } from '../core/parse.js';
@@ -230,16 +230,7 @@ async function notificationItems(db: Db, config: Config, after?: Date): Promise<
       const d = (n.data ?? {}) as Record<string, unknown>;
       const state = decision.decision === 'APPROVE' ? 'approved' : 'rejected';
       message = approvalCard(
-        {
-          workflowId: n.workflowId ?? String(d.workflowId ?? ''),
-          videoId: String(d.videoId),
-          title: String(d.title ?? 'Video'),
-          product: String(d.product ?? ''),
-          asin: String(d.asin ?? ''),
-          videoKey: (d.videoKey as string) ?? null,
-          thumbnailKey: (d.thumbnailKey as string) ?? null,
-          platforms: (d.platforms as string[]) ?? [],
-        },
+        approvalCardDataOf(n.workflowId ?? undefined, d),
         decidedText(state, decision.decidedByName ? `@${decision.decidedByName}` : decision.decidedBy, decision.decidedAt.toISOString(), config.TIMEZONE),
       );
       if (decision.createdAt > updatedAt) updatedAt = decision.createdAt;

@@ -21,6 +21,20 @@ export interface ApprovalCardData {
   platforms: string[];
 }
 
+/** The card's data as the workflow stored it in an approval_requested notification. */
+export function approvalCardDataOf(workflowId: string | undefined, d: Record<string, unknown>): ApprovalCardData {
+  return {
+    workflowId: workflowId ?? String(d.workflowId ?? ''),
+    videoId: String(d.videoId),
+    title: String(d.title ?? 'Video'),
+    product: String(d.product ?? ''),
+    asin: String(d.asin ?? ''),
+    videoKey: typeof d.videoKey === 'string' ? d.videoKey : null,
+    thumbnailKey: typeof d.thumbnailKey === 'string' ? d.thumbnailKey : null,
+    platforms: Array.isArray(d.platforms) ? d.platforms.map(String) : [],
+  };
+}
+
 /**
  * The approval card: what is asked, the video (the platform delivers it: an upload
  * in Slack's thread, an attachment in Discord, a player in the console) and

@@ -1,5 +1,5 @@
 import type { NotificationInput } from '../../providers/notifier/index.js';
-import { approvalCard } from './cards.js';
+import { approvalCard, approvalCardDataOf } from './cards.js';
 import { actionId, type ChatMessage } from './messages.js';
 import { isPubliclyReachableUrl } from '../../domain/addresses.js';
 import { esc } from './text.js';
@@ -34,16 +34,7 @@ export function renderNotification(input: NotificationInput, opts: RenderOptions
   const n = { ...input, title: esc(input.title), message: esc(input.message) };
   const d = (n.data ?? {}) as Record<string, unknown>;
   if (n.kind === 'approval_requested') {
-    return approvalCard({
-      workflowId: n.workflowId ?? String(d.workflowId ?? ''),
-      videoId: String(d.videoId),
-      title: String(d.title ?? 'Video'),
-      product: String(d.product ?? ''),
-      asin: String(d.asin ?? ''),
-      videoKey: (d.videoKey as string) ?? null,
-      thumbnailKey: (d.thumbnailKey as string) ?? null,
-      platforms: (d.platforms as string[]) ?? [],
-    });
+    return approvalCard(approvalCardDataOf(input.workflowId, d));
   }
   if (n.kind === 'workflow_failed') {
     const ui =
