@@ -108,7 +108,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   redirectRoutes(app, { db, partnerTag: config.AMAZON_PARTNER_TAG, ipHashSecret: clickHashSecret(config) });
 
   await app.register(async (scoped) => {
-    if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth(config.API_TOKEN));
+    if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth());
     orchestratorRoutes(scoped, { orchestrator, db, publicBaseUrl: config.publicBaseUrl });
     publicationRoutes(scoped, { db });
     // The details /healthz leaves out: what exactly is down, and the error, for an authenticated caller.

@@ -53,24 +53,30 @@ export interface WeeklyInput {
   startedBy?: string;
 }
 
+/** Step 8's totals (collectAnalytics), as the daily and weekly results report them. */
+export interface AnalyticsSummary {
+  totalRevenue: number;
+  totalEarnings: number;
+  totalViews: number | null;
+  totalClicks: number;
+  totalCost: number;
+  roi: number | null;
+  notes: string[];
+}
+
+/** Step 9's decisions (optimizeStrategy). */
+export interface OptimizeOutcome {
+  archived: { asin: string; reason: string }[];
+  scaled: { asin: string; reason: string }[];
+  promotedVariant: string | null;
+  variantReason: string;
+}
+
 export interface WeeklyResult {
   workflowId: string;
   period: { from: string; to: string };
-  analytics: {
-    totalEarnings: number;
-    totalRevenue: number;
-    totalViews: number | null;
-    totalClicks: number;
-    totalCost: number;
-    roi: number | null;
-    notes: string[];
-  };
-  optimization: {
-    archived: { asin: string; reason: string }[];
-    scaled: { asin: string; reason: string }[];
-    promotedVariant: string | null;
-    variantReason: string;
-  };
+  analytics: AnalyticsSummary;
+  optimization: OptimizeOutcome;
   report: { reportId: string; chartUrl: string };
 }
 
@@ -102,21 +108,8 @@ export interface DailyLoopResult {
   videos?: { videosGenerated: number; readyVideoIds: string[]; failed: { videoId: string; error: string }[] };
   approvals?: { approved: string[]; rejected: string[]; expired: string[] };
   publishing?: { published: PublishOutcome[]; failed: PublishFailure[] };
-  analytics?: {
-    totalRevenue: number;
-    totalEarnings: number;
-    totalViews: number | null;
-    totalClicks: number;
-    totalCost: number;
-    roi: number | null;
-    notes: string[];
-  };
-  optimization?: {
-    archived: { asin: string; reason: string }[];
-    scaled: { asin: string; reason: string }[];
-    promotedVariant: string | null;
-    variantReason: string;
-  };
+  analytics?: AnalyticsSummary;
+  optimization?: OptimizeOutcome;
 }
 
 export interface PublishOutcome {

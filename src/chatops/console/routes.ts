@@ -113,7 +113,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   );
 
   void app.register(async (scoped) => {
-    if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth(config.API_TOKEN));
+    if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth());
 
     // The console's session cookie, so that <video>/<img> can load private media (they cannot send a bearer token).
     scoped.post('/console/session', async (_req, reply) => {

@@ -1,6 +1,7 @@
 import type { Prisma } from '@prisma/client';
 import { collectAnalytics as collect, type AnalyticsResult } from '../../analytics/collect.js';
 import type { Db } from '../../db.js';
+import type { AnalyticsSummary, OptimizeOutcome, OptimizeSettings } from '../types.js';
 import { renderWeeklyChartPng } from '../../domain/chart.js';
 import { decideStrategy, type Decision } from '../../domain/optimize.js';
 import { buildOwnerReport } from '../../domain/report.js';
@@ -13,24 +14,10 @@ export interface Period {
   to: string;
 }
 
-export interface OptimizeInput extends Period {
-  workflowId: string;
-  /** Archive below this ROI. */
-  killThreshold: number;
-  /** Scale above this ROI (SCALE_THRESHOLD). */
-  scaleThreshold: number;
-  scaleFactor: number;
-  maxSelectionWeight: number;
-  minVideos: number;
-  minVideosPerVariant: number;
-}
+/** What optimizeStrategy decides on: the period, the run, and the optimize settings (one type for both workflows). */
+export type OptimizeInput = Period & { workflowId: string } & Omit<OptimizeSettings, 'daysBack'>;
 
-export interface OptimizeResult {
-  archived: { asin: string; reason: string }[];
-  scaled: { asin: string; reason: string }[];
-  promotedVariant: string | null;
-  variantReason: string;
-}
+export type OptimizeResult = OptimizeOutcome;
 
 /** Steps 8-9 and the weekly report. The analytics are recomputed in SQL from the ledgers each time: cheap, and always consistent. */
 export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partnerTags: string[]; publicBaseUrl: string }) {
@@ -51,16 +38,7 @@ export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partn
 
   return {
     /** Step 8: totals for the last days (views only where a publisher can report them; never invented). */
-    async collectAnalytics(p: Period): Promise<{
-      totalRevenue: number;
-      totalEarnings: number;
-      totalViews: number | null;
-      totalClicks: number;
-      totalCost: number;
-      roi: number | null;
-      products: number;
-      notes: string[];
-    }> {
+    async collectAnalytics(p: Period): Promise<AnalyticsSummary & { products: number }> {
       const a = await run(p);
       return {
         totalRevenue: a.totals.revenue,
