@@ -4,122 +4,19 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { checkCron } from './domain/cron.js';
+import { PLATFORMS, parsePlatformList, type PlatformName } from './domain/platforms.js';
+import { ConfigError, IDENTITY, IDENTITY_LIST, bool, duration, hostPort, int, num, oneOf, str, url, type VarSpec } from './config-vars.js';
+import { PROVIDER_SPEC, checkProviderConfig, deriveProviders, type ProviderChoice } from './config-providers.js';
 
 /**
  * The one environment schema. Every variable is parsed here, once, into a typed
  * config; `.env.example` documents each of them. A bad value stops start-up with
  * one message that names the variable and the fix, and never echoes a secret.
+ * The parsers are in config-vars.ts, the outside providers' settings in config-providers.ts.
  */
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-import { PLATFORMS, parsePlatformList, type PlatformName } from './domain/platforms.js';
+export { ConfigError, parseDuration } from './config-vars.js';
 export type { PlatformName };
-
-/** Durations: "500ms", "30s", "10m", "24h", "2d", or a number of milliseconds. */
-export function parseDuration(value: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(value);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 'ms').toLowerCase();
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]!;
-  return Math.round(n * factor);
-}
-
-interface VarSpec<T> {
-  parse(raw: string | undefined): T;
-  /** What a valid value looks like, for the error message. */
-  hint: string;
-  secret?: boolean;
-}
-
-/**
- * Who may do what is matched by ids only: a Slack user id (U…/W…), a Discord user
- * id (a snowflake) or a Discord role (role:<snowflake>). Display names are refused,
- * because their owners can change them (anyone could rename themselves "alice").
- */
-const IDENTITY = /^(?:[UW][A-Z0-9]{1,20}|\d{5,25}|role:\d{5,25}|\*)$/;
-const IDENTITY_LIST = /^\s*(?:[UW][A-Z0-9]{1,20}|\d{5,25}|role:\d{5,25})\s*(?:,\s*(?:[UW][A-Z0-9]{1,20}|\d{5,25}|role:\d{5,25})\s*)*,?\s*$/;
-
-interface StrOptions {
-  default?: string;
-  pattern?: RegExp;
-  hint?: string;
-  secret?: boolean;
-}
-
-/** A string variable; with a default it is typed as always present, so callers need no `!`. */
-function str(opts: StrOptions & { default: string }): VarSpec<string>;
-function str(opts?: StrOptions): VarSpec<string | undefined>;
-function str(opts: StrOptions = {}): VarSpec<string | undefined> {
-  return {
-    hint: opts.hint ?? 'a non-empty string',
-    secret: opts.secret,
-    parse(raw) {
-      if (raw === undefined || raw === '') return opts.default;
-      if (opts.pattern && !opts.pattern.test(raw)) throw new Error('invalid');
-      return raw;
-    },
-  };
-}
-
-const int = (def: number, min: number, max: number): VarSpec<number> => ({
-  hint: `an integer from ${min} to ${max}`,
-  parse(raw) {
-    if (raw === undefined || raw === '') return def;
-    const n = z.coerce.number().int().min(min).max(max).safeParse(raw.trim());
-    if (!n.success || !/^\s*-?\d+\s*$/.test(raw)) throw new Error('invalid');
-    return n.data;
-  },
-});
-
-const num = (def: number, min: number, max: number): VarSpec<number> => ({
-  hint: `a number from ${min} to ${max}`,
-  parse(raw) {
-    if (raw === undefined || raw === '') return def;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max || raw.trim() === '') throw new Error('invalid');
-    return n;
-  },
-});
-
-const duration = (def: string, minMs = 1): VarSpec<number> => ({
-  hint: 'a duration such as 500ms, 30s, 10m, 24h or 2d',
-  parse(raw) {
-    const ms = parseDuration(raw === undefined || raw === '' ? def : raw);
-    if (ms === undefined || ms < minMs) throw new Error('invalid');
-    return ms;
-  },
-});
-
-const bool = (def: boolean): VarSpec<boolean> => ({
-  hint: 'true or false',
-  parse(raw) {
-    if (raw === undefined || raw === '') return def;
-    const v = raw.trim().toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-    if (['0', 'false', 'no', 'off'].includes(v)) return false;
-    throw new Error('invalid');
-  },
-});
-
-const oneOf = <T extends string>(values: readonly T[], def: T): VarSpec<T> => ({
-  hint: `one of ${values.join(', ')}`,
-  parse(raw) {
-    if (raw === undefined || raw === '') return def;
-    const v = raw.trim() as T;
-    if (!values.includes(v)) throw new Error('invalid');
-    return v;
-  },
-});
 
 const platforms: VarSpec<PlatformName[]> = {
   hint: `a comma-separated list of ${PLATFORMS.join(', ')} (any case)`,
@@ -128,42 +25,6 @@ const platforms: VarSpec<PlatformName[]> = {
     const r = parsePlatformList(raw);
     if (!r.ok) throw new Error('invalid');
     return r.platforms;
-  },
-};
-
-interface UrlOptions {
-  protocols: string[];
-  default?: string;
-  secret?: boolean;
-}
-
-/** A URL variable; with a default it is typed as always present. */
-function url(opts: UrlOptions & { default: string }): VarSpec<string>;
-function url(opts: UrlOptions): VarSpec<string | undefined>;
-function url(opts: UrlOptions): VarSpec<string | undefined> {
-  return {
-    hint: `a URL starting with ${opts.protocols.map((p) => p + '//').join(' or ')}`,
-    secret: opts.secret,
-    parse(raw) {
-      if (raw === undefined || raw === '') return opts.default;
-      let u: URL;
-      try {
-        u = new URL(raw);
-      } catch {
-        throw new Error('invalid');
-      }
-      if (!opts.protocols.includes(u.protocol)) throw new Error('invalid');
-      return raw.replace(/\/+$/, '');
-    },
-  };
-}
-
-const hostPort: VarSpec<string | undefined> = {
-  hint: 'host:port, for example 127.0.0.1:7233 or temporal.example.com:7233',
-  parse(raw) {
-    if (raw === undefined || raw === '') return undefined;
-    if (!/^[A-Za-z0-9._[\]:-]+:\d{1,5}$/.test(raw.trim())) throw new Error('invalid');
-    return raw.trim();
   },
 };
 
@@ -269,8 +130,7 @@ const SPEC = {
   DISCORD_APPROVALS_CHANNEL: str({ pattern: /^\d{5,25}$/, hint: 'a numeric channel id' }),
   DISCORD_REPORTS_CHANNEL: str({ pattern: /^\d{5,25}$/, hint: 'a numeric channel id' }),
   DISCORD_MAX_UPLOAD_MB: int(10, 1, 500),
-  OPENAI_API_KEY: str({ secret: true, pattern: /^\S{10,}$/, hint: 'an API key from platform.openai.com' }),
-  OPENAI_BASE_URL: url({ protocols: ['http:', 'https:'], default: 'https://api.openai.com/v1' }),
+  ...PROVIDER_SPEC,
 } as const;
 
 type Spec = typeof SPEC;
@@ -293,6 +153,8 @@ export interface Config extends RawConfig {
   /** True when the API is allowed to listen beyond loopback (API_TOKEN set). */
   apiProtected: boolean;
   listenHost: string;
+  /** Which adapter serves each outside-provider port (offline default or the real service). */
+  providers: ProviderChoice;
 }
 
 export interface ActivityRetryConfig {
@@ -383,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'API_TOKEN is missing: Slack HTTP mode (SLACK_SIGNING_SECRET without SLACK_APP_TOKEN) needs this server reachable from Slack, and without a token anyone who reaches it could start, cancel or approve runs through the API. Set API_TOKEN (at least 16 characters), or use Socket Mode (SLACK_APP_TOKEN).',
     );
   }
+  checkProviderConfig(c);
   if (c.HOST && !c.API_TOKEN && !isLoopback(c.HOST)) {
     throw new ConfigError('HOST', `HOST is ${c.HOST} but API_TOKEN is not set: an unprotected API may only listen on loopback. Set API_TOKEN, or unset HOST.`);
   }
@@ -407,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rankWeights: { trend: c.RANK_WEIGHT_TREND, profit: c.RANK_WEIGHT_PROFIT, virality: c.RANK_WEIGHT_VIRALITY },
     apiProtected: Boolean(c.API_TOKEN),
     listenHost: c.API_TOKEN ? (c.HOST ?? '0.0.0.0') : (c.HOST ?? '127.0.0.1'),
+    providers: deriveProviders(c),
   };
 }
 

@@ -13,11 +13,15 @@ import { DiscordNotifier } from './chatops/discord/notifier.js';
 import { SlackNotifier } from './chatops/slack/notifier.js';
 import { DatabaseFeedNotifier, FanOutNotifier, type Notifier } from './providers/notifier/index.js';
 import type { MediaSource } from './providers/storage/read.js';
-import { createCatalogProvider } from './providers/catalog/index.js';
+import { createCatalogProvider, type CatalogProvider } from './providers/catalog/index.js';
+import { CreatorsCatalogProvider, DEFAULT_CATALOG_SEARCHES } from './providers/catalog/creators/catalog.js';
+import { CreatorsApiClient } from './providers/catalog/creators/client.js';
 import { createPublishers } from './providers/publisher/index.js';
 import { FfmpegRenderer } from './providers/renderer/ffmpeg.js';
 import { LocalMediaStorage } from './providers/storage/local.js';
 import { EspeakVoice } from './providers/voice/espeak.js';
+import { OpenAIVoice } from './providers/voice/openai.js';
+import type { VoiceProvider } from './providers/voice/types.js';
 import { createScriptWriter } from './providers/writer/index.js';
 import type { ActivityDeps } from './temporal/activities/index.js';
 import { createActivities } from './temporal/activities/index.js';
@@ -95,21 +99,79 @@ async function connectWithRetry(address: string, log: Logger, retries: number): 
  */
 export function buildActivityDeps(config: Config, db: Db): ActivityDeps {
   const storage = new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl });
+  const voices = buildVoices(config);
+  const notifier = memo(() => createNotifier(config, db, storage));
   return {
     db,
-    catalog: () => createCatalogProvider({ catalogFile: config.CATALOG_FILE }),
+    ...buildCatalogs(config, db),
     writer: () => createScriptWriter(config),
-    voice: new EspeakVoice(),
+    voice: voices.voice,
+    fallbackVoice: voices.fallbackVoice,
+    voicePricePerMinute: config.OPENAI_TTS_PRICE_PER_MINUTE,
+    tokenPrices: { inputPer1M: config.OPENAI_PRICE_INPUT_PER_1M, outputPer1M: config.OPENAI_PRICE_OUTPUT_PER_1M },
     renderer: new FfmpegRenderer({ preset: config.RENDER_PRESET, threads: config.RENDER_THREADS || undefined }),
     storage,
     publishers: createPublishers(config),
-    notifier: memo(() => createNotifier(config, db, storage)),
+    notifier,
     publicBaseUrl: config.publicBaseUrl,
     fetchImages: config.FETCH_PRODUCT_IMAGES,
     fault: config.FAULT_INJECTION,
     partnerTags: [config.AMAZON_PARTNER_TAG],
     costPerVideo: config.COST_PER_VIDEO,
     promotedVariantShare: config.PROMOTED_VARIANT_SHARE,
+  };
+}
+
+/** Known Creators API products refreshed per run, oldest first: 50 getItems calls, about 50 s at 1 TPS. */
+const CREATORS_REFRESH_PER_RUN = 500;
+
+/**
+ * The product source: Amazon's Creators API when its credentials are set (the
+ * user's file or the bundled catalog then serves a run the API refuses), else
+ * the file or the bundled catalog.
+ */
+function buildCatalogs(config: Config, db: Db): Pick<ActivityDeps, 'catalog' | 'fallbackCatalog'> {
+  const offline = () => createCatalogProvider({ catalogFile: config.CATALOG_FILE });
+  if (config.providers.catalog !== 'amazon-creators') return { catalog: offline };
+  const catalog = (opts: { signal?: AbortSignal } = {}): CatalogProvider =>
+    new CreatorsCatalogProvider({
+      client: new CreatorsApiClient({
+        credentialId: config.AMAZON_CREATORS_CREDENTIAL_ID!,
+        credentialSecret: config.AMAZON_CREATORS_CREDENTIAL_SECRET!,
+        version: config.AMAZON_CREATORS_CREDENTIAL_VERSION!,
+        marketplace: config.AMAZON_MARKETPLACE,
+        partnerTag: config.AMAZON_PARTNER_TAG,
+        apiUrl: config.AMAZON_CREATORS_API_URL,
+        tokenUrl: config.AMAZON_CREATORS_TOKEN_URL,
+        requestsPerSecond: config.AMAZON_CREATORS_TPS,
+        signal: opts.signal,
+      }),
+      searches: config.CATALOG_SEARCHES ?? DEFAULT_CATALOG_SEARCHES,
+      knownProducts: async () =>
+        (
+          await db.product.findMany({
+            where: { source: 'amazon-creators', status: 'ACTIVE' },
+            orderBy: { updatedAt: 'asc' },
+            take: CREATORS_REFRESH_PER_RUN,
+            select: { asin: true, category: true, commissionRate: true },
+          })
+        ).map((p) => ({ asin: p.asin, category: p.category, commissionRate: Number(p.commissionRate) })),
+    });
+  return { catalog, fallbackCatalog: offline };
+}
+
+/** The voice: OpenAI TTS when chosen (espeak-ng then takes over if the account is refused), else espeak-ng. */
+function buildVoices(config: Config): { voice: VoiceProvider; fallbackVoice?: VoiceProvider } {
+  if (config.providers.voice !== 'openai') return { voice: new EspeakVoice() };
+  return {
+    voice: new OpenAIVoice({
+      apiKey: config.OPENAI_API_KEY!,
+      baseURL: config.OPENAI_BASE_URL,
+      model: config.OPENAI_TTS_MODEL,
+      voice: config.OPENAI_TTS_VOICE,
+      timeoutMs: config.OPENAI_TIMEOUT * 2,
+    }),
+    fallbackVoice: new EspeakVoice(),
   };
 }
 

@@ -83,10 +83,12 @@ export interface WeeklyResult {
 export interface DailyStatus {
   step: DailyStep | 'starting' | 'completed' | 'failed' | 'cancelled';
   stepsDone: DailyStep[];
-  products: { synced: number; ranked: number; selected: number };
+  products: { synced: number; ranked: number; selected: number; source?: string };
   videos: { generated: number; ready: number; published: number };
   approvals: { pending: number; approved: number; rejected: number };
   errors: { step: string; message: string }[];
+  /** Things the operator should know that did not stop the run (a catalog fallback, scripts by the template writer). */
+  warnings?: { step: string; message: string }[];
 }
 
 export interface SelectedProduct {
@@ -101,10 +103,10 @@ export interface DailyLoopResult {
   workflowId: string;
   stepsRun: DailyStep[];
   /** Steps of the full loop this version does not run yet, so nobody mistakes it for a full cycle. */
-  synced: { total: number; created: number; updated: number; source: string };
+  synced: { total: number; created: number; updated: number; source: string; fallback?: string; itemErrors?: number; itemErrorSample?: string[] };
   ranked: number;
   selected: SelectedProduct[];
-  content?: { scriptsCreated: number; videoIds: string[] };
+  content?: { scriptsCreated: number; videoIds: string[]; notes?: string[] };
   videos?: { videosGenerated: number; readyVideoIds: string[]; failed: { videoId: string; error: string }[] };
   approvals?: { approved: string[]; rejected: string[]; expired: string[] };
   publishing?: { published: PublishOutcome[]; failed: PublishFailure[] };

@@ -114,3 +114,59 @@ describe('workflow ids', () => {
     expect(weeklyWorkflowId(new Date('2027-01-01T12:00:00Z'), 'UTC')).toBe('weekly-2026-W53');
   });
 });
+
+describe('outside providers (Amazon Creators API, OpenAI)', () => {
+  const amazon = {
+    AMAZON_CREATORS_CREDENTIAL_ID: 'amzn1.cred.abc',
+    AMAZON_CREATORS_CREDENTIAL_SECRET: 'sec-12345678',
+    AMAZON_CREATORS_CREDENTIAL_VERSION: '3.1',
+  };
+
+  it('uses the offline defaults with zero accounts', () => {
+    expect(loadConfig({}).providers).toEqual({ catalog: 'bundled', writer: 'template', voice: 'espeak' });
+    expect(loadConfig({ CATALOG_FILE: 'x.csv' }).providers.catalog).toBe('file');
+  });
+
+  it('switches to the real services when their credentials are set', () => {
+    expect(loadConfig({ ...amazon, OPENAI_API_KEY: 'sk-test-1234567890' }).providers).toEqual({
+      catalog: 'amazon-creators',
+      writer: 'openai',
+      voice: 'openai',
+    });
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-test-1234567890', WRITER: 'template', VOICE: 'espeak' }).providers).toEqual({
+      catalog: 'bundled',
+      writer: 'template',
+      voice: 'espeak',
+    });
+  });
+
+  it.each(Object.keys(amazon))('names %s when the other Creators credentials are set without it', (missing) => {
+    const env: Record<string, string> = { ...amazon };
+    delete env[missing];
+    const err = errorFor(env);
+    expect(err.variable).toBe(missing);
+    expect(err.message).toContain(`${missing} is missing`);
+    expect(err.message).not.toContain('sec-12345678');
+  });
+
+  it('refuses an unknown credential version, naming the valid ones', () => {
+    const err = errorFor({ ...amazon, AMAZON_CREATORS_CREDENTIAL_VERSION: '4.0' });
+    expect(err.variable).toBe('AMAZON_CREATORS_CREDENTIAL_VERSION');
+    expect(err.message).toMatch(/2\.1.*3\.3/);
+  });
+
+  it('refuses CATALOG_SEARCHES that is not a JSON array of searches, with an example', () => {
+    const err = errorFor({ CATALOG_SEARCHES: '[{"category":"Home"}]' });
+    expect(err.variable).toBe('CATALOG_SEARCHES');
+    expect(err.message).toContain('keywords');
+    expect(loadConfig({ CATALOG_SEARCHES: '[{"category":"Home & Kitchen","keywords":"air fryer","pages":2}]' }).CATALOG_SEARCHES).toHaveLength(1);
+  });
+
+  it('needs a key for WRITER=openai or VOICE=openai, and says so', () => {
+    for (const env of [{ WRITER: 'openai' }, { VOICE: 'openai' }] as Record<string, string>[]) {
+      const err = errorFor(env);
+      expect(err.variable).toBe('OPENAI_API_KEY');
+      expect(err.message).toContain('OPENAI_API_KEY is missing');
+    }
+  });
+});

@@ -36,6 +36,7 @@ export function consolePage(nonce: string): string {
   .meta .eph { font-style: italic; }
   .mine .meta { justify-content: flex-end; margin-right: .2rem; }
   .kind-workflow_failed .bubble { border-left: 4px solid var(--bad); }
+  .kind-provider_alert .bubble { border-left: 4px solid var(--bad); }
   .kind-approval_requested .bubble { border-left: 4px solid var(--accent); }
   .kind-weekly_report .bubble { border-left: 4px solid var(--ok); }
   .blk + .blk { margin-top: .45rem; }

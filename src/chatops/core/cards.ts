@@ -87,7 +87,7 @@ export function statusMessage(v: WorkflowStatusView, temporalUi?: string, namesp
     ...(p
       ? [
           { label: 'Step', value: `${p.step} (${p.stepsDone.length} done)` },
-          { label: 'Products', value: `${p.products.selected} selected of ${p.products.synced}` },
+          { label: 'Products', value: `${p.products.selected} selected of ${p.products.synced}${p.products.source ? ` (${p.products.source})` : ''}` },
           { label: 'Videos', value: `${p.videos.ready} ready, ${p.videos.published} published` },
           { label: 'Approvals', value: `${p.approvals.pending} pending, ${p.approvals.approved} approved, ${p.approvals.rejected} rejected` },
         ]
@@ -98,6 +98,7 @@ export function statusMessage(v: WorkflowStatusView, temporalUi?: string, namesp
     { type: 'fields', fields },
   ];
   if (v.error) blocks.push({ type: 'context', text: esc(v.error) });
+  for (const w of p?.warnings?.slice(0, 5) ?? []) blocks.push({ type: 'context', text: `⚠️ ${esc(w.step)}: ${esc(w.message)}` });
   if (temporalUi) blocks.push({ type: 'context', text: `<${temporalUi}/namespaces/${namespace}/workflows/${v.workflowId}|Open in the Temporal UI>` });
   return { text: `${v.workflowId}: ${v.status.toLowerCase()}${p ? `, ${p.step}` : ''}`, blocks };
 }

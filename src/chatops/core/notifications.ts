@@ -66,6 +66,25 @@ export function renderNotification(input: NotificationInput, opts: RenderOptions
       ],
     };
   }
+  if (n.kind === 'provider_alert') {
+    // A provider problem only the operator can fix (quota, key, account): no Retry button, retrying would not help.
+    return {
+      text: `⚠️ ${n.title}: ${n.message}`,
+      blocks: [
+        { type: 'header', text: `⚠️ ${n.title}` },
+        {
+          type: 'fields',
+          fields: [
+            { label: 'Provider', value: String(d.provider ?? '-') },
+            { label: 'Code', value: String(d.code ?? '-') },
+            { label: 'Workflow', value: n.workflowId ?? '-' },
+            ...(opts.count && opts.count > 1 ? [{ label: 'Seen', value: `${opts.count} times` }] : []),
+          ],
+        },
+        { type: 'text', text: summarize(n.message) },
+      ],
+    };
+  }
   if (n.kind === 'run_progress') {
     const p = d as {
       step?: string;

@@ -122,7 +122,7 @@ export class SlackNotifier implements Notifier {
   channelFor(kind: NotificationKind): string | undefined {
     const c = this.opts.config;
     if (kind === 'approval_requested') return c.SLACK_APPROVALS_CHANNEL;
-    if (kind === 'workflow_failed') return c.SLACK_ALERTS_CHANNEL;
+    if (kind === 'workflow_failed' || kind === 'provider_alert') return c.SLACK_ALERTS_CHANNEL;
     if (kind === 'weekly_report') return c.SLACK_REPORTS_CHANNEL;
     if (kind === 'run_progress') return c.SLACK_REPORTS_CHANNEL ?? c.SLACK_ALERTS_CHANNEL;
     return undefined;
@@ -135,7 +135,7 @@ export class SlackNotifier implements Notifier {
       return { channel: 'slack', status: 'skipped' };
     }
     let posted: Posted;
-    if (n.kind === 'workflow_failed' && n.dedupeKey) {
+    if ((n.kind === 'workflow_failed' || n.kind === 'provider_alert') && n.dedupeKey) {
       const key = n.dedupeKey;
       posted = await this.withKeyLock(key, () => this.notifyFailure(channel, key, n));
     } else if (n.kind === 'run_progress' && n.dedupeKey) {

@@ -2,7 +2,7 @@ import type { Prisma } from '@prisma/client';
 import type { Db } from '../../db.js';
 
 export type NotificationKind =
-  'workflow_failed' | 'approval_requested' | 'approval_decided' | 'run_started' | 'run_finished' | 'run_progress' | 'weekly_report';
+  'workflow_failed' | 'provider_alert' | 'approval_requested' | 'approval_decided' | 'run_started' | 'run_finished' | 'run_progress' | 'weekly_report';
 
 export interface NotificationInput {
   kind: NotificationKind;

@@ -5,6 +5,8 @@ export interface VoiceSegment {
   /** A WAV file (mono, PCM) for this sentence. */
   audioPath: string;
   durationSec: number;
+  /** Paid synthesis (e.g. OpenAI TTS): characters sent and whether this file came from the cache (no charge). */
+  usage?: { characters: number; cached: boolean };
 }
 
 /** The voice port: one audio file per sentence, so captions can be timed exactly. */

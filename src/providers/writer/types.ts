@@ -40,6 +40,29 @@ export interface WrittenScript {
   hashtags: string[];
   /** The affiliate disclosure in this language (spoken, on screen and in the description). */
   disclosure: string;
+  /** How the script was made (writer, model, prompt version, token usage); stored with the script. */
+  generation?: ScriptGeneration;
+}
+
+/** What the writer did to produce one script, recorded per script (and in the cost ledger). */
+export interface ScriptGeneration {
+  /** The writer whose text this is: `openai` or `template` (also when an AI writer fell back to the templates). */
+  writer: string;
+  /** The model that wrote it (AI writers only). */
+  model?: string;
+  /** The prompt's version, so scripts from different prompts can be compared. */
+  promptVersion?: string;
+  /** Tokens over every paid call made for this script (a regeneration counts). */
+  usage?: { promptTokens: number; completionTokens: number; totalTokens: number };
+  /** Paid calls made for this script, regenerations included. */
+  calls?: number;
+  /** Why the text is not the model's first answer, e.g. "regenerated once: …" or "template used: …". */
+  note?: string;
+  /**
+   * A problem only the operator can fix (exhausted quota, invalid key, unknown model).
+   * The activity raises one alert per run for it; the script itself came from the template writer.
+   */
+  alert?: { code: string; message: string };
 }
 
 export interface ScriptWriter {

@@ -9,7 +9,7 @@ import type { VoiceProvider } from '../../providers/voice/types.js';
 import type { ScriptWriter } from '../../providers/writer/types.js';
 import { analyticsActivities } from './analytics.js';
 import { approvalActivities } from './approvals.js';
-import { contentActivities } from './content.js';
+import { contentActivities, type TokenPrices } from './content.js';
 import { notifyActivities } from './notify.js';
 import { productActivities } from './products.js';
 import { publishingActivities, type PublishFault } from './publishing.js';
@@ -18,9 +18,14 @@ import { workflowLogActivities } from './workflow-log.js';
 
 export interface ActivityDeps {
   db: Db;
-  catalog: () => CatalogProvider;
+  /** The configured product source; `signal` cancels its requests with the activity. */
+  catalog: (opts?: { signal?: AbortSignal }) => CatalogProvider;
+  /** The offline catalog used for a run the configured source refused (Creators API: account not eligible yet). */
+  fallbackCatalog?: () => CatalogProvider;
   writer: () => ScriptWriter;
   voice: VoiceProvider;
+  /** The offline voice when the paid one refuses the account. */
+  fallbackVoice?: VoiceProvider;
   renderer: VideoRenderer;
   storage: MediaStorage;
   publishers: Record<PlatformName, Publisher>;
@@ -31,6 +36,10 @@ export interface ActivityDeps {
   /** Associates tracking ids whose earnings are ours. */
   partnerTags: string[];
   costPerVideo: number;
+  /** USD per million tokens of the AI script writer, for the cost ledger. */
+  tokenPrices: TokenPrices;
+  /** USD per minute of paid synthesized speech (OpenAI TTS), for the cost ledger. */
+  voicePricePerMinute: number;
   /** Share of new scripts that use the template variant optimization promoted (the rest explore). */
   promotedVariantShare: number;
 }

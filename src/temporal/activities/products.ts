@@ -1,8 +1,9 @@
-import { CancelledFailure, Context, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 
 import type { RankWeights } from '../../config.js';
 import type { Db } from '../../db.js';
 import type { CatalogProvider } from '../../providers/catalog/index.js';
+import type { Notifier } from '../../providers/notifier/index.js';
 import type { CatalogProduct } from '../../domain/product.js';
 import { scoreProduct } from '../../domain/scoring.js';
 import { selectTop, type SelectionCandidate } from '../../domain/selection.js';
@@ -13,6 +14,31 @@ export interface SyncResult {
   created: number;
   updated: number;
   source: string;
+  /** Set when the configured source refused and this run used the fallback catalog: why, and what to do. */
+  fallback?: string;
+  /** Items the source reported or skipped (partial errors inside a 200, no offer, invalid fields). */
+  itemErrors?: number;
+  /** A few of them, as "ASIN code: message". */
+  itemErrorSample?: string[];
+}
+
+/** What a catalog provider may expose beyond the port: per-item problems of its latest run. */
+interface WithItemErrors {
+  lastErrors?: { asin?: string; code?: string; field?: string; message?: string; reason?: string; row?: number }[];
+}
+
+/**
+ * A catalog source that refuses this account until it qualifies (Amazon's Creators
+ * API answers 403 AssociateNotEligible): the run falls back for today, never loops.
+ * Matched by name so this module needs no adapter import.
+ */
+function isNotEligible(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'AssociateNotEligibleError';
+}
+
+/** A source error retrying cannot fix (bad credentials, invalid partner tag): fail the step at once with its message. */
+function isPermanentSourceError(err: unknown): err is Error & { code?: string } {
+  return err instanceof Error && err.name === 'CreatorsApiError' && (err as { retryable?: boolean }).retryable === false;
 }
 
 /** Rows per INSERT … ON CONFLICT statement: large enough to amortise round trips, small enough to heartbeat often. */
@@ -60,36 +86,93 @@ export async function upsertProducts(db: Db, products: CatalogProduct[], source:
   return { created, updated: result.length - created };
 }
 
-export function productActivities(deps: { db: Db; catalog: () => CatalogProvider }) {
+interface SyncProgress {
+  batches: number;
+  created: number;
+  updated: number;
+  /** Set once the run switched to the fallback catalog, so a retry goes straight there. */
+  fallback?: string;
+}
+
+export interface ProductDeps {
+  db: Db;
+  /** The configured source; `signal` cancels its requests and waits with the activity. */
+  catalog: (opts?: { signal?: AbortSignal }) => CatalogProvider;
+  /** The offline catalog (the user's file or the bundled one) for a run the source refused. */
+  fallbackCatalog?: () => CatalogProvider;
+  notifier?: () => Notifier;
+}
+
+export function productActivities(deps: ProductDeps) {
   const { db } = deps;
   return {
     /**
      * Pulls the catalog in batches and upserts them. Heartbeats after each batch
-     * with the number of batches done; a retry (after a worker crash) skips those.
+     * with the number of batches done (and every few seconds while a paced source
+     * waits); a retry (after a worker crash) skips the batches already written.
+     * A source that refuses the account (Creators API: not eligible yet) gives way
+     * to the fallback catalog for this run, with one alert that says why.
      */
     async syncProducts(): Promise<SyncResult> {
-      const catalog = deps.catalog();
       const ctx = activityContext();
-      const resumeFrom: { batches: number; created: number; updated: number } = (ctx?.info.heartbeatDetails as never) ?? { batches: 0, created: 0, updated: 0 };
-      let { created, updated } = resumeFrom;
-      let batches: number;
-      let index = 0;
-      for await (const batch of catalog.fetchProducts()) {
-        index++;
-        if (index <= resumeFrom.batches) continue;
-        for (let i = 0; i < batch.length; i += UPSERT_BATCH) {
-          const r = await upsertProducts(db, batch.slice(i, i + UPSERT_BATCH), catalog.name);
-          created += r.created;
-          updated += r.updated;
+      const progress: SyncProgress = { ...((ctx?.info.heartbeatDetails as SyncProgress | undefined) ?? { batches: 0, created: 0, updated: 0 }) };
+      const resumeBatches = progress.batches;
+      const beat = setInterval(() => ctx && heartbeat(progress), 5000);
+      try {
+        const primary = progress.fallback ? undefined : deps.catalog({ signal: ctx?.cancellationSignal });
+        let used = primary ?? deps.fallbackCatalog!();
+        try {
+          await syncFrom(used, resumeBatches);
+        } catch (err) {
+          if (!isNotEligible(err) || !deps.fallbackCatalog) {
+            if (isPermanentSourceError(err)) throw ApplicationFailure.nonRetryable(err.message, err.code ?? 'CatalogSourceError');
+            throw err;
+          }
+          used = deps.fallbackCatalog();
+          progress.fallback = `${primary?.name ?? 'the catalog source'} refused this account: ${err.message} Used ${used.name} for this run.`;
+          Object.assign(progress, { batches: 0 });
+          if (ctx) heartbeat(progress);
+          await alertSourceRefused(deps.notifier?.(), ctx?.info.workflowExecution?.workflowId, err.message, used.name);
+          await syncFrom(used, 0);
         }
-        batches = index;
-        if (ctx) {
-          heartbeat({ batches, created, updated });
-          // Cancellation reaches an activity through heartbeats; stop between batches.
-          if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`syncProducts cancelled after ${batches} batches`);
+        const errors = (used as WithItemErrors).lastErrors ?? [];
+        return {
+          total: progress.created + progress.updated,
+          created: progress.created,
+          updated: progress.updated,
+          source: used.name,
+          ...(progress.fallback ? { fallback: progress.fallback } : {}),
+          ...(errors.length
+            ? {
+                itemErrors: errors.length,
+                itemErrorSample: errors
+                  .slice(0, 5)
+                  .map((e) => `${e.asin ?? (e.row !== undefined ? `row ${e.row}` : '?')} ${e.code ?? e.field ?? ''}: ${e.message ?? e.reason ?? ''}`.trim()),
+              }
+            : {}),
+        };
+      } finally {
+        clearInterval(beat);
+      }
+
+      async function syncFrom(catalog: CatalogProvider, skip: number): Promise<void> {
+        let index = 0;
+        for await (const batch of catalog.fetchProducts()) {
+          index++;
+          if (index <= skip) continue;
+          for (let i = 0; i < batch.length; i += UPSERT_BATCH) {
+            const r = await upsertProducts(db, batch.slice(i, i + UPSERT_BATCH), catalog.name);
+            progress.created += r.created;
+            progress.updated += r.updated;
+          }
+          progress.batches = index;
+          if (ctx) {
+            heartbeat(progress);
+            // Cancellation reaches an activity through heartbeats; stop between batches.
+            if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`syncProducts cancelled after ${index} batches`);
+          }
         }
       }
-      return { total: created + updated, created, updated, source: catalog.name };
     },
 
     /** Scores every active product (formulas in domain/scoring.ts) and stores the scores. */
@@ -101,6 +184,20 @@ export function productActivities(deps: { db: Db; catalog: () => CatalogProvider
       return selectTopProducts(db, input.limit, input.maxPerCategory);
     },
   };
+}
+
+/** One alert per run (deduped) when the catalog source refuses the account and the fallback catalog is used. */
+async function alertSourceRefused(notifier: Notifier | undefined, workflowId: string | undefined, reason: string, usedName: string): Promise<void> {
+  if (!notifier) return;
+  await notifier.notify({
+    kind: 'provider_alert',
+    level: 'WARNING',
+    title: `Amazon Creators API refused the account: this run uses the ${usedName} catalog`,
+    message: reason,
+    workflowId,
+    data: { provider: 'amazon-creators', code: 'AssociateNotEligible', fallback: usedName },
+    dedupeKey: `provider-alert:amazon-creators:AssociateNotEligible:${workflowId ?? 'none'}`,
+  });
 }
 
 function activityContext(): Context | undefined {

@@ -5,7 +5,8 @@ import { recordCost } from '../../analytics/costs.js';
 import type { Db } from '../../db.js';
 import type { VideoRenderer } from '../../providers/renderer/types.js';
 import type { MediaStorage } from '../../providers/storage/types.js';
-import type { VoiceProvider } from '../../providers/voice/types.js';
+import type { Notifier } from '../../providers/notifier/index.js';
+import type { VoiceProvider, VoiceSegment } from '../../providers/voice/types.js';
 import type { Language } from '../../providers/writer/types.js';
 import { formatPrice } from '../../domain/format.js';
 import { detectImageFormat, IMAGE_EXTENSIONS, IMAGE_FORMATS, IMAGE_MAGIC_BYTES, type ImageFormat } from '../../domain/image-format.js';
@@ -27,6 +28,11 @@ export interface GenerateVideosResult {
 export interface VideoDeps {
   db: Db;
   voice: VoiceProvider;
+  /** The offline voice used when the paid one refuses the account (quota, key): espeak-ng. */
+  fallbackVoice?: VoiceProvider;
+  /** USD per minute of paid speech (segments that report usage), for the cost ledger. */
+  voicePricePerMinute?: number;
+  notifier?: () => Notifier;
   renderer: VideoRenderer;
   storage: MediaStorage;
   fetchImages: boolean;
@@ -53,7 +59,7 @@ export function videoActivities(deps: VideoDeps) {
     const workDir = deps.storage.localPath(`${base}/work`);
     await fs.mkdir(workDir, { recursive: true });
     const sentences = video.content.script.split('\n').filter((s) => s.trim());
-    const segments = await deps.voice.synthesize(sentences, video.content.language as Language, path.join(workDir, 'voice'));
+    const { segments, voice } = await speak(sentences, video.content.language as Language, path.join(workDir, 'voice'), video.workflowId ?? undefined);
     const image = deps.fetchImages ? await fetchProductImage(video.product.imageUrls[0], path.join(workDir, 'product-image')) : undefined;
     const out = await deps.renderer.render({
       videoId,
@@ -93,9 +99,43 @@ export function videoActivities(deps: VideoDeps) {
       kind: 'VIDEO',
       productId: video.productId,
       videoId,
-      provider: `${deps.voice.name}+${deps.renderer.name}`,
+      provider: `${voice.name}+${deps.renderer.name}`,
       amount: deps.costPerVideo,
     });
+    const paidSeconds = segments.filter((s) => s.usage && !s.usage.cached).reduce((sum, s) => sum + s.durationSec, 0);
+    if (paidSeconds > 0 && deps.voicePricePerMinute) {
+      await recordCost(db, {
+        key: `voice:${videoId}`,
+        kind: 'API_CALL',
+        productId: video.productId,
+        videoId,
+        provider: voice.name,
+        amount: (paidSeconds / 60) * deps.voicePricePerMinute,
+      });
+    }
+  }
+
+  /**
+   * The configured voice, or, when it refuses the account (exhausted quota, bad
+   * key), the offline voice with one alert per run: a video is never lost to a billing problem.
+   */
+  async function speak(sentences: string[], language: Language, dir: string, workflowId?: string): Promise<{ segments: VoiceSegment[]; voice: VoiceProvider }> {
+    try {
+      return { segments: await deps.voice.synthesize(sentences, language, dir), voice: deps.voice };
+    } catch (err) {
+      if ((err as Error).name !== 'OpenAIVoiceAccountError' || !deps.fallbackVoice) throw err;
+      const code = (err as { code?: string }).code ?? 'account';
+      await deps.notifier?.().notify({
+        kind: 'provider_alert',
+        level: 'WARNING',
+        title: `OpenAI TTS: ${code}, videos fall back to ${deps.fallbackVoice.name}`,
+        message: `${(err as Error).message}\nThis run continues with the offline voice; fix it before the next run.`,
+        workflowId,
+        data: { provider: 'openai-tts', code },
+        dedupeKey: `provider-alert:openai-tts:${code}:${workflowId ?? 'none'}`,
+      });
+      return { segments: await deps.fallbackVoice.synthesize(sentences, language, dir), voice: deps.fallbackVoice };
+    }
   }
 
   return {

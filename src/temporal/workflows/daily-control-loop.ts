@@ -19,6 +19,7 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
     videos: { generated: 0, ready: 0, published: 0 },
     approvals: { pending: 0, approved: 0, rejected: 0 },
     errors: [],
+    warnings: [],
   };
   setHandler(statusQuery, () => status);
   const gate = createApprovalGate({
@@ -57,6 +58,15 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
 
     const synced = await step('syncProducts', () => acts.syncProducts());
     status.products.synced = synced.total;
+    status.products.source = synced.source;
+    if (synced.fallback) status.warnings!.push({ step: 'syncProducts', message: synced.fallback });
+    if (synced.itemErrors) {
+      const sample = (synced.itemErrorSample ?? []).slice(0, 3).join('; ');
+      status.warnings!.push({
+        step: 'syncProducts',
+        message: `${synced.itemErrors} item(s) skipped or reported by ${synced.source}${sample ? `: ${sample}` : ''}`,
+      });
+    }
 
     const ranked = await step('rankAllProducts', () => acts.rankAllProducts({ weights: input.rankWeights }));
     status.products.ranked = ranked.ranked;
@@ -68,6 +78,7 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
       acts.generateContentForProducts({ productIds: selected.map((p) => p.id), language: input.language ?? 'en', workflowId, runId }),
     );
     gate.know(content.videoIds);
+    for (const note of content.notes ?? []) status.warnings!.push({ step: 'generateContentForProducts', message: note });
 
     const videos = await step('generateVideosForContent', () => renderVideos(input, content.videoIds));
     status.videos.generated = videos.videosGenerated;
