@@ -2,12 +2,12 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
-import { cap, TEMPLATE_VARIANTS, type TemplateVariantName } from './copy/pack.js';
+import { TEMPLATE_VARIANTS, type TemplateVariantName } from './copy/pack.js';
 import { checkScript } from './compliance.js';
 import { buildMessages, PROMPT_VERSION, SCRIPT_ANSWER_NAME, ScriptAnswer, type ChatMessage, type PromptFeedback } from './prompt.js';
 import { Rng } from './rng.js';
 import { factsFor, PACKS } from './template-format.js';
-import { MAX_HASHTAGS, MAX_TITLE_CHARS, splitCaption, TemplateScriptWriter, variantVersion } from './template.js';
+import { MAX_HASHTAGS, sanitizeTitle, splitCaption, TemplateScriptWriter, variantVersion } from './template.js';
 import type { ScriptGeneration, ScriptInput, ScriptWriter, WrittenScript } from './types.js';
 
 export interface OpenAIWriterOptions {
@@ -210,7 +210,7 @@ export class OpenAIScriptWriter implements ScriptWriter {
       templateVersion: variantVersion(variant)!,
       hook: sentences[0],
       sentences,
-      title: sanitizeTitle(answer.title),
+      title: sanitizeTitle(tidy(answer.title)),
       description,
       hashtags,
       disclosure,
@@ -276,17 +276,6 @@ function tidy(s: string): string {
     .replace(/\s+/g, ' ')
     .replace(/\s+([,.!?;:])/g, '$1')
     .trim();
-}
-
-function sanitizeTitle(title: string): string {
-  let t = tidy(title.replace(/[<>]/g, ''));
-  if (t.length > MAX_TITLE_CHARS)
-    t =
-      t
-        .slice(0, MAX_TITLE_CHARS - 1)
-        .replace(/\s+\S*$/, '')
-        .replace(/[\s,:;-]+$/, '') + '…';
-  return cap(t);
 }
 
 const DISCLOSURE_TAGS = new Set(['ad', 'ads', 'sponsored', 'publicidad', 'anuncio']);

@@ -62,7 +62,8 @@ export function splitCaption(sentence: string, max = MAX_SENTENCE_CHARS): string
   return [head, ...splitCaption(tail, max)];
 }
 
-function sanitizeTitle(title: string): string {
+/** A platform title: no angle brackets, one line, at most MAX_TITLE_CHARS (cut at a word, with …), capitalized. */
+export function sanitizeTitle(title: string): string {
   let t = title.replace(/[<>]/g, '').replace(/\s+/g, ' ').trim();
   if (t.length > MAX_TITLE_CHARS)
     t =
