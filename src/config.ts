@@ -178,11 +178,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     try {
       raw[key] = spec.parse(value);
-    } catch {
+    } catch (err) {
       const shown = spec.secret ? '(hidden)' : JSON.stringify(value);
+      // A parser that knows more (which entry, which field) says so; a secret's parser never gets to.
+      const detail = !spec.secret && err instanceof Error && err.message !== 'invalid' ? ` (${err.message})` : '';
       throw new ConfigError(
         key,
-        `${key} is invalid: got ${shown}, expected ${spec.hint}. Fix it in your environment or .env file, or unset it to use the default.`,
+        `${key} is invalid${detail}: got ${shown}, expected ${spec.hint}. Fix it in your environment or .env file, or unset it to use the default.`,
       );
     }
   }

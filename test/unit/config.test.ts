@@ -159,6 +159,7 @@ describe('outside providers (Amazon Creators API, OpenAI)', () => {
     const err = errorFor({ CATALOG_SEARCHES: '[{"category":"Home"}]' });
     expect(err.variable).toBe('CATALOG_SEARCHES');
     expect(err.message).toContain('keywords');
+    expect(err.message).toMatch(/CATALOG_SEARCHES is invalid \(.*entry 1/i);
     expect(loadConfig({ CATALOG_SEARCHES: '[{"category":"Home & Kitchen","keywords":"air fryer","pages":2}]' }).CATALOG_SEARCHES).toHaveLength(1);
   });
 
