@@ -132,4 +132,23 @@ describe('real inputs: Creators API products, OpenAI scripts and voice (loopback
     expect(amazonAlerts).toHaveLength(1);
     expect(amazonAlerts[0].message).toMatch(/10/);
   }, 180_000);
+
+  it('credentials Amazon no longer accepts fail the sync at once with a message about the credential (one token refresh, no retry storm)', async () => {
+    const tokensBefore = amazon.tokensIssued;
+    const callsBefore = amazon.apiRequests().length;
+    amazon.failNext('unauthorized', 2);
+    const start = await sys.request('POST', '/orchestrator/daily-loop/start', { autoApprove: true, maxProducts: 1, platforms: ['youtube'] });
+    const failed = await eventually(
+      async () => {
+        const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
+        return r.body.status === 'FAILED' ? r.body : undefined;
+      },
+      60_000,
+      250,
+    );
+    expect(JSON.stringify(failed)).toMatch(/AMAZON_CREATORS_CREDENTIAL/);
+    // The sync's token, the first call, one refresh and one retry with the new token: then the step fails for good (non-retryable).
+    expect(amazon.tokensIssued - tokensBefore).toBe(2);
+    expect(amazon.apiRequests().length - callsBefore).toBe(2);
+  }, 90_000);
 });
