@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isInternalAddress, isPubliclyReachableUrl } from '../../src/domain/addresses.js';
 import { clip } from '../../src/chatops/core/text.js';
-import { approvalCard, linkFor } from '../../src/chatops/core/cards.js';
+import { approvalCard, linkFor, statusMessage } from '../../src/chatops/core/cards.js';
 import { remoteLinks, renderNotification } from '../../src/chatops/core/notifications.js';
 import type { ChatMessage } from '../../src/chatops/core/messages.js';
 import { SLACK_LIMITS, toBlockKit } from '../../src/chatops/slack/blocks.js';
@@ -196,5 +196,47 @@ describe('Discord messages', () => {
       expect(f.value.length).toBeLessThanOrEqual(1024);
     }
     expect(e.description!.length).toBeLessThanOrEqual(4096);
+  });
+});
+
+describe('provider alerts and run warnings', () => {
+  const alert = {
+    kind: 'provider_alert' as const,
+    level: 'WARNING' as const,
+    title: 'OpenAI: insufficient_quota, scripts fall back to the templates',
+    message: '429 insufficient_quota: You exceeded your current quota. Add credit at platform.openai.com → Billing.',
+    workflowId: 'daily-2030-01-01',
+    data: { provider: 'openai', code: 'insufficient_quota' },
+  };
+
+  it('renders a provider alert with provider and code, and no Retry button (retrying cannot fix a quota)', () => {
+    const m = renderNotification(alert, {});
+    const json = JSON.stringify(m);
+    expect(json).toContain('insufficient_quota');
+    expect(json).toContain('openai');
+    expect(m.blocks?.some((b) => b.type === 'buttons')).toBe(false);
+    const slack = toBlockKit(m);
+    expect(JSON.stringify(slack)).toContain('Billing');
+    const discord = renderDiscord(m);
+    expect(JSON.stringify(discord)).toContain('insufficient_quota');
+  });
+
+  it('shows the catalog source and the run warnings in /daily-loop status', () => {
+    const m = statusMessage({
+      workflowId: 'daily-2030-01-01',
+      status: 'RUNNING',
+      progress: {
+        step: 'generateContentForProducts',
+        stepsDone: ['syncProducts', 'rankAllProducts', 'selectTopProducts'],
+        products: { synced: 251, ranked: 251, selected: 2, source: 'bundled' },
+        videos: { generated: 0, ready: 0, published: 0 },
+        approvals: { pending: 0, approved: 0, rejected: 0 },
+        errors: [],
+        warnings: [{ step: 'syncProducts', message: 'amazon-creators refused this account: 10 qualified sales needed. Used bundled for this run.' }],
+      },
+    } as never);
+    const json = JSON.stringify(m);
+    expect(json).toContain('2 selected of 251 (bundled)');
+    expect(json).toContain('⚠️ syncProducts: amazon-creators refused this account');
   });
 });
