@@ -111,12 +111,27 @@ try {
     `  Temporal UI  ${temporalUi ?? '(not managed here; set TEMPORAL_UI_URL to show it)'}`,
     `  Temporal     ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
     `  Database     ${config.DATABASE_URL ? redactUrl(databaseUrl) : `embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}, data in ${path.join(config.dataDir, 'pg')}`}`,
+    `  Inputs       ${describeProviders(config)}`,
     `  Press Ctrl-C to stop everything.`,
     '',
   ].join('\n');
   process.stdout.write(banner + '\n');
 } catch (err) {
   await fail((err as Error).message);
+}
+
+/** Which adapter serves products, scripts and voice: the offline defaults or the real services. */
+function describeProviders(c: typeof config): string {
+  const p = c.providers;
+  const products =
+    p.catalog === 'amazon-creators'
+      ? `Amazon Creators API (${c.AMAZON_MARKETPLACE}, tag ${c.AMAZON_PARTNER_TAG})`
+      : p.catalog === 'file'
+        ? `your file ${c.CATALOG_FILE}`
+        : 'bundled sample catalog';
+  const scripts = p.writer === 'openai' ? `OpenAI ${c.OPENAI_MODEL}` : 'templates';
+  const voice = p.voice === 'openai' ? `OpenAI ${c.OPENAI_TTS_MODEL} (${c.OPENAI_TTS_VOICE})` : 'espeak-ng';
+  return `products: ${products} · scripts: ${scripts} · voice: ${voice}`;
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
