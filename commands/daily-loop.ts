@@ -51,7 +51,7 @@ export const dailyLoop: CommandDef = {
       options: [workflowIdOption],
       async execute(ctx, args) {
         const id = String(args['workflow-id'] ?? dailyWorkflowId(new Date(), ctx.timeZone));
-        return ephemeral(statusMessage(await ctx.orchestrator.status(id), ctx.temporalUiUrl, ctx.namespace));
+        return ephemeral(statusMessage(await ctx.orchestrator.status(id), ctx.temporalUiUrl, ctx.namespace, ctx.publishers));
       },
     },
     {

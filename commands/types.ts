@@ -36,6 +36,8 @@ export interface CommandContext {
   /** The Temporal UI, when this reader can open it. */
   temporalUiUrl?: string;
   namespace?: string;
+  /** What serves each platform (outbox or its API). */
+  publishers?: Record<string, string>;
   /** This subcommand's usage line, for UsageErrors. */
   usage: string;
 }

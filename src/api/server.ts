@@ -15,7 +15,8 @@ import { consoleRoutes } from '../chatops/console/routes.js';
 import { createSlackApp, registerSlackRoutes } from '../chatops/slack/app.js';
 import { databaseDeliveryLedger } from '../chatops/slack/deliveries.js';
 import { redirectRoutes } from './routes/redirect.js';
-import { LocalMediaStorage } from '../providers/storage/local.js';
+import { createMediaStorage } from '../providers/storage/index.js';
+import { describePublishers } from '../providers/publisher/describe.js';
 import type { MediaStorage } from '../providers/storage/types.js';
 import { clickHashSecret } from './secrets.js';
 
@@ -87,6 +88,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     timeZone: config.TIMEZONE,
     temporalUiUrl: config.TEMPORAL_UI_URL,
     namespace: config.TEMPORAL_NAMESPACE,
+    publishers: describePublishers(config),
     log: deps.log,
   });
   consoleRoutes(app, { config, db, chatops });
@@ -102,7 +104,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   // Public: tracked links in published videos must work for everyone, and the videos and
   // thumbnails of approved videos (platforms fetch them). Every other media file is private.
   mediaRoutes(app, {
-    storage: deps.storage ?? new LocalMediaStorage({ root: config.mediaDir, publicBaseUrl: config.publicBaseUrl }),
+    storage: deps.storage ?? createMediaStorage(config),
     access: publishedMediaAccess(db),
   });
   redirectRoutes(app, { db, partnerTag: config.AMAZON_PARTNER_TAG, ipHashSecret: clickHashSecret(config) });
@@ -114,7 +116,17 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     // The details /healthz leaves out: what exactly is down, and the error, for an authenticated caller.
     scoped.get('/orchestrator/health', async (_req, reply) => {
       const h = await health();
-      return reply.status(h.ok ? 200 : 503).send({ status: h.ok ? 'ok' : 'degraded', temporal: h.temporal, database: h.database });
+      const holds = h.database.ok ? await db.platformHold.findMany({ where: { until: { gt: new Date() } } }).catch(() => []) : [];
+      return reply.status(h.ok ? 200 : 503).send({
+        status: h.ok ? 'ok' : 'degraded',
+        temporal: h.temporal,
+        database: h.database,
+        // Which adapter serves each port: the offline defaults or the real services.
+        inputs: config.providers,
+        publishers: describePublishers(config),
+        storage: config.STORAGE,
+        platformHolds: holds.map((x) => ({ platform: x.platform, until: x.until.toISOString(), code: x.code, reason: x.reason })),
+      });
     });
   });
 

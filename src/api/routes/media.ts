@@ -2,33 +2,11 @@
 // the media storage. Single byte ranges (players and platforms seek and resume
 // with them), conditional requests (ETag / Last-Modified → 304) and an hour of
 // public caching. Errors are the API's JSON shape: { error: { code, message } }.
-import path from 'node:path';
+import { contentTypeFor } from '../../providers/storage/content-type.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MediaStorage } from '../../providers/storage/types.js';
 import type { Db } from '../../db.js';
 import { InvalidMediaKeyError, isValidMediaKey } from '../../providers/storage/local.js';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.mp4': 'video/mp4',
-  '.m4a': 'audio/mp4',
-  '.webm': 'video/webm',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.wav': 'audio/wav',
-  '.mp3': 'audio/mpeg',
-  '.json': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.srt': 'text/plain; charset=utf-8',
-  '.vtt': 'text/vtt; charset=utf-8',
-  '.ass': 'text/plain; charset=utf-8',
-};
-
-export function contentTypeFor(key: string): string {
-  return CONTENT_TYPES[path.extname(key).toLowerCase()] ?? 'application/octet-stream';
-}
 
 const errorBody = (code: string, message: string) => ({ error: { code, message } });
 

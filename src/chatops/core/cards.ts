@@ -80,7 +80,7 @@ export function decidedText(state: string, by: string | undefined, at: string | 
   return `${state === 'approved' ? '✅ Approved' : state === 'rejected' ? '❌ Rejected' : state} by ${esc(by ?? 'someone')}${time ? ` at ${time}` : ''}`;
 }
 
-export function statusMessage(v: WorkflowStatusView, temporalUi?: string, namespace = 'default'): ChatMessage {
+export function statusMessage(v: WorkflowStatusView, temporalUi?: string, namespace = 'default', publishers?: Record<string, string>): ChatMessage {
   const p = v.progress;
   const fields = [
     { label: 'Status', value: v.status.toLowerCase() },
@@ -90,6 +90,16 @@ export function statusMessage(v: WorkflowStatusView, temporalUi?: string, namesp
           { label: 'Products', value: `${p.products.selected} selected of ${p.products.synced}${p.products.source ? ` (${p.products.source})` : ''}` },
           { label: 'Videos', value: `${p.videos.ready} ready, ${p.videos.published} published` },
           { label: 'Approvals', value: `${p.approvals.pending} pending, ${p.approvals.approved} approved, ${p.approvals.rejected} rejected` },
+        ]
+      : []),
+    ...(publishers
+      ? [
+          {
+            label: 'Publishing',
+            value: Object.entries(publishers)
+              .map(([platform, how]) => `${platform.toLowerCase()}: ${how}`)
+              .join(', '),
+          },
         ]
       : []),
   ];

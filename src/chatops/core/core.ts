@@ -17,6 +17,8 @@ export interface ChatOpsDeps {
   timeZone: string;
   temporalUiUrl?: string;
   namespace?: string;
+  /** What serves each platform (outbox or its API), shown by /daily-loop status. */
+  publishers?: Record<string, string>;
   log?: Logger;
   /** The command catalogue (default: commands/index.ts). */
   commands?: CommandDef[];
@@ -186,6 +188,7 @@ export class ChatOps {
       timeZone: this.d.timeZone,
       temporalUiUrl: linkFor(actor, this.d.temporalUiUrl),
       namespace: this.d.namespace,
+      publishers: this.d.publishers,
       usage: usage(p.command, p.sub),
     };
     const execute = p.sub?.execute ?? p.command.execute;

@@ -15,4 +15,8 @@ export interface MediaStorage {
   stat(key: string): Promise<{ size: number; mtime: Date } | undefined>;
   createReadStream(key: string, range?: { start: number; end: number }): NodeJS.ReadableStream;
   remove(key: string): Promise<void>;
+  /** A time-limited URL anyone can fetch (S3 presigned GET): what Instagram pulls the video from. */
+  presignedUrl?(key: string, expiresSec?: number): Promise<string>;
+  /** The key as a local file, downloaded first when another machine rendered it (object storage). */
+  ensureLocal?(key: string): Promise<string>;
 }

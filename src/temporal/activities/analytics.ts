@@ -6,6 +6,9 @@ import { renderWeeklyChartPng } from '../../domain/chart.js';
 import { decideStrategy, type Decision } from '../../domain/optimize.js';
 import { buildOwnerReport } from '../../domain/report.js';
 import type { MediaStorage } from '../../providers/storage/types.js';
+import type { PlatformName } from '../../config.js';
+import { refreshViews } from '../../analytics/views.js';
+import type { Publisher } from '../../providers/publisher/types.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -20,7 +23,13 @@ export type OptimizeInput = Period & { workflowId: string } & Omit<OptimizeSetti
 export type OptimizeResult = OptimizeOutcome;
 
 /** Steps 8-9 and the weekly report. The analytics are recomputed in SQL from the ledgers each time: cheap, and always consistent. */
-export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partnerTags: string[]; publicBaseUrl: string }) {
+export function analyticsActivities(deps: {
+  db: Db;
+  storage: MediaStorage;
+  partnerTags: string[];
+  publicBaseUrl: string;
+  publishers?: Record<PlatformName, Publisher>;
+}) {
   const { db } = deps;
   const run = (p: Period) => collect(db, { from: new Date(p.from), to: new Date(p.to), partnerTags: deps.partnerTags });
 
@@ -39,7 +48,10 @@ export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partn
   return {
     /** Step 8: totals for the last days (views only where a publisher can report them; never invented). */
     async collectAnalytics(p: Period): Promise<AnalyticsSummary & { products: number }> {
+      // Today's views from every platform that reports them (the outbox reports none: views stay unknown).
+      const views = deps.publishers ? await refreshViews(db, deps.publishers) : undefined;
       const a = await run(p);
+      const viewNotes = (views?.failed ?? []).map((f) => `${f.platform} views could not be read today (${f.error}); they stay unknown for today.`);
       return {
         totalRevenue: a.totals.revenue,
         totalEarnings: a.totals.earnings,
@@ -48,7 +60,7 @@ export function analyticsActivities(deps: { db: Db; storage: MediaStorage; partn
         totalCost: a.totals.cost,
         roi: a.totals.roi,
         products: a.byProduct.length,
-        notes: a.notes,
+        notes: [...a.notes, ...viewNotes],
       };
     },
 
