@@ -31,6 +31,8 @@ export const PLATFORM_SPEC = {
   TIKTOK_PRIVACY_LEVEL: choice(TIKTOK_PRIVACY_LEVELS),
   TIKTOK_API_URL: url({ protocols: ['http:', 'https:'], default: 'https://open.tiktokapis.com' }),
 
+  INSTAGRAM_APP_ID: str({ pattern: /^\d{5,25}$/, hint: 'the numeric Instagram app id (Meta app dashboard → Instagram → API setup with Instagram login)' }),
+  INSTAGRAM_APP_SECRET: str({ secret: true, pattern: /^\S{8,}$/, hint: "the Instagram app's secret" }),
   INSTAGRAM_USER_ID: str({ pattern: /^\d{5,25}$/, hint: 'the numeric Instagram professional account id' }),
   INSTAGRAM_ACCESS_TOKEN: str({ secret: true, pattern: /^\S{20,}$/, hint: 'a long-lived access token (npm run connect -- instagram stores one for you)' }),
   INSTAGRAM_GRAPH_URL: url({ protocols: ['http:', 'https:'], default: 'https://graph.instagram.com/v23.0' }),
@@ -68,7 +70,7 @@ export function checkPlatformConfig(c: PlatformRaw): PublisherChoice {
   const out = {} as PublisherChoice;
   for (const [platform, need] of Object.entries(NEEDS) as [PlatformName, (typeof NEEDS)[PlatformName]][]) {
     const related = Object.keys(PLATFORM_SPEC).filter(
-      (k) => k.startsWith(platform === 'YOUTUBE' ? 'YOUTUBE_' : `${platform}_`) && !/_(PRIVACY|PRIVACY_LEVEL|API_URL|GRAPH_URL)$/.test(k),
+      (k) => k.startsWith(platform === 'YOUTUBE' ? 'YOUTUBE_' : `${platform}_`) && !/_(PRIVACY|PRIVACY_LEVEL|API_URL|GRAPH_URL|APP_ID|APP_SECRET)$/.test(k),
     ) as (keyof PlatformRaw)[];
     const set = related.filter((k) => c[k]);
     if (set.length === 0) {
