@@ -238,6 +238,10 @@ export function publishingActivities(deps: PublishingDeps) {
         );
         const stop = await platformStop(deps, err, ctx.info.workflowExecution?.workflowId);
         if (stop) throw stop;
+        // A refusal the platform will repeat (a video it cannot process, an invalid field): no retry storm.
+        if ((err as { retryable?: boolean }).retryable === false && !(err instanceof ApplicationFailure)) {
+          throw ApplicationFailure.nonRetryable(message, (err as Error).name || 'PublishRefused');
+        }
         throw err;
       }
     },
