@@ -87,6 +87,8 @@ export interface DailyStatus {
   videos: { generated: number; ready: number; published: number };
   approvals: { pending: number; approved: number; rejected: number };
   errors: { step: string; message: string }[];
+  /** The published posts with their links (for the run notice). */
+  posts?: { videoId: string; platform: string; url: string }[];
   /** Things the operator should know that did not stop the run (a catalog fallback, scripts by the template writer). */
   warnings?: { step: string; message: string }[];
 }

@@ -240,3 +240,28 @@ describe('provider alerts and run warnings', () => {
     expect(json).toContain('⚠️ syncProducts: amazon-creators refused this account');
   });
 });
+
+describe('run notice with the published posts', () => {
+  it('links the platform pages of published posts, and never an outbox folder', () => {
+    const m = renderNotification(
+      {
+        kind: 'run_progress',
+        level: 'INFO',
+        title: '✅ Daily loop daily-2030-01-01: completed',
+        message: 'Finished: 1 video(s) published.',
+        workflowId: 'daily-2030-01-01',
+        data: {
+          step: 'completed',
+          posts: [
+            { videoId: 'v1', platform: 'YOUTUBE', url: 'https://www.youtube.com/shorts/abc123' },
+            { videoId: 'v1', platform: 'TIKTOK', url: 'file:///var/outbox/tiktok/v1-1' },
+          ],
+        },
+      },
+      {},
+    );
+    const json = JSON.stringify(m);
+    expect(json).toContain('<https://www.youtube.com/shorts/abc123|youtube>');
+    expect(json).not.toContain('file://');
+  });
+});

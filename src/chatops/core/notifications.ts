@@ -93,7 +93,13 @@ export function renderNotification(input: NotificationInput, opts: RenderOptions
       videos?: { ready?: number; published?: number };
       approvals?: { pending?: number; approved?: number; rejected?: number };
       final?: string;
+      posts?: { platform?: string; url?: string; title?: string }[];
     };
+    // Links to the published posts, where a reader can open them (a platform's https page, not an outbox folder).
+    const links = (p.posts ?? [])
+      .filter((x) => typeof x.url === 'string' && isPubliclyReachableUrl(x.url))
+      .slice(0, 12)
+      .map((x) => `<${x.url}|${esc(String(x.platform ?? '').toLowerCase())}${x.title ? `: ${esc(String(x.title)).slice(0, 60)}` : ''}>`);
     return {
       text: n.title,
       blocks: [
@@ -111,6 +117,7 @@ export function renderNotification(input: NotificationInput, opts: RenderOptions
           ],
         },
         { type: 'context', text: n.message },
+        ...(links.length ? [{ type: 'text' as const, text: `Posted: ${links.join(' · ')}` }] : []),
       ],
     };
   }

@@ -89,6 +89,7 @@ export async function dailyControlLoop(input: DailyLoopInput): Promise<DailyLoop
 
     const publishing = await step('publishVideosToAll', () => publishVideosToAll(input, approvals.approved));
     status.videos.published = new Set(publishing.published.map((p) => p.videoId)).size;
+    status.posts = publishing.published.map((p) => ({ videoId: p.videoId, platform: p.platform, url: p.url }));
     for (const f of publishing.failed) status.errors.push({ step: 'publishVideosToAll', message: `${f.platform} ${f.videoId}: ${f.error}` });
 
     const result: DailyLoopResult = { workflowId, stepsRun: [], synced, ranked: ranked.ranked, selected, content, videos, approvals, publishing };
@@ -113,7 +114,15 @@ async function postRunNotice(status: DailyStatus, message: string): Promise<void
     title: `${icon} Daily loop ${workflowId}: ${status.step}`,
     message,
     workflowId,
-    data: { runId, step: status.step, stepsDone: status.stepsDone.length, products: status.products, videos: status.videos, approvals: status.approvals },
+    data: {
+      runId,
+      step: status.step,
+      stepsDone: status.stepsDone.length,
+      products: status.products,
+      videos: status.videos,
+      approvals: status.approvals,
+      ...(status.posts?.length ? { posts: status.posts.slice(0, 12) } : {}),
+    },
     dedupeKey: `run:${workflowId}:${runId}`,
   });
 }
