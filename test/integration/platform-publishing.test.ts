@@ -12,6 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PROJECT_ROOT } from '../../src/embedded/migrate.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGoogle } from '../fakes/google.js';
 import { startFakeInstagram, type FakeInstagram } from '../fakes/instagram.js';
@@ -41,6 +43,7 @@ describe('publishing to YouTube, TikTok and Instagram (loopback fakes, real Temp
   let media: { url: string; close(): Promise<void> };
   const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-media-'));
   const systems: TestSystem[] = [];
+  const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     google = await FakeGoogle.start();
@@ -49,6 +52,7 @@ describe('publishing to YouTube, TikTok and Instagram (loopback fakes, real Temp
     media = await mediaServer(mediaDir);
   });
   afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
     for (const s of systems) await s.stop();
     await google?.close();
     await tiktok?.close();
@@ -57,30 +61,27 @@ describe('publishing to YouTube, TikTok and Instagram (loopback fakes, real Temp
     fs.rmSync(mediaDir, { recursive: true, force: true });
   });
 
-  async function system(env: Record<string, string> = {}): Promise<TestSystem> {
-    const sys = await startTestSystem({
-      env: {
-        MEDIA_DIR: mediaDir,
-        PUBLIC_BASE_URL: media.url,
-        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-        YOUTUBE_CLIENT_ID: google.clientId,
-        YOUTUBE_CLIENT_SECRET: google.clientSecret,
-        YOUTUBE_REFRESH_TOKEN: google.refreshToken,
-        GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
-        YOUTUBE_API_URL: google.apiUrl,
-        TIKTOK_CLIENT_KEY: tiktok.opts.clientKey!,
-        TIKTOK_CLIENT_SECRET: tiktok.opts.clientSecret!,
-        TIKTOK_REFRESH_TOKEN: tiktok.refreshToken,
-        TIKTOK_API_URL: tiktok.apiUrl,
-        // Public: the post gets a public video id (a SELF_ONLY post has none, so its views stay unknown).
-        TIKTOK_PRIVACY_LEVEL: 'PUBLIC_TO_EVERYONE',
-        INSTAGRAM_USER_ID: instagram.userId,
-        INSTAGRAM_ACCESS_TOKEN: instagram.token,
-        INSTAGRAM_GRAPH_URL: instagram.graphUrl,
-        FETCH_PRODUCT_IMAGES: 'false',
-        ...env,
-      },
-    });
+  const platformEnv = (): Record<string, string> => ({
+    MEDIA_DIR: mediaDir,
+    PUBLIC_BASE_URL: media.url,
+    YOUTUBE_CLIENT_ID: google.clientId,
+    YOUTUBE_CLIENT_SECRET: google.clientSecret,
+    YOUTUBE_REFRESH_TOKEN: google.refreshToken,
+    GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
+    YOUTUBE_API_URL: google.apiUrl,
+    TIKTOK_CLIENT_KEY: tiktok.opts.clientKey!,
+    TIKTOK_CLIENT_SECRET: tiktok.opts.clientSecret!,
+    TIKTOK_REFRESH_TOKEN: tiktok.refreshToken,
+    TIKTOK_API_URL: tiktok.apiUrl,
+    TIKTOK_PRIVACY_LEVEL: 'PUBLIC_TO_EVERYONE',
+    INSTAGRAM_USER_ID: instagram.userId,
+    INSTAGRAM_ACCESS_TOKEN: instagram.token,
+    INSTAGRAM_GRAPH_URL: instagram.graphUrl,
+    FETCH_PRODUCT_IMAGES: 'false',
+  });
+
+  async function system(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<TestSystem> {
+    const sys = await startTestSystem({ worker: opts.worker, env: { ...platformEnv(), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'), ...env } });
     systems.push(sys);
     expect(sys.config.publishers).toEqual({ YOUTUBE: 'api', TIKTOK: 'api', INSTAGRAM: 'api' });
     return sys;
@@ -184,4 +185,92 @@ describe('publishing to YouTube, TikTok and Instagram (loopback fakes, real Temp
     expect(snaps.filter((s) => s.platform === 'TIKTOK').map((s) => s.views)).toEqual([300, 300]);
     expect(snaps.filter((s) => s.platform === 'INSTAGRAM')).toHaveLength(0);
   }, 200_000);
+
+  describe('a worker SIGKILLed while publishing', () => {
+    /** A worker process of its own, with the same settings as the test system (so it can be killed). */
+    function workerProcess(sys: TestSystem, fault = 'none'): ChildProcess {
+      const child = spawn(
+        process.execPath,
+        ['--import', path.join(PROJECT_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(PROJECT_ROOT, 'worker/index.ts')],
+        {
+          cwd: PROJECT_ROOT,
+          env: {
+            ...process.env,
+            ...platformEnv(),
+            LOG_LEVEL: 'warn',
+            DATA_DIR: sys.config.dataDir,
+            DATABASE_URL: sys.databaseUrl,
+            TEMPORAL_ADDRESS: sys.config.TEMPORAL_ADDRESS,
+            TEMPORAL_TASK_QUEUE: sys.config.TEMPORAL_TASK_QUEUE,
+            TEMPORAL_NAMESPACE: sys.config.TEMPORAL_NAMESPACE,
+            TOKEN_ENCRYPTION_KEY: sys.config.TOKEN_ENCRYPTION_KEY!,
+            ACTIVITY_HEARTBEAT_TIMEOUT: '3s',
+            ACTIVITY_INITIAL_INTERVAL: '200ms',
+            ACTIVITY_MAX_INTERVAL: '1s',
+            FAULT_INJECTION: fault,
+          },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        },
+      );
+      children.push(child);
+      return child;
+    }
+
+    it('mid-upload (TikTok has the bytes and is processing): the new worker polls the same post, one post per platform', async () => {
+      const before = { ...counts(), inits: tiktok.counts.init };
+      tiktok.setPollsUntilComplete(4);
+      const sys = await system({ ACTIVITY_HEARTBEAT_TIMEOUT: '3s' }, { worker: false });
+      const first = workerProcess(sys);
+      const start = await sys.request('POST', '/orchestrator/daily-loop/start', { autoApprove: true, maxProducts: 1 });
+      // The TikTok upload is done and its publish_id saved; TikTok is still processing: kill the worker now.
+      await eventually(
+        async () => {
+          const row = await sys.db.publication.findFirst({ where: { platform: 'TIKTOK' } });
+          return row && row.status === 'PENDING' && (row.uploadState as { publishId?: string } | null)?.publishId ? row : undefined;
+        },
+        180_000,
+        100,
+      );
+      first.kill('SIGKILL');
+      workerProcess(sys);
+      const done = await eventually(
+        async () => {
+          const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
+          if (r.body.status === 'FAILED') throw new Error(`run failed: ${JSON.stringify(r.body.error ?? r.body)}`);
+          return r.body.status === 'COMPLETED' ? r.body : undefined;
+        },
+        240_000,
+        500,
+      );
+      expect(done.result.publishing.failed).toEqual([]);
+      const after = counts();
+      expect([after.youtube - before.youtube, after.tiktok - before.tiktok, after.instagram - before.instagram]).toEqual([1, 1, 1]);
+      // One video/init: the new worker polled the saved publish_id instead of posting again.
+      expect(tiktok.counts.init - before.inits).toBe(1);
+      tiktok.setPollsUntilComplete(1);
+    }, 300_000);
+
+    it('after the platform call and before the ledger confirmation: still one post per platform', async () => {
+      const before = counts();
+      const sys = await system({ ACTIVITY_HEARTBEAT_TIMEOUT: '3s' }, { worker: false });
+      const crashing = workerProcess(sys, 'publish-after-call:crash');
+      const exited = new Promise<NodeJS.Signals | null>((r) => crashing.once('exit', (_code, signal) => r(signal)));
+      const start = await sys.request('POST', '/orchestrator/daily-loop/start', { autoApprove: true, maxProducts: 1 });
+      expect(await exited).toBe('SIGKILL');
+      workerProcess(sys);
+      const done = await eventually(
+        async () => {
+          const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
+          if (r.body.status === 'FAILED') throw new Error(`run failed: ${JSON.stringify(r.body.error ?? r.body)}`);
+          return r.body.status === 'COMPLETED' ? r.body : undefined;
+        },
+        240_000,
+        500,
+      );
+      expect(done.result.publishing.failed).toEqual([]);
+      const after = counts();
+      expect([after.youtube - before.youtube, after.tiktok - before.tiktok, after.instagram - before.instagram]).toEqual([1, 1, 1]);
+      expect((await sys.db.publication.findMany()).every((p) => p.status === 'PUBLISHED')).toBe(true);
+    }, 300_000);
+  });
 });
