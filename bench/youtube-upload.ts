@@ -18,7 +18,19 @@ import { fileURLToPath } from 'node:url';
 import { YouTubePublisher, DEFAULT_CHUNK_BYTES } from '../src/providers/publisher/youtube.js';
 import type { PublishRequest, StoredToken } from '../src/providers/publisher/types.js';
 import { FakeGoogle } from '../test/fakes/google.js';
-import { BENCH_VAR_DIR, isMain, machineInfo, measurement, median, printJsonLine, printMachine, printMeasurements, timed, type Measurement } from './lib.js';
+import {
+  BENCH_VAR_DIR,
+  benchRuns,
+  isMain,
+  machineInfo,
+  measurement,
+  median,
+  printJsonLine,
+  printMachine,
+  printMeasurements,
+  timed,
+  type Measurement,
+} from './lib.js';
 
 const FILE_BYTES = 50_000_000;
 const TARGET_RATIO = 1.5;
@@ -210,6 +222,6 @@ function curlPut(uri: string, file: string, size: number): Promise<string> {
 if (process.env.YT_BENCH_ROLE === 'fake') {
   await serveFake();
 } else if (isMain(import.meta.url)) {
-  const runs = process.env.BENCH_RUNS ? Number(process.env.BENCH_RUNS) : 3;
+  const runs = process.env.BENCH_RUNS ? benchRuns() : 3;
   printYouTubeUploadBench(await runYouTubeUploadBench(runs));
 }

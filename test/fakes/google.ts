@@ -13,6 +13,12 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * Faults for failNext, each applied to the next request it fits:
+ * upload-5xx-mid: the next chunk PUT (even a single whole-file one) keeps half its bytes, then 503; quotaExceeded (403) and
+ * uploadLimitExceeded (400): a session start; rateLimit429 (Retry-After) and unauthorized (401): any API
+ * request; invalid_grant: a refresh at /token.
+ */
 export type GoogleFault = 'upload-5xx-mid' | 'quotaExceeded' | 'uploadLimitExceeded' | 'rateLimit429' | 'invalid_grant' | 'unauthorized';
 
 export interface FakeGoogleOptions {
@@ -353,7 +359,7 @@ export class FakeGoogle {
     const live = this.sessionsById.get(s.id)!;
     live.puts++;
     // upload-5xx-mid: half of this chunk is stored, then the server fails (a chunk cut short by an outage).
-    const midFailure = first > 0 && this.take('upload-5xx-mid');
+    const midFailure = this.take('upload-5xx-mid');
     const keepUntil = midFailure ? first + Math.floor(chunk / 2) : last + 1;
     let pos = first;
     req.on('data', (data: Buffer) => {

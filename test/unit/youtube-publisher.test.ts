@@ -138,6 +138,19 @@ describe('YouTubePublisher', () => {
     expect(google.duplicateBytes).toBe(0);
   });
 
+  it('a 503 half-way through a single-chunk upload resumes with the missing half only', async () => {
+    const { file, sha256, size } = videoFile(300_000);
+    google.failNext('upload-5xx-mid');
+    await publisher({ chunkBytes: 8 * 1024 * 1024 }).p.publish(request(file), attempt().ctx);
+    expect(google.videos()).toMatchObject([{ size, sha256 }]);
+    expect(google.requests.filter((r) => r.method === 'PUT').map((r) => [r.contentRange, r.status])).toEqual([
+      [`bytes 0-${size - 1}/${size}`, 503],
+      [`bytes */${size}`, 308],
+      [`bytes ${size / 2}-${size - 1}/${size}`, 201],
+    ]);
+    expect(google.duplicateBytes).toBe(0);
+  });
+
   it('retries a 429 after its Retry-After', async () => {
     const { file } = videoFile(KiB256 + 10);
     google.failNext('rateLimit429');
@@ -186,6 +199,16 @@ describe('YouTubePublisher', () => {
     await p.publish(request(file), retry.ctx);
     expect(google.sessions()).toHaveLength(2);
     expect(retry.saves[0].state.sessionUri).toBe(google.sessions()[1].uri);
+    expect(google.videos()).toMatchObject([{ sha256 }]);
+  });
+
+  it('starts over in a new session when the session expires mid-upload (404 on a chunk)', async () => {
+    const { file, sha256 } = videoFile(1024 * 1024);
+    const a = attempt(null, { onHeartbeat: (n) => n === 2 && google.expireSession(google.sessions()[0].uri) });
+    await publisher().p.publish(request(file), a.ctx);
+    expect(google.requests.some((r) => r.status === 404)).toBe(true);
+    expect(google.sessions()).toHaveLength(2);
+    expect(a.saves.map((s) => s.state.sessionUri)).toEqual([google.sessions()[0].uri, google.sessions()[1].uri, google.sessions()[1].uri]);
     expect(google.videos()).toMatchObject([{ sha256 }]);
   });
 
