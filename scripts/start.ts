@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfigOrExit } from '../src/config.js';
+import { describePublishers } from '../src/providers/publisher/describe.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/embedded/postgres.js';
 import { findTemporalCli, startDevServer, stopChild, type DevServerHandle } from '../src/embedded/temporal.js';
 import { migrateIfNeeded, PROJECT_ROOT } from '../src/embedded/migrate.js';
@@ -112,6 +113,9 @@ try {
     `  Temporal     ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
     `  Database     ${config.DATABASE_URL ? redactUrl(databaseUrl) : `embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}, data in ${path.join(config.dataDir, 'pg')}`}`,
     `  Inputs       ${describeProviders(config)}`,
+    `  Publishing   ${Object.entries(describePublishers(config))
+      .map(([platform, how]) => `${platform.toLowerCase()}: ${how}`)
+      .join(' · ')}${config.STORAGE === 's3' ? ` · media in s3://${config.S3_BUCKET}` : ''}`,
     `  Press Ctrl-C to stop everything.`,
     '',
   ].join('\n');

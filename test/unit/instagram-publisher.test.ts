@@ -217,6 +217,7 @@ describe('InstagramPublisher: publishing a reel', () => {
     });
     const err = await rejection(strict.publish(request(), context(`${videoUrl}?X-Amz-Signature=secret`).ctx));
     expect(err.message).toMatch(/not reachable from the internet.*PUBLIC_BASE_URL/);
+    expect(err.name).toBe('PlatformAccountError');
     expect(err.message).not.toContain('secret');
     expect(fake.requests).toHaveLength(0);
   });

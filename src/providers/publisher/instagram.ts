@@ -1,6 +1,5 @@
 /**
- * The Instagram Reels publisher, on the Graph API's content publishing flow
- * (developers.facebook.com/docs/instagram-platform/content-publishing):
+ * The Instagram Reels publisher, on the Graph API's content publishing flow (developers.facebook.com/docs/instagram-platform/content-publishing):
  *   1. GET  /{ig-user-id}/content_publishing_limit?fields=config,quota_usage: refuse when the quota is used up;
  *   2. POST /{ig-user-id}/media (media_type=REELS, video_url, caption, share_to_feed): a container, saved at once;
  *   3. GET  /{container-id}?fields=status_code,status until FINISHED (Meta downloads and transcodes the video);
@@ -213,7 +212,9 @@ export class InstagramPublisher implements Publisher {
   private async publicVideoUrl(ctx: PublishContext): Promise<string> {
     const url = await ctx.videoUrl();
     if (this.opts.allowPrivateVideoUrl || isPubliclyReachableUrl(url)) return url;
-    throw new Error(
+    throw new PlatformAccountError(
+      'INSTAGRAM',
+      'video_url_not_public', // a setting to fix: one alert, no retries
       `Instagram downloads the video itself, and ${describeUrl(url)} is not reachable from the internet: use S3 storage (presigned URLs) ` +
         'or set PUBLIC_BASE_URL to a public https address that serves /media; nothing was posted.',
     );
