@@ -171,3 +171,44 @@ describe('outside providers (Amazon Creators API, OpenAI)', () => {
     }
   });
 });
+
+describe('publishing platforms and storage', () => {
+  const key = 'a'.repeat(64);
+
+  it('keeps the outbox for every platform with zero accounts, and local storage', () => {
+    const c = loadConfig({});
+    expect(c.publishers).toEqual({ YOUTUBE: 'outbox', TIKTOK: 'outbox', INSTAGRAM: 'outbox' });
+    expect(c.STORAGE).toBe('local');
+  });
+
+  it('uses a platform API once its app credentials are set', () => {
+    const c = loadConfig({ YOUTUBE_CLIENT_ID: '123-abc.apps.googleusercontent.com', YOUTUBE_CLIENT_SECRET: 'secret-1', TOKEN_ENCRYPTION_KEY: key });
+    expect(c.publishers).toEqual({ YOUTUBE: 'api', TIKTOK: 'outbox', INSTAGRAM: 'outbox' });
+  });
+
+  it.each([
+    [{ YOUTUBE_CLIENT_ID: '123-abc.apps.googleusercontent.com' }, 'YOUTUBE_CLIENT_SECRET'],
+    [{ TIKTOK_CLIENT_SECRET: 'tt-secret-1', TIKTOK_REFRESH_TOKEN: 'rt-1234567890' }, 'TIKTOK_CLIENT_KEY'],
+    [{ INSTAGRAM_ACCESS_TOKEN: 'IGAA' + 'x'.repeat(40) }, 'INSTAGRAM_USER_ID'],
+  ])('half-set credentials stop start-up naming the missing one (%j)', (env, missing) => {
+    const err = errorFor({ TOKEN_ENCRYPTION_KEY: key, ...env });
+    expect(err.variable).toBe(missing);
+    expect(err.message).toContain(`${missing} is missing`);
+    expect(err.message).toMatch(/npm run connect --|outbox/);
+  });
+
+  it('needs TOKEN_ENCRYPTION_KEY when the tokens must come from the database', () => {
+    const err = errorFor({ TIKTOK_CLIENT_KEY: 'tt-key-1', TIKTOK_CLIENT_SECRET: 'tt-secret-1' });
+    expect(err.variable).toBe('TOKEN_ENCRYPTION_KEY');
+    expect(err.message).toContain('openssl rand -hex 32');
+  });
+
+  it('the Instagram app id and secret (for npm run connect) do not switch Instagram on by themselves', () => {
+    expect(loadConfig({ INSTAGRAM_APP_ID: '1234567890', INSTAGRAM_APP_SECRET: 'app-secret-1' }).publishers.INSTAGRAM).toBe('outbox');
+  });
+
+  it('STORAGE=s3 needs a bucket', () => {
+    expect(errorFor({ STORAGE: 's3' }).variable).toBe('S3_BUCKET');
+    expect(loadConfig({ STORAGE: 's3', S3_BUCKET: 'my-media' }).STORAGE).toBe('s3');
+  });
+});
