@@ -2,18 +2,8 @@
 // credentials keeps the outbox; a platform with half of them stops start-up with
 // the missing name. Tokens obtained with `npm run connect` live in the database,
 // encrypted with TOKEN_ENCRYPTION_KEY; the env values here only seed it.
-import { ConfigError, bool, oneOf, str, url, type VarSpec } from './config-vars.js';
+import { ConfigError, choice, bool, oneOf, str, url } from './config-vars.js';
 import type { PlatformName } from './domain/platforms.js';
-
-const choice = <T extends string>(values: readonly T[]): VarSpec<T | undefined> => ({
-  hint: `one of ${values.join(', ')}`,
-  parse(raw) {
-    if (raw === undefined || raw.trim() === '') return undefined;
-    const v = raw.trim() as T;
-    if (!values.includes(v)) throw new Error('invalid');
-    return v;
-  },
-});
 
 export const TIKTOK_PRIVACY_LEVELS = ['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'FOLLOWER_OF_CREATOR', 'SELF_ONLY'] as const;
 

@@ -3,18 +3,9 @@
 // the offline default (bundled catalog, template writer, espeak-ng).
 import { CREATORS_VERSIONS, type CreatorsCredentialVersion } from './providers/catalog/creators/client.js';
 import { parseCatalogSearches, type CatalogSearch } from './providers/catalog/creators/catalog.js';
-import { ConfigError, duration, num, oneOf, str, url, type VarSpec } from './config-vars.js';
+import { ConfigError, choice, duration, num, oneOf, str, url, type VarSpec } from './config-vars.js';
 
 /** One of `values`, or undefined when unset (the default then depends on other settings). */
-const choice = <T extends string>(values: readonly T[]): VarSpec<T | undefined> => ({
-  hint: `one of ${values.join(', ')}`,
-  parse(raw) {
-    if (raw === undefined || raw.trim() === '') return undefined;
-    const v = raw.trim() as T;
-    if (!values.includes(v)) throw new Error('invalid');
-    return v;
-  },
-});
 
 const catalogSearches: VarSpec<CatalogSearch[] | undefined> = {
   hint: 'a JSON array such as [{"category":"Home & Kitchen","keywords":"air fryer","searchIndex":"HomeAndKitchen","pages":2}] (each entry needs keywords or browseNodeId)',

@@ -144,3 +144,14 @@ export const hostPort: VarSpec<string | undefined> = {
     return raw.trim();
   },
 };
+
+/** One of `values`, or undefined when unset (the default then depends on other settings). */
+export const choice = <T extends string>(values: readonly T[]): VarSpec<T | undefined> => ({
+  hint: `one of ${values.join(', ')}`,
+  parse(raw) {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const v = raw.trim() as T;
+    if (!values.includes(v)) throw new Error('invalid');
+    return v;
+  },
+});
