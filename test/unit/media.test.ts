@@ -19,6 +19,7 @@ import {
   probeVideo,
   type FfmpegRenderOutput,
 } from '../../src/providers/renderer/ffmpeg.js';
+import { LOUDNESS } from '../../src/providers/renderer/ffmpeg.js';
 import { FfmpegError, MediaToolMissingError } from '../../src/providers/renderer/ffmpeg-run.js';
 import type { RenderInput } from '../../src/providers/renderer/types.js';
 import { InvalidMediaKeyError, LocalMediaStorage, assertValidMediaKey } from '../../src/providers/storage/local.js';
@@ -269,6 +270,19 @@ describe('FfmpegRenderer', () => {
     // The title card draws the title in white in the middle of the screen.
     const middle = await grayRegion(out.videoPath, 0.5, { w: 1080, h: 400, x: 0, y: 560 });
     expect(countAtLeast(middle, 230)).toBeGreaterThan(5000);
+  });
+
+  it('sounds as loud as the platforms play: about -14 LUFS integrated, true peak at most -1 dBTP (ffmpeg ebur128)', async () => {
+    // The platforms normalize to about -14 LUFS; a quieter video sounds weak next to the others, a louder one is turned down.
+    const { stderr } = await run('ffmpeg', ['-hide_banner', '-nostats', '-i', imageRender.videoPath, '-af', 'ebur128=peak=true', '-f', 'null', '-'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
+    const summary = String(stderr).slice(String(stderr).lastIndexOf('Summary:'));
+    const integrated = Number(/I:\s+(-?[\d.]+) LUFS/.exec(summary)?.[1]);
+    const truePeak = Number(/Peak:\s+(-?[\d.]+) dBFS/.exec(summary)?.[1]);
+    expect(Math.abs(integrated - LOUDNESS.integratedLufs)).toBeLessThanOrEqual(1.5);
+    expect(truePeak).toBeLessThanOrEqual(-1);
   });
 
   it('burns in captions that follow the speech: sentence 2 on screen during its audio, nothing in the gap after it', async () => {

@@ -8,6 +8,8 @@ import { FPS, HEIGHT, IMAGE_BOX, WIDTH } from './ffmpeg-layout.js';
 import { IMAGE_DEMUXERS, type ImageFormat } from '../../domain/image-format.js';
 
 const AUDIO_RATE = 48_000;
+/** The loudness target of every video (EBU R128 terms): what the platforms normalize to, with headroom for their encoders. */
+export const LOUDNESS = { integratedLufs: -14, truePeakDb: -1.5, lra: 11 } as const;
 
 /** Even the first sentence plus the disclosure are longer than maxDurationSec. */
 export class RenderTooLongError extends Error {
@@ -178,7 +180,13 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
     graph.push(`[${audioBase + i}:a]aformat=sample_fmts=fltp:sample_rates=${AUDIO_RATE}:channel_layouts=stereo,apad=pad_len=${pad}[a${i}]`);
     return `[a${i}]`;
   });
-  graph.push(`${labels.join('')}concat=n=${kept.length}:v=0:a=1[aout]`);
+  // Loudness as the platforms normalize it: about -14 LUFS integrated, true peak under -1 dBTP
+  // (YouTube, TikTok and Instagram play at about -14 LUFS; a quieter video sounds weak next to
+  // the others). One pass (dynamic mode) keeps it one ffmpeg run; loudnorm works at 192 kHz, so
+  // the result is resampled back.
+  graph.push(
+    `${labels.join('')}concat=n=${kept.length}:v=0:a=1,loudnorm=I=${LOUDNESS.integratedLufs}:TP=${LOUDNESS.truePeakDb}:LRA=${LOUDNESS.lra},aresample=${AUDIO_RATE}[aout]`,
+  );
 
   args.push(
     '-filter_complex',

@@ -31,7 +31,7 @@ import { checkImage, probeVideo, type VideoProbe } from './ffmpeg-probe.js';
 import type { ImageFormat } from '../../domain/image-format.js';
 
 export { FPS, HEIGHT, WIDTH } from './ffmpeg-layout.js';
-export { fitSegments, planRender, RenderTooLongError, type PlanFiles, type RenderPlan, type SegmentFit } from './ffmpeg-plan.js';
+export { fitSegments, LOUDNESS, planRender, RenderTooLongError, type PlanFiles, type RenderPlan, type SegmentFit } from './ffmpeg-plan.js';
 export { assTime, buildCaptionsAss, buildStaticAss, escapeAssText, escapeFilterValue, type CaptionsAssParams, type StaticAssParams } from './ffmpeg-ass.js';
 export { moovBeforeMdat, probeVideo, type VideoProbe } from './ffmpeg-probe.js';
 
