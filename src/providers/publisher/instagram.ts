@@ -15,7 +15,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { isPubliclyReachableUrl } from '../../domain/addresses.js';
-import { parseRetryAfter } from '../catalog/creators/client.js';
+import { describeRequestError, parseRetryAfter, safeJson } from '../../net/http-util.js';
 import { PlatformAccountError, PlatformLimitError } from './types.js';
 import type { PublishContext, PublishRequest, PublishedPost, Publisher, TokenVault } from './types.js';
 
@@ -368,8 +368,8 @@ export class InstagramPublisher implements Publisher {
         res = await send(url, method, form, run.signal ? AbortSignal.any([run.signal, timeout]) : timeout);
       } catch (err) {
         if (run.signal?.aborted) throw err;
-        if (!retryable) throw new InstagramApiError(`Instagram ${op} failed: ${redact(describe(err))}`, { op, status: 0, transient: true });
-        await this.backoff(attempt, null, run, { op, error: redact(describe(err)) });
+        if (!retryable) throw new InstagramApiError(`Instagram ${op} failed: ${redact(describeRequestError(err))}`, { op, status: 0, transient: true });
+        await this.backoff(attempt, null, run, { op, error: redact(describeRequestError(err)) });
         continue;
       }
       const { status, retryAfter, text } = res;
@@ -484,17 +484,3 @@ async function send(url: URL, method: string, form: URLSearchParams, signal: Abo
 }
 
 const accountError = (code: string, message: string) => new PlatformAccountError('INSTAGRAM', code, message);
-
-function safeJson(s: string): unknown {
-  try {
-    return JSON.parse(s) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: unknown }).cause;
-  return cause instanceof Error ? `${err.message} (${cause.message})` : err.name === 'TimeoutError' ? 'timed out' : err.message;
-}

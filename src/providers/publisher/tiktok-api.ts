@@ -5,6 +5,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { PlatformAccountError, PlatformLimitError, type TokenVault } from './types.js';
+import { parseRetryAfter, safeJson } from '../../net/http-util.js';
 
 export const TIKTOK_API_URL = 'https://open.tiktokapis.com';
 
@@ -351,23 +352,6 @@ export async function sleep(ms: number, cx: CallContext): Promise<void> {
   for (let left = ms; left > 0; left = end - Date.now()) {
     cx.heartbeat?.();
     await delay(Math.min(left, HEARTBEAT_EVERY_MS), undefined, cx.signal ? { signal: cx.signal } : undefined);
-  }
-}
-
-/** Retry-After as seconds or an HTTP date, in ms; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined): number | undefined {
-  const v = value?.trim();
-  if (!v) return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-export function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 

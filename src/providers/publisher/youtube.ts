@@ -16,6 +16,7 @@ import { OAuth2Client } from 'google-auth-library';
 import { z } from 'zod';
 import { PlatformAccountError, PlatformLimitError } from './types.js';
 import type { PublishContext, PublishRequest, PublishedPost, Publisher, TokenVault } from './types.js';
+import { parseRetryAfter } from '../../net/http-util.js';
 
 export interface YouTubeOptions {
   clientId: string;
@@ -302,7 +303,7 @@ export class YouTubePublisher implements Publisher {
     const first = parsed.data?.error.errors?.[0];
     const reason = first?.reason ?? '';
     const message = parsed.data?.error.message ?? first?.message ?? (text.slice(0, 300) || `HTTP ${res.status}`);
-    const afterMs = retryAfterMs(res.headers.get('retry-after'));
+    const afterMs = parseRetryAfter(res.headers.get('retry-after'));
     if (res.status >= 500 || res.status === 429 || reason === 'rateLimitExceeded' || reason === 'userRateLimitExceeded') {
       if (afterMs !== undefined && afterMs > MAX_RETRY_AFTER_MS)
         throw new Error(`YouTube asked to wait ${Math.round(afterMs / 1000)} s (${res.status} ${reason}); will retry later.`);
@@ -453,12 +454,6 @@ async function videoIdOf(res: Response): Promise<string> {
   const video = VideoResource.safeParse(await res.json().catch(() => undefined));
   if (!video.success) throw new Error(`YouTube answered ${res.status} to the upload without a video id: check YouTube Studio.`);
   return video.data.id;
-}
-
-/** Retry-After in seconds or as an HTTP date. */
-function retryAfterMs(header: string | null): number | undefined {
-  const at = !header ? NaN : /^\d+$/.test(header.trim()) ? Date.now() + Number(header) * 1000 : Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 const MIME: Record<string, string> = { mp4: 'video/mp4', mov: 'video/quicktime', webm: 'video/webm', mkv: 'video/x-matroska' };

@@ -8,6 +8,9 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { describeRequestError, parseRetryAfter, safeJson } from '../../../net/http-util.js';
+
+export { parseRetryAfter };
 
 export type CreatorsCredentialVersion = '2.1' | '2.2' | '2.3' | '3.1' | '3.2' | '3.3';
 export const CREATORS_VERSIONS: readonly CreatorsCredentialVersion[] = Object.freeze(['2.1', '2.2', '2.3', '3.1', '3.2', '3.3'] as const);
@@ -222,9 +225,14 @@ export class CreatorsApiClient {
       } catch (err) {
         if (this.opts.signal?.aborted) throw err;
         if (attempt >= this.cfg.maxAttempts) {
-          throw new CreatorsApiError(`Creators API token request to ${this.cfg.tokenUrl} failed: ${this.redact(describe(err))}`, 0, 'NetworkError', true);
+          throw new CreatorsApiError(
+            `Creators API token request to ${this.cfg.tokenUrl} failed: ${this.redact(describeRequestError(err))}`,
+            0,
+            'NetworkError',
+            true,
+          );
         }
-        await this.backoff(attempt, null, 'token request failed', { error: this.redact(describe(err)) });
+        await this.backoff(attempt, null, 'token request failed', { error: this.redact(describeRequestError(err)) });
         continue;
       }
       if (res.status === 200) return this.acceptToken(res.text);
@@ -277,10 +285,10 @@ export class CreatorsApiClient {
       } catch (err) {
         if (this.opts.signal?.aborted) throw err;
         if (attempt >= this.cfg.maxAttempts) {
-          throw new CreatorsApiError(`Creators API ${op} failed after ${attempt} attempts: ${describe(err)}`, 0, 'NetworkError', true);
+          throw new CreatorsApiError(`Creators API ${op} failed after ${attempt} attempts: ${describeRequestError(err)}`, 0, 'NetworkError', true);
         }
         this.stats.retries++;
-        await this.backoff(attempt++, null, `${op} request failed`, { error: describe(err) });
+        await this.backoff(attempt++, null, `${op} request failed`, { error: describeRequestError(err) });
         continue;
       }
       if (res.status >= 200 && res.status < 300) {
@@ -374,15 +382,6 @@ function settings(opts: CreatorsApiOptions) {
 
 type HttpResult = { status: number; retryAfter: string | null; text: string };
 
-/** Retry-After as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (value === null || value === undefined || value.trim() === '') return undefined;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
 function parseEnvelope<T extends z.ZodType>(schema: T, json: unknown, op: Operation): z.output<T> {
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
@@ -475,20 +474,6 @@ function hint400(info: { reason?: string; message: string }): string {
 
 function unexpected(op: Operation, status: number, what: string): CreatorsApiError {
   return new CreatorsApiError(`Creators API ${op} answered HTTP ${status} with ${what}`, status, 'UnexpectedResponse', false);
-}
-
-function safeJson(s: string): unknown {
-  try {
-    return JSON.parse(s) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: unknown }).cause;
-  return cause instanceof Error ? `${err.message} (${cause.message})` : err.name === 'TimeoutError' ? 'timed out' : err.message;
 }
 
 const positiveInt = (name: string, n: number) => rangeInt(name, n, 1, Number.MAX_SAFE_INTEGER);
