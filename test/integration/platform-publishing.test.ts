@@ -87,18 +87,23 @@ describe('publishing to YouTube, TikTok and Instagram (loopback fakes, real Temp
     return sys;
   }
 
-  async function runToCompletion(sys: TestSystem, body: Record<string, unknown>) {
-    const start = await sys.request('POST', '/orchestrator/daily-loop/start', { autoApprove: true, ...body });
-    expect(start.status).toBe(201);
+  /** Waits until the run completes (a failed run fails the test at once, with its error). */
+  function completion(sys: TestSystem, workflowId: string) {
     return eventually(
       async () => {
-        const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
+        const r = await sys.request('GET', `/orchestrator/daily-loop/status/${workflowId}`);
         if (r.body.status === 'FAILED') throw new Error(`run failed: ${JSON.stringify(r.body.error ?? r.body)}`);
         return r.body.status === 'COMPLETED' ? r.body : undefined;
       },
       240_000,
       500,
     );
+  }
+
+  async function runToCompletion(sys: TestSystem, body: Record<string, unknown>) {
+    const start = await sys.request('POST', '/orchestrator/daily-loop/start', { autoApprove: true, ...body });
+    expect(start.status).toBe(201);
+    return completion(sys, start.body.workflowId);
   }
 
   /**
@@ -244,15 +249,7 @@ describe('publishing to YouTube, TikTok and Instagram (loopback fakes, real Temp
       );
       first.kill('SIGKILL');
       workerProcess(sys);
-      const done = await eventually(
-        async () => {
-          const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
-          if (r.body.status === 'FAILED') throw new Error(`run failed: ${JSON.stringify(r.body.error ?? r.body)}`);
-          return r.body.status === 'COMPLETED' ? r.body : undefined;
-        },
-        240_000,
-        500,
-      );
+      const done = await completion(sys, start.body.workflowId);
       expect(done.result.publishing.failed).toEqual([]);
       const after = counts();
       expect([after.youtube - before.youtube, after.tiktok - before.tiktok, after.instagram - before.instagram]).toEqual([1, 1, 1]);
@@ -269,15 +266,7 @@ describe('publishing to YouTube, TikTok and Instagram (loopback fakes, real Temp
       const start = await sys.request('POST', '/orchestrator/daily-loop/start', { autoApprove: true, maxProducts: 1 });
       expect(await exited).toBe('SIGKILL');
       workerProcess(sys);
-      const done = await eventually(
-        async () => {
-          const r = await sys.request('GET', `/orchestrator/daily-loop/status/${start.body.workflowId}`);
-          if (r.body.status === 'FAILED') throw new Error(`run failed: ${JSON.stringify(r.body.error ?? r.body)}`);
-          return r.body.status === 'COMPLETED' ? r.body : undefined;
-        },
-        240_000,
-        500,
-      );
+      const done = await completion(sys, start.body.workflowId);
       expect(done.result.publishing.failed).toEqual([]);
       const after = counts();
       expect([after.youtube - before.youtube, after.tiktok - before.tiktok, after.instagram - before.instagram]).toEqual([1, 1, 1]);
