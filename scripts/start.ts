@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfigOrExit } from '../src/config.js';
 import { describePublishers } from '../src/providers/publisher/describe.js';
+import { checkPiper } from '../src/providers/voice/piper.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/embedded/postgres.js';
 import { findTemporalCli, startDevServer, stopChild, type DevServerHandle } from '../src/embedded/temporal.js';
 import { migrateIfNeeded, PROJECT_ROOT } from '../src/embedded/migrate.js';
@@ -134,8 +135,15 @@ function describeProviders(c: typeof config): string {
         ? `your file ${c.CATALOG_FILE}`
         : 'bundled sample catalog';
   const scripts = p.writer === 'openai' ? `OpenAI ${c.OPENAI_MODEL}` : 'templates';
-  const voice = p.voice === 'openai' ? `OpenAI ${c.OPENAI_TTS_MODEL} (${c.OPENAI_TTS_VOICE})` : 'espeak-ng';
-  return `products: ${products} · scripts: ${scripts} · voice: ${voice}`;
+  return `products: ${products} · scripts: ${scripts} · voice: ${describeVoice(c)}`;
+}
+
+/** The voice the worker will use: what `buildVoices` in src/worker.ts decides, from the same file checks. */
+function describeVoice(c: typeof config): string {
+  if (c.providers.voice === 'openai') return `OpenAI ${c.OPENAI_TTS_MODEL} (${c.OPENAI_TTS_VOICE})`;
+  if (c.providers.voice === 'espeak') return 'espeak-ng';
+  const piper = checkPiper({ binary: c.PIPER_PATH, model: c.PIPER_MODEL });
+  return piper.ok ? `Piper ${path.basename(piper.model, '.onnx')} (espeak-ng for languages it does not speak)` : `espeak-ng, because ${piper.problem}`;
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {

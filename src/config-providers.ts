@@ -1,6 +1,6 @@
 // The outside providers' settings: Amazon's Creators API for products, OpenAI for
 // scripts and voice. Each is off until its credentials are set; then it replaces
-// the offline default (bundled catalog, template writer, espeak-ng).
+// the offline default (bundled catalog, template writer, the Piper voice).
 import { CREATORS_VERSIONS, type CreatorsCredentialVersion } from './providers/catalog/creators/client.js';
 import { parseCatalogSearches, type CatalogSearch } from './providers/catalog/creators/catalog.js';
 import { ConfigError, choice, duration, num, oneOf, str, url, type VarSpec } from './config-vars.js';
@@ -36,7 +36,9 @@ export const PROVIDER_SPEC = {
   OPENAI_PRICE_INPUT_PER_1M: num(0.4, 0, 1000),
   OPENAI_PRICE_OUTPUT_PER_1M: num(1.6, 0, 1000),
   WRITER: choice(['template', 'openai'] as const),
-  VOICE: choice(['espeak', 'openai'] as const),
+  VOICE: choice(['espeak', 'piper', 'openai'] as const),
+  PIPER_PATH: str({ pattern: /^\S.{0,4095}$/, hint: 'the path of a piper binary (piper-tts 1.8), such as /usr/local/bin/piper' }),
+  PIPER_MODEL: str({ pattern: /^\S.{0,4095}\.onnx$/, hint: 'the path of a Piper .onnx voice model with its .onnx.json beside it' }),
   OPENAI_TTS_MODEL: oneOf(['gpt-4o-mini-tts', 'tts-1', 'tts-1-hd'] as const, 'gpt-4o-mini-tts'),
   OPENAI_TTS_VOICE: str({ default: 'coral', pattern: /^[a-z]{2,20}$/, hint: 'a voice such as alloy, ash, coral, nova, sage or verse' }),
   OPENAI_TTS_PRICE_PER_MINUTE: num(0.015, 0, 100),
@@ -48,7 +50,8 @@ export interface ProviderChoice {
   /** Where products come from: Amazon's Creators API, the user's file, or the bundled sample. */
   catalog: 'amazon-creators' | 'file' | 'bundled';
   writer: 'openai' | 'template';
-  voice: 'openai' | 'espeak';
+  /** Piper when it is installed; the worker falls back to espeak-ng when it is not. */
+  voice: 'openai' | 'piper' | 'espeak';
 }
 
 const AMAZON_KEYS = ['AMAZON_CREATORS_CREDENTIAL_ID', 'AMAZON_CREATORS_CREDENTIAL_SECRET', 'AMAZON_CREATORS_CREDENTIAL_VERSION'] as const;
@@ -68,7 +71,7 @@ export function checkProviderConfig(c: ProviderRaw): void {
     if (c[key] === 'openai' && !c.OPENAI_API_KEY) {
       throw new ConfigError(
         'OPENAI_API_KEY',
-        `OPENAI_API_KEY is missing: ${key}=openai needs it (any placeholder works for a local OpenAI-compatible server that ignores keys). Set it, or set ${key}=${key === 'WRITER' ? 'template' : 'espeak'}.`,
+        `OPENAI_API_KEY is missing: ${key}=openai needs it (any placeholder works for a local OpenAI-compatible server that ignores keys). Set it, or set ${key}=${key === 'WRITER' ? 'template' : 'piper'}.`,
       );
     }
   }
@@ -78,6 +81,6 @@ export function deriveProviders(c: ProviderRaw): ProviderChoice {
   return {
     catalog: c.AMAZON_CREATORS_CREDENTIAL_ID ? 'amazon-creators' : c.CATALOG_FILE ? 'file' : 'bundled',
     writer: c.WRITER ?? (c.OPENAI_API_KEY ? 'openai' : 'template'),
-    voice: c.VOICE ?? (c.OPENAI_API_KEY ? 'openai' : 'espeak'),
+    voice: c.VOICE ?? (c.OPENAI_API_KEY ? 'openai' : 'piper'),
   };
 }

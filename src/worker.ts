@@ -21,6 +21,7 @@ import { FfmpegRenderer } from './providers/renderer/ffmpeg.js';
 import { createMediaStorage } from './providers/storage/index.js';
 import { EspeakVoice } from './providers/voice/espeak.js';
 import { OpenAIVoice } from './providers/voice/openai.js';
+import { checkPiper, PiperVoice } from './providers/voice/piper.js';
 import type { VoiceProvider } from './providers/voice/types.js';
 import { createScriptWriter } from './providers/writer/index.js';
 import type { ActivityDeps } from './temporal/activities/index.js';
@@ -160,9 +161,23 @@ function buildCatalogs(config: Config, db: Db): Pick<ActivityDeps, 'catalog' | '
   return { catalog, fallbackCatalog: offline };
 }
 
-/** The voice: OpenAI TTS when chosen (espeak-ng then takes over if the account is refused), else espeak-ng. */
-function buildVoices(config: Config): { voice: VoiceProvider; fallbackVoice?: VoiceProvider } {
-  if (config.providers.voice !== 'openai') return { voice: new EspeakVoice() };
+/**
+ * The voice: OpenAI TTS when chosen (the offline voice takes over if the account
+ * is refused), else Piper (espeak-ng speaks the languages its model does not),
+ * else espeak-ng. Piper is checked once here, with file checks only: when it is
+ * missing, one warning and espeak-ng, so the worker still runs.
+ */
+export function buildVoices(config: Config, log: Logger = createLogger('voice', config.LOG_LEVEL)): { voice: VoiceProvider; fallbackVoice?: VoiceProvider } {
+  const offline = (): VoiceProvider => {
+    if (config.providers.voice === 'espeak') return new EspeakVoice();
+    const piper = checkPiper({ binary: config.PIPER_PATH, model: config.PIPER_MODEL });
+    if (piper.ok) return new PiperVoice({ binary: piper.binary, model: piper.model, fallback: new EspeakVoice() });
+    const consequence =
+      config.providers.voice === 'openai' ? 'If OpenAI refuses the account, videos fall back to espeak-ng' : 'Videos use espeak-ng until then';
+    log.warn({ problem: piper.problem }, `${piper.problem}. ${consequence}.`);
+    return new EspeakVoice();
+  };
+  if (config.providers.voice !== 'openai') return { voice: offline() };
   return {
     voice: new OpenAIVoice({
       apiKey: config.OPENAI_API_KEY!,
@@ -171,7 +186,7 @@ function buildVoices(config: Config): { voice: VoiceProvider; fallbackVoice?: Vo
       voice: config.OPENAI_TTS_VOICE,
       timeoutMs: config.OPENAI_TIMEOUT * 2,
     }),
-    fallbackVoice: new EspeakVoice(),
+    fallbackVoice: offline(),
   };
 }
 

@@ -123,7 +123,7 @@ describe('outside providers (Amazon Creators API, OpenAI)', () => {
   };
 
   it('uses the offline defaults with zero accounts', () => {
-    expect(loadConfig({}).providers).toEqual({ catalog: 'bundled', writer: 'template', voice: 'espeak' });
+    expect(loadConfig({}).providers).toEqual({ catalog: 'bundled', writer: 'template', voice: 'piper' });
     expect(loadConfig({ CATALOG_FILE: 'x.csv' }).providers.catalog).toBe('file');
   });
 
@@ -138,6 +138,22 @@ describe('outside providers (Amazon Creators API, OpenAI)', () => {
       writer: 'template',
       voice: 'espeak',
     });
+  });
+
+  it('speaks with Piper unless OpenAI is chosen, and keeps espeak-ng on request', () => {
+    expect(loadConfig({ VOICE: 'piper' }).providers.voice).toBe('piper');
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-test-1234567890', VOICE: 'piper' }).providers.voice).toBe('piper');
+    expect(loadConfig({ VOICE: 'espeak' }).providers.voice).toBe('espeak');
+    const c = loadConfig({ PIPER_PATH: '/opt/piper/bin/piper', PIPER_MODEL: '/opt/piper/en_US-lessac-medium.onnx' });
+    expect([c.PIPER_PATH, c.PIPER_MODEL]).toEqual(['/opt/piper/bin/piper', '/opt/piper/en_US-lessac-medium.onnx']);
+    expect([loadConfig({}).PIPER_PATH, loadConfig({}).PIPER_MODEL]).toEqual([undefined, undefined]);
+  });
+
+  it('refuses an unknown VOICE and a PIPER_MODEL that is not an .onnx file, naming what is expected', () => {
+    expect(errorFor({ VOICE: 'festival' }).message).toMatch(/VOICE is invalid: got "festival", expected one of espeak, piper, openai/);
+    const err = errorFor({ PIPER_MODEL: '/opt/piper/en_US-lessac-medium.onnx.json' });
+    expect(err.variable).toBe('PIPER_MODEL');
+    expect(err.message).toContain('.onnx voice model');
   });
 
   it.each(Object.keys(amazon))('names %s when the other Creators credentials are set without it', (missing) => {
@@ -169,6 +185,7 @@ describe('outside providers (Amazon Creators API, OpenAI)', () => {
       expect(err.variable).toBe('OPENAI_API_KEY');
       expect(err.message).toContain('OPENAI_API_KEY is missing');
     }
+    expect(errorFor({ VOICE: 'openai' }).message).toContain('set VOICE=piper');
   });
 });
 

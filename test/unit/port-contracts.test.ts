@@ -11,6 +11,7 @@ import { CreatorsCatalogProvider, DEFAULT_CATALOG_SEARCHES } from '../../src/pro
 import { CreatorsApiClient } from '../../src/providers/catalog/creators/client.js';
 import { EspeakVoice } from '../../src/providers/voice/espeak.js';
 import { OpenAIVoice } from '../../src/providers/voice/openai.js';
+import { PiperVoice } from '../../src/providers/voice/piper.js';
 import { readWavInfo } from '../../src/providers/voice/audio.js';
 import type { VoiceProvider } from '../../src/providers/voice/types.js';
 import { OpenAIScriptWriter } from '../../src/providers/writer/openai.js';
@@ -19,6 +20,7 @@ import type { ScriptInput, ScriptWriter } from '../../src/providers/writer/types
 import { FakeCreatorsApi } from '../fakes/creators-api.js';
 import { FakeOpenAI } from '../fakes/openai.js';
 import { syntheticCatalog, writeCatalogFile } from '../support/catalog.js';
+import { findPiper, PIPER_MISSING } from '../support/piper.js';
 
 let openai: FakeOpenAI;
 let amazon: FakeCreatorsApi;
@@ -91,8 +93,12 @@ describe.each([
   });
 });
 
+const piper = findPiper();
+if (!piper.ok) console.warn(`VoiceProvider contract skipped for piper: ${PIPER_MISSING}`);
+
 describe.each([
   ['espeak-ng', () => new EspeakVoice()],
+  ...(piper.ok ? [['piper', () => new PiperVoice({ binary: piper.binary, model: piper.model, fallback: new EspeakVoice() })]] : []),
   ['openai tts (fake)', () => new OpenAIVoice({ apiKey: openai.apiKey, baseURL: openai.baseURL, model: 'gpt-4o-mini-tts', voice: 'coral', timeoutMs: 5000 })],
 ] as [string, () => VoiceProvider][])('VoiceProvider contract: %s', (_name, make) => {
   it('makes one mono PCM WAV per sentence, in order, with its real duration, and reuses them on a retry', async () => {
