@@ -1,12 +1,13 @@
 // What a viewer gets, measured on one rendered short (issue 13's proof, as numbers):
 //   - loudness: integrated LUFS and true peak (ffmpeg ebur128), against the platforms' -14 LUFS / -1 dBTP;
-//   - scene cuts: frames where the picture changes a lot (select='gt(scene,0.25)'), against sentences - 1;
+//   - scene cuts: frames where the picture changes a lot (select='gt(scene,0.25)'; frames < 0.3 s apart count once), against sentences - 1;
 //   - still stretches: freezedetect segments longer than 4 s (a picture held still is a picture people swipe away);
 //   - render speed as a multiple of real time.
 //
 //   npx tsx bench/video-quality.ts            (one render with the product image, one with the title card)
 //
 // It asserts nothing: it prints what it measured, for the note and for comparing renderer changes.
+// Each render also leaves a contact sheet (one frame every 3 s) next to it under var/bench/video-quality/.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,6 +37,17 @@ async function ffmpegStderr(args: string[]): Promise<string> {
   return String(stderr);
 }
 
+/** Frames over the threshold less than 0.3 s apart are one cut (a 3-frame slide can score on two frames). */
+export function countCuts(times: number[]): number {
+  let cuts = 0;
+  let last = -Infinity;
+  for (const t of times) {
+    if (t - last > 0.3) cuts++;
+    last = t;
+  }
+  return cuts;
+}
+
 export async function measureVideo(file: string): Promise<Pick<VideoQuality, 'integratedLufs' | 'truePeakDb' | 'sceneCuts' | 'stillOver4s'>> {
   const loud = await ffmpegStderr(['-i', file, '-af', 'ebur128=peak=true', '-f', 'null', '-']);
   const summary = loud.slice(loud.lastIndexOf('Summary:'));
@@ -44,7 +56,7 @@ export async function measureVideo(file: string): Promise<Pick<VideoQuality, 'in
   return {
     integratedLufs: Number(/I:\s+(-?[\d.]+) LUFS/.exec(summary)?.[1]),
     truePeakDb: Number(/Peak:\s+(-?[\d.]+) dBFS/.exec(summary)?.[1]),
-    sceneCuts: (scenes.match(/Parsed_showinfo.*pts_time/g) ?? []).length,
+    sceneCuts: countCuts([...scenes.matchAll(/Parsed_showinfo.*pts_time:\s*([\d.]+)/g)].map((m) => Number(m[1]))),
     stillOver4s: [...freezes.matchAll(/freeze_duration: ([\d.]+)/g)].map((m) => Number(m[1])),
   };
 }
@@ -82,6 +94,11 @@ export async function runVideoQuality(): Promise<VideoQuality[]> {
       title: script.title,
       brand: 'Voltix',
       priceLabel: '$29.99',
+      productTitle: 'Voltix PowerCore Slim 10000mAh Portable Charger, USB-C Power Bank with 20W Fast Charging, Black',
+      category: 'Electronics',
+      rating: 4.6,
+      reviewCount: 12_345,
+      linkCue: 'Link in the description ↓',
       disclosure: script.disclosure,
       imagePath: variant === 'product image' ? image : undefined,
       imageFormat: variant === 'product image' ? 'png' : undefined,
@@ -90,6 +107,8 @@ export async function runVideoQuality(): Promise<VideoQuality[]> {
       maxDurationSec: 60,
     });
     const renderMs = performance.now() - t0;
+    // A contact sheet, one frame every 3 s, to look at what a viewer sees.
+    await run('ffmpeg', ['-v', 'error', '-y', '-i', `${base}.mp4`, '-vf', 'fps=1/3,scale=270:480,tile=5x2', '-frames:v', '1', `${base}-sheet.png`]);
     out.push({
       variant,
       durationSec: r.durationSec,

@@ -105,7 +105,9 @@ describe('FfmpegRenderer with a product image', () => {
     const file = path.join(tmp, 'playlist.png');
     fs.writeFileSync(file, '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n');
     const out = await renderer.render(input({ name: 'playlist', imagePath: file }));
-    expect(out.warnings).toEqual(['product image not used (playlist.png is not a PNG, JPEG, WebP or GIF file): rendered a title card instead']);
+    expect(out.warnings).toEqual([
+      "product image not used (playlist.png is not a PNG, JPEG, WebP or GIF file): the scenes were generated from the product's data",
+    ]);
   }, 60_000);
 
   it('refuses an SVG (title card)', async () => {
@@ -118,7 +120,9 @@ describe('FfmpegRenderer with a product image', () => {
   it('refuses a picture whose bytes disagree with the declared format', async () => {
     const file = picture('jpeg', 'declared-png.png');
     const out = await renderer.render(input({ name: 'mismatch', imagePath: file, imageFormat: 'png' }));
-    expect(out.warnings).toEqual(['product image not used (declared-png.png was declared png but its bytes are jpeg): rendered a title card instead']);
+    expect(out.warnings).toEqual([
+      "product image not used (declared-png.png was declared png but its bytes are jpeg): the scenes were generated from the product's data",
+    ]);
   }, 60_000);
 
   it('refuses a file with a valid PNG signature that does not decode as PNG', async () => {

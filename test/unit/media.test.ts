@@ -69,11 +69,6 @@ async function grayRegion(video: string, t: number, crop: { w: number; h: number
   return stdout;
 }
 
-const meanAbsDiff = (a: Buffer, b: Buffer) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
-  return s / a.length;
-};
 const countAtLeast = (a: Buffer, v: number) => a.reduce((n, p) => n + (p >= v ? 1 : 0), 0);
 
 /** Offsets of the first `moov` and `mdat` in the file's bytes. */
@@ -86,9 +81,6 @@ async function pngSize(file: string) {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', file]);
   return JSON.parse(stdout).streams[0] as { codec_name: string; width: number; height: number };
 }
-
-const CAPTION_AREA = { w: 1080, h: 640, x: 0, y: 1280 };
-const DISCLOSURE_AREA = { w: 1080, h: 170, x: 0, y: 30 };
 
 describe('wavDurationSec', () => {
   function wav(opts: { rate: number; samples: number; listChunk?: boolean; streamedSize?: boolean }): string {
@@ -263,11 +255,11 @@ describe('FfmpegRenderer', () => {
     void imageRenderMs;
   });
 
-  it('renders a generated title card when there is no image', async () => {
+  it('renders scenes drawn from the product data when there is no image', async () => {
     const dir = path.join(tmp, 'render-card');
     const out = await renderer.render(input({ videoPath: path.join(dir, 'video.mp4'), thumbnailPath: path.join(dir, 'thumb.png') }));
     await expectValidShort(out);
-    // The title card draws the title in white in the middle of the screen.
+    // Without a picture the hook scene is drawn from the product's data: its name in white mid-screen.
     const middle = await grayRegion(out.videoPath, 0.5, { w: 1080, h: 400, x: 0, y: 560 });
     expect(countAtLeast(middle, 230)).toBeGreaterThan(5000);
   });
@@ -286,37 +278,7 @@ describe('FfmpegRenderer', () => {
     expect(truePeak).toBeLessThanOrEqual(-1);
   });
 
-  it('burns in captions that follow the speech: sentence 2 on screen during its audio, nothing in the gap after it', async () => {
-    const video = imageRender.videoPath;
-    const [s1, s2, s3] = imageRender.timeline;
-    const during2 = await grayRegion(video, (s2.startSec + s2.endSec) / 2, CAPTION_AREA);
-    const during3 = await grayRegion(video, (s3.startSec + s3.endSec) / 2, CAPTION_AREA);
-    const gapAfter2 = await grayRegion(video, s2.endSec + 0.075, CAPTION_AREA);
-    const tail = await grayRegion(video, imageRender.durationSec - 0.2, CAPTION_AREA);
-    expect(s1.startSec).toBe(0);
-    // The background does not move: two frames without a caption are the same picture.
-    expect(meanAbsDiff(gapAfter2, tail)).toBeLessThan(1);
-    // A caption adds big white letters with a black outline to the bottom third.
-    expect(meanAbsDiff(during2, gapAfter2)).toBeGreaterThan(4);
-    expect(countAtLeast(during2, 235) - countAtLeast(gapAfter2, 235)).toBeGreaterThan(8000);
-    // ...and it is a different caption for another sentence.
-    expect(meanAbsDiff(during2, during3)).toBeGreaterThan(4);
-    // The thumbnail shows the hook caption.
-    const { stdout: thumbCaption } = await run(
-      'ffmpeg',
-      ['-v', 'error', '-i', imageRender.thumbnailPath, '-vf', 'crop=1080:640:0:1280,format=gray', '-f', 'rawvideo', '-'],
-      { encoding: 'buffer', maxBuffer: 1 << 24 },
-    );
-    expect(countAtLeast(thumbCaption, 235)).toBeGreaterThan(countAtLeast(gapAfter2, 235) + 8000);
-  });
-
-  it('shows the disclosure for the whole video', async () => {
-    const video = imageRender.videoPath;
-    for (const t of [0.1, imageRender.durationSec / 2, imageRender.durationSec - 0.1]) {
-      // The darkened blurred background never reaches 230: bright pixels up there are the disclosure text.
-      expect(countAtLeast(await grayRegion(video, t, DISCLOSURE_AREA), 230)).toBeGreaterThan(3000);
-    }
-  });
+  // What the video shows (scenes, cuts, motion, word-by-word captions, the disclosure) is checked in video-scenes.test.ts.
 
   it('returns finished files of a retried render at once, without running ffmpeg again', async () => {
     const before = [fs.statSync(imageRender.videoPath).mtimeMs, fs.statSync(imageRender.thumbnailPath).mtimeMs];
@@ -398,7 +360,7 @@ describe('FfmpegRenderer', () => {
       videoPath: path.join(weirdDir, 'out', 'video.mp4'),
       thumbnailPath: path.join(weirdDir, 'out', 'thumb.png'),
     });
-    expect(out.warnings.join()).toMatch(/does not exist.*title card/);
+    expect(out.warnings.join()).toMatch(/does not exist.*generated from the product's data/);
     expect((await probeVideo(out.videoPath)).videoCodec).toBe('h264');
     // The work directory (with the ASS files) was removed.
     expect(fs.readdirSync(weirdDir).filter((f) => f.startsWith('ae-render-'))).toEqual([]);

@@ -1,10 +1,11 @@
 // The render plan: the length guard (fitSegments) and the ffmpeg command line and subtitle files of one render (planRender).
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { RenderInput } from './types.js';
 import type { ResolvedRendererOptions } from './ffmpeg.js';
-import { buildCaptionsAss, buildStaticAss, escapeFilterValue, oneLine } from './ffmpeg-ass.js';
-import { FPS, HEIGHT, IMAGE_BOX, WIDTH } from './ffmpeg-layout.js';
+import { buildCaptionsAss, buildDisclosureAss, buildSceneAss, captionStates, escapeFilterValue, oneLine } from './ffmpeg-ass.js';
+import { FPS, HEIGHT, WIDTH } from './ffmpeg-layout.js';
+import type { Composition } from './composition.js';
+import { buildComposition, CANVAS } from './scenes.js';
 import { IMAGE_DEMUXERS, type ImageFormat } from '../../domain/image-format.js';
 
 const AUDIO_RATE = 48_000;
@@ -68,13 +69,16 @@ export function fitSegments(durations: number[], maxSec: number, gapSec: number,
 
 export interface PlanFiles {
   fit: SegmentFit;
-  /** A decodable product image (absolute path), or undefined for the title card. */
+  /** A decodable product image (absolute path) and its size, or undefined: the scenes are generated from the product's data. */
   imagePath?: string;
+  imageSize?: { width: number; height: number };
   /**
    * The image's format (from its magic bytes): ffmpeg is given that demuxer
    * explicitly (`-f png_pipe` …), never left to guess. Default 'png'.
    */
   imageFormat?: ImageFormat;
+  /** Where the speech is inside each kept sentence's file (silence trimmed); default the whole file. */
+  speech?: { startSec: number; endSec: number }[];
   /** A private directory for the generated subtitle files. */
   workDir: string;
   videoOut: string;
@@ -85,27 +89,39 @@ export interface PlanFiles {
 export interface RenderPlan {
   /** ffmpeg arguments (without -progress): the same graph our renderer runs. */
   args: string[];
-  /** Generated files the graph reads (the two ASS files): write them before running ffmpeg. */
+  /** Generated files the graph reads (the ASS files): write them before running ffmpeg. */
   files: { path: string; content: string }[];
   durationSec: number;
   frames: number;
-  /** Distinct caption states (caption i on screen, or none): libass draws each once. */
+  /** Distinct caption states (a word highlighted, or no page): libass draws each once. */
   states: number;
   background: 'image' | 'title-card';
   timeline: { text: string; startSec: number; endSec: number }[];
+  /** The video as data (scenes, captions, audio): what the graph draws. */
+  composition: Composition;
 }
+
+/** The caption band (transparent, overlaid on every frame) and the disclosure band at the top. */
+const CAPTION_BAND = { w: WIDTH, h: 260 };
+const DISCLOSURE_BAND = { w: WIDTH, h: 110 };
+/** The thumbnail is this frame of the video: the hook scene with the first words on screen. */
+const THUMB_FRAME = 24;
 
 /**
  * Builds the ffmpeg command line and the subtitle files for one render (pure:
  * touches no file).
  *
- * The video branch: the still (background + image or title card) gets the static
- * text (disclosure, brand, title, price) drawn once; the `loop` filter repeats it
- * once per caption state (caption i from its start, nothing in the gap after
- * it); libass draws each state's caption once; `fps` turns the states into a
- * 30 fps stream by repeating frame references, and `trim` cuts it to the audio
- * length. Per output frame, only x264 works. The thumbnail is the first state
- * (the hook on screen), from the same graph.
+ * The video: one scene per sentence. Each scene is composed ONCE as a still
+ * (background gradient or blurred product image, the product image, the
+ * scene's text drawn by libass), converted to yuv420p once, and repeated by
+ * `loop`; the camera moves by `crop` with a per-frame offset (a pan over a
+ * canvas 10 % larger than the frame, free: crop only moves pointers) or, on
+ * image scenes, the product image alone zooms (one small bilinear scale per
+ * frame). Scenes slide in over each other with `xfade`. The captions are
+ * rendered by libass once per state (one per spoken word) on a transparent
+ * band that `fps` repeats and `overlay` blends on every frame; the disclosure
+ * band likewise, from one frame. Per output frame the work is a crop, two small
+ * blends and x264. The thumbnail is one frame of the same graph.
  */
 export function planRender(input: RenderInput, opts: ResolvedRendererOptions, files: PlanFiles): RenderPlan {
   const { fit } = files;
@@ -119,65 +135,159 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
   const durationSec = fit.totalSec;
   const frames = Math.max(1, Math.round(durationSec * FPS));
   const background = files.imagePath ? 'image' : 'title-card';
-
-  // Caption states on a centisecond grid (ASS times are centiseconds): the frame
-  // of a state is stamped exactly at its event's start, so libass shows it.
-  const captionCs = timeline.map((c) => ({ text: c.text, start: Math.round(c.startSec * 100), end: Math.round(c.endSec * 100) }));
-  const statesMs: number[] = [];
-  const addState = (cs: number) => {
-    const ms = cs * 10;
-    if (!statesMs.length || ms > statesMs[statesMs.length - 1]) statesMs.push(ms);
-  };
-  captionCs.forEach((c, i) => {
-    addState(c.start);
-    const next = captionCs[i + 1];
-    if (!next || c.end < next.start) addState(c.end);
-  });
-  // A closing frame at the very end, so `fps` repeats the last state up to it (cut off by trim).
-  statesMs.push(Math.max(Math.round(durationSec * 1000), statesMs[statesMs.length - 1] + 1));
-  const ptsExpr = statesMs.map((ms, n) => (n === 0 ? String(ms) : `eq(N,${n})*${ms}`)).join('+');
+  const composition = buildComposition(
+    kept.map((s, i) => ({
+      text: s.text,
+      audioPath: path.resolve(s.audioPath),
+      startSec: timeline[i].startSec,
+      durationSec: s.durationSec,
+      speech: files.speech?.[i] ?? { startSec: 0, endSec: s.durationSec },
+    })),
+    {
+      title: input.title,
+      productTitle: input.productTitle,
+      brand: input.brand,
+      priceLabel: input.priceLabel,
+      category: input.category,
+      rating: input.rating,
+      reviewCount: input.reviewCount,
+      disclosure: input.disclosure,
+      language: input.language,
+      linkCue: input.linkCue,
+      imagePath: files.imagePath,
+    },
+    { fontFile: opts.fontFile, durationSec },
+  );
 
   const fontsDir = path.dirname(path.resolve(opts.fontFile));
-  const staticAss = buildStaticAss({
-    title: input.title,
-    brand: input.brand,
-    priceLabel: input.priceLabel,
-    disclosure: input.disclosure,
-    language: input.language,
-    background,
-    fontName: opts.fontName,
-  });
-  const captionsAss = buildCaptionsAss({ captions: captionCs, language: input.language, fontName: opts.fontName });
-  const staticPath = path.join(files.workDir, 'static.ass');
-  const captionsPath = path.join(files.workDir, 'captions.ass');
-  const assFilter = (file: string) => `ass=filename=${escapeFilterValue(file)}:fontsdir=${escapeFilterValue(fontsDir)}`;
-
+  const assFilter = (file: string, alpha = false) =>
+    `ass=filename=${escapeFilterValue(file)}:fontsdir=${escapeFilterValue(fontsDir)}${alpha ? ':alpha=1' : ''}`;
+  const assFiles: RenderPlan['files'] = [];
   const args: string[] = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'warning'];
   const graph: string[] = [];
   let audioBase = 0;
-  if (files.imagePath) {
+
+  // The product image, decoded once and split to every scene that uses it.
+  const scenes = composition.scenes;
+  const imageUses = scenes.reduce((n, s) => n + (s.background.kind === 'blurred-image' ? 1 : 0) + (s.image ? 1 : 0), 0);
+  const imageLabels: string[] = [];
+  if (files.imagePath && imageUses) {
     // An explicit demuxer: ffmpeg never probes the file to pick one (no playlists, no concat scripts).
     args.push('-f', IMAGE_DEMUXERS[files.imageFormat ?? 'png'], '-i', fileUrl(files.imagePath));
     audioBase = 1;
-    graph.push(
-      '[0:v]trim=end_frame=1,setpts=PTS-STARTPTS,format=rgba,split=2[bgsrc][fgsrc]',
-      // A blurred, darkened, enlarged copy fills the canvas (blurred at quarter size: cheap, and only once).
-      `[bgsrc]scale=${WIDTH / 4}:${HEIGHT / 4}:force_original_aspect_ratio=increase,crop=${WIDTH / 4}:${HEIGHT / 4},boxblur=12:2,` +
-        `scale=${WIDTH}:${HEIGHT}:flags=bicubic,format=rgb24,colorchannelmixer=rr=0.55:gg=0.55:bb=0.55[bg]`,
-      `[fgsrc]scale=${IMAGE_BOX.w}:${IMAGE_BOX.h}:force_original_aspect_ratio=decrease:flags=lanczos[fg]`,
-      `[bg][fg]overlay=x=(W-w)/2:y=${IMAGE_BOX.y}+(${IMAGE_BOX.h}-h)/2:format=rgb,format=rgb24[base]`,
-    );
-  } else {
-    const [c0, c1] = paletteFor(input.brand + input.title);
-    graph.push(`gradients=s=${WIDTH}x${HEIGHT}:c0=${c0}:c1=${c1}:x0=0:y0=0:x1=${WIDTH}:y1=${HEIGHT}:nb_colors=2:r=1:d=1,trim=end_frame=1,format=rgb24[base]`);
+    for (let k = 0; k < imageUses; k++) imageLabels.push(`[im${k}]`);
+    graph.push(`[0:v]trim=end_frame=1,setpts=PTS-STARTPTS,format=rgb24,split=${imageUses}${imageLabels.join('')}`);
   }
+  const nextImage = () => imageLabels.shift()!;
+  const toYuv = 'scale=out_color_matrix=bt709:out_range=tv,format=yuv420p';
+
+  // Scene i runs from frame B[i] to B[i+1]; all but the last run TF frames longer, under the next one's slide.
+  const B = scenes.map((s) => Math.round(s.startSec * FPS)).concat(frames);
+  const TF = Math.max(1, Math.round(composition.transitionSec * FPS));
+  scenes.forEach((scene, i) => {
+    const n = B[i + 1] - B[i] + (i + 1 < scenes.length ? TF : 0);
+    const canvas = scene.motion.kind === 'pan' ? CANVAS : { w: WIDTH, h: HEIGHT };
+    const chain: string[] = [];
+    if (scene.background.kind === 'blurred-image') {
+      // A blurred, darkened, enlarged copy fills the canvas (blurred at quarter size: cheap, and only once).
+      const [qw, qh] = [even(canvas.w / 4), even(canvas.h / 4)];
+      chain.push(
+        `${nextImage()}scale=${qw}:${qh}:force_original_aspect_ratio=increase,crop=${qw}:${qh},boxblur=12:2,` +
+          `scale=${canvas.w}:${canvas.h}:flags=bicubic,format=rgb24,colorchannelmixer=rr=0.55:gg=0.55:bb=0.55`,
+      );
+    } else {
+      const g = scene.background;
+      chain.push(
+        `gradients=s=${canvas.w}x${canvas.h}:c0=${hexArg(g.from)}:c1=${hexArg(g.to)}:x0=0:y0=0:x1=${canvas.w}:y1=${canvas.h}:nb_colors=2:r=1:d=1,trim=end_frame=1,format=rgb24`,
+      );
+    }
+    const fitted = scene.image && files.imageSize ? fitInside(files.imageSize, scene.image.box) : undefined;
+    const at =
+      scene.image && fitted
+        ? { x: even(scene.image.box.x + (scene.image.box.w - fitted.w) / 2), y: even(scene.image.box.y + (scene.image.box.h - fitted.h) / 2) }
+        : undefined;
+    if (scene.image && fitted && at && scene.motion.kind === 'pan') {
+      graph.push(`${nextImage()}scale=${fitted.w}:${fitted.h}:flags=lanczos[fg${i}]`);
+      graph.push(`${chain.join(',')}[bgc${i}]`, `[bgc${i}][fg${i}]overlay=x=${at.x}:y=${at.y}:format=rgb,format=rgb24[cmp${i}]`);
+      chain.length = 0;
+      chain.push(`[cmp${i}]null`);
+    }
+    if (scene.texts.length) {
+      const file = path.join(files.workDir, `scene-${i}.ass`);
+      assFiles.push({ path: file, content: buildSceneAss(scene, canvas, input.language, opts.fontName) });
+      chain.push(assFilter(file));
+    }
+    const loop = `loop=loop=${n - 1}:size=1:start=0,settb=1/${FPS},setpts=N,fps=${FPS}`;
+    chain.push(toYuv, loop);
+    if (scene.motion.kind === 'pan') {
+      const { from, to } = scene.motion;
+      const expr = (a: number, b: number) => escapeFilterValue(`${even(a)}+${even(b) - even(a)}*n/${Math.max(1, n - 1)}`);
+      chain.push(`crop=${WIDTH}:${HEIGHT}:x=${expr(from.x, to.x)}:y=${expr(from.y, to.y)}`);
+      graph.push(`${chain.join(',')}[sc${i}]`);
+    } else if (scene.image && fitted && at) {
+      // The product image zooms in about its centre: scaled a little more each frame, cut back to its box.
+      const z = scene.motion.zoomTo - 1;
+      const grow = escapeFilterValue(`2*trunc(${fitted.w}*(1+${z}*n/${Math.max(1, n - 1)})/2)`);
+      graph.push(`${chain.join(',')}[zb${i}]`);
+      graph.push(
+        `${nextImage()}scale=${fitted.w}:${fitted.h}:flags=lanczos,${toYuv},${loop},scale=w=${grow}:h=-2:eval=frame:flags=bilinear,crop=${fitted.w}:${fitted.h},setsar=1[zf${i}]`,
+        `[zb${i}][zf${i}]overlay=x=${at.x}:y=${at.y},setsar=1[sc${i}]`,
+      );
+    } else {
+      graph.push(`${chain.join(',')}[sc${i}]`);
+    }
+  });
+  // Transitions: xfade works on every frame it is given, so it only gets the frames that slide: each
+  // scene is cut into head (sliding in), body and tail (sliding out), and the pieces are concatenated.
+  const pieces: string[] = [];
+  scenes.forEach((scene, i) => {
+    const len = B[i + 1] - B[i] + (i + 1 < scenes.length ? TF : 0);
+    const cuts: [string, number, number][] = [];
+    if (i > 0) cuts.push([`hd${i}`, 0, TF]);
+    cuts.push([`bd${i}`, i > 0 ? TF : 0, i + 1 < scenes.length ? len - TF : len]);
+    if (i + 1 < scenes.length) cuts.push([`tl${i}`, len - TF, len]);
+    if (cuts.length === 1) graph.push(`[sc${i}]null[bd${i}]`);
+    else {
+      graph.push(`[sc${i}]split=${cuts.length}${cuts.map(([l]) => `[${l}r]`).join('')}`);
+      for (const [l, a, b] of cuts) graph.push(`[${l}r]trim=start_frame=${a}:end_frame=${b},setpts=PTS-STARTPTS[${l}]`);
+    }
+    if (i > 0) {
+      graph.push(`[tl${i - 1}][hd${i}]xfade=transition=${scene.transitionIn ?? 'slideleft'}:duration=${(TF / FPS).toFixed(4)}:offset=0[xf${i}]`);
+      pieces.push(`[xf${i}]`);
+    }
+    pieces.push(`[bd${i}]`);
+  });
+  graph.push(`${pieces.join('')}concat=n=${pieces.length}:v=1:a=0,settb=1/${FPS},setpts=N[scenes]`);
+  const video = '[scenes]';
+
+  // Captions: one libass render per state on a transparent band, repeated by fps, blended on every frame.
+  const states = captionStates(composition.captions);
+  const statesMs = states.length ? [0] : [];
+  for (const s of states) {
+    if (s.start * 10 > statesMs[statesMs.length - 1]) statesMs.push(s.start * 10);
+    if (s.end * 10 > statesMs[statesMs.length - 1]) statesMs.push(s.end * 10);
+  }
+  statesMs.push(Math.max(Math.round(durationSec * 1000), (statesMs[statesMs.length - 1] ?? 0) + 1));
+  const ptsExpr = statesMs.map((ms, n) => (n === 0 ? String(ms) : `eq(N,${n})*${ms}`)).join('+');
+  const captionsPath = path.join(files.workDir, 'captions.ass');
+  const disclosurePath = path.join(files.workDir, 'disclosure.ass');
+  assFiles.push(
+    { path: captionsPath, content: buildCaptionsAss(states, composition, CAPTION_BAND, input.language, opts.fontName) },
+    { path: disclosurePath, content: buildDisclosureAss(composition, DISCLOSURE_BAND, input.language, opts.fontName) },
+  );
+  const transparent = (b: { w: number; h: number }) => `color=c=black@0:s=${b.w}x${b.h}:r=1:d=1,format=rgba,trim=end_frame=1`;
+  const captionTop = even(composition.captionStyle.centerY - CAPTION_BAND.h / 2);
+  const disclosureTop = even(composition.disclosure.centerY - DISCLOSURE_BAND.h / 2);
+  graph.push(
+    `${transparent(CAPTION_BAND)},loop=loop=${statesMs.length - 1}:size=1:start=0,settb=1/1000,setpts=${escapeFilterValue(ptsExpr)},` +
+      `${assFilter(captionsPath, true)},format=yuva420p,fps=${FPS}[cap]`,
+    `${transparent(DISCLOSURE_BAND)},${assFilter(disclosurePath, true)},format=yuva420p[disc]`,
+    `${video}[cap]overlay=x=0:y=${captionTop}:eof_action=repeat[vc]`,
+    `[vc][disc]overlay=x=0:y=${disclosureTop}:eof_action=repeat,trim=end_frame=${frames},split=2[vout][thumbsrc]`,
+    `[thumbsrc]trim=start_frame=${Math.min(THUMB_FRAME, frames - 1)}:end_frame=${Math.min(THUMB_FRAME, frames - 1) + 1},setpts=PTS-STARTPTS,scale=in_color_matrix=bt709:in_range=tv,format=rgb24[thumb]`,
+  );
   for (const s of kept) args.push('-i', fileUrl(path.resolve(s.audioPath)));
 
-  graph.push(
-    `[base]${assFilter(staticPath)},loop=loop=${statesMs.length - 1}:size=1:start=0,settb=1/1000,setpts=${escapeFilterValue(ptsExpr)},${assFilter(captionsPath)},split=2[states][thumbsrc]`,
-    `[states]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,fps=${FPS},trim=end_frame=${frames}[vout]`,
-    `[thumbsrc]trim=end_frame=1[thumb]`,
-  );
   const gapSamples = Math.round(opts.gapSec * AUDIO_RATE);
   const tailSamples = Math.round(opts.tailPadSec * AUDIO_RATE);
   const labels = kept.map((_, i) => {
@@ -254,30 +364,29 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
   );
   return {
     args,
-    files: [
-      { path: staticPath, content: staticAss },
-      { path: captionsPath, content: captionsAss },
-    ],
+    files: assFiles,
     durationSec,
     frames,
     states: statesMs.length,
     background,
     timeline,
+    composition,
   };
 }
 
-const PALETTES: [string, string][] = [
-  ['0x0f2027', '0x2c5364'],
-  ['0x232526', '0x414345'],
-  ['0x141e30', '0x243b55'],
-  ['0x3a1c71', '0x6b2d5c'],
-  ['0x093028', '0x237a57'],
-  ['0x42275a', '0x734b6d'],
-];
+/** Fits an image of `size` inside `box` (aspect kept), in even pixels. */
+function fitInside(size: { width: number; height: number }, box: { w: number; h: number }): { w: number; h: number } {
+  const k = Math.min(box.w / size.width, box.h / size.height);
+  return { w: Math.max(2, even(size.width * k)), h: Math.max(2, even(size.height * k)) };
+}
 
-function paletteFor(seed: string): [string, string] {
-  const h = createHash('sha1').update(seed).digest();
-  return PALETTES[h[0] % PALETTES.length];
+function even(x: number): number {
+  return Math.round(x / 2) * 2;
+}
+
+/** '#rrggbb' as ffmpeg's 0xRRGGBB. */
+function hexArg(hex: string): string {
+  return `0x${hex.slice(1)}`;
 }
 
 export function commentFor(key: string): string {

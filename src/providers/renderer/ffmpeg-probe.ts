@@ -13,7 +13,7 @@ export async function checkImage(
   imagePath: string,
   declared: ImageFormat | undefined,
   ffprobePath: string,
-): Promise<{ format: ImageFormat } | { problem: string }> {
+): Promise<{ format: ImageFormat; width: number; height: number } | { problem: string }> {
   const name = path.basename(imagePath);
   let head: Buffer;
   try {
@@ -34,7 +34,7 @@ export async function checkImage(
     const out = await ffprobeJson(imagePath, ['-f', IMAGE_DEMUXERS[format], '-show_streams', '-select_streams', 'v:0'], ffprobePath);
     const s = out.streams?.[0];
     if (!s || !s.width || !s.height) return { problem: `${name} has no picture` };
-    return { format };
+    return { format, width: s.width, height: s.height };
   } catch (err) {
     return { problem: `${name} cannot be decoded: ${(err as Error).message.split('\n').slice(-1)[0]}` };
   }

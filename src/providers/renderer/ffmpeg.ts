@@ -1,14 +1,14 @@
 // The offline video renderer: ONE ffmpeg run per video, one -filter_complex
 // graph, two outputs (the MP4 and a PNG thumbnail from the same graph).
 //
-// How the graph stays cheap on 2 cores: everything static (the blurred
-// background, the product image or the title card, the disclosure, brand and
-// price) is composed ONCE on a single frame; the `loop` filter repeats it once
-// per caption state (a sentence on screen, or the gap after it), libass draws
-// each state's caption once, and the `fps` filter turns the states into 30 fps
-// by repeating frame references. Per output frame, only x264 works. Audio is
-// the sentence WAVs joined by the concat filter with a 0.15 s gap, so the
-// caption times are the exact audio offsets.
+// The video is one scene per sentence (hook, features, rating, price, call to
+// action, disclosure) laid out from the product's data (scenes.ts), with the
+// product image when there is one, camera motion, slide transitions, and
+// word-by-word captions timed inside each sentence's audio (word-timing.ts).
+// How the graph stays cheap on 2 cores is explained at planRender
+// (ffmpeg-plan.ts): every still is composed once, motion is a crop or a small
+// scale, captions are drawn once per word. Audio is the sentence WAVs joined by
+// the concat filter with a 0.15 s gap, loudness-normalized in the same run.
 //
 // Length guard: when the speech is longer than maxDurationSec (default 60),
 // trailing sentences are dropped but the LAST one (the disclosure) is always
@@ -28,16 +28,19 @@ import { ffprobeJson, runFfmpeg, type FfmpegRunResult } from './ffmpeg-run.js';
 import { HEIGHT, WIDTH } from './ffmpeg-layout.js';
 import { commentFor, fitSegments, planRender, type SegmentFit } from './ffmpeg-plan.js';
 import { checkImage, probeVideo, type VideoProbe } from './ffmpeg-probe.js';
+import type { Composition } from './composition.js';
+import { speechSpan } from './word-timing.js';
 import type { ImageFormat } from '../../domain/image-format.js';
 
 export { FPS, HEIGHT, WIDTH } from './ffmpeg-layout.js';
 export { fitSegments, LOUDNESS, planRender, RenderTooLongError, type PlanFiles, type RenderPlan, type SegmentFit } from './ffmpeg-plan.js';
-export { assTime, buildCaptionsAss, buildStaticAss, escapeAssText, escapeFilterValue, type CaptionsAssParams, type StaticAssParams } from './ffmpeg-ass.js';
+export { assTime, buildCaptionsAss, buildSceneAss, captionStates, escapeAssText, escapeFilterValue } from './ffmpeg-ass.js';
+export type { Composition, CompScene, CaptionPage } from './composition.js';
 export { moovBeforeMdat, probeVideo, type VideoProbe } from './ffmpeg-probe.js';
 
 export const DEFAULT_FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 /** Bump when the look changes: a finished video from an older version is rendered again. */
-export const RENDER_VERSION = 1;
+export const RENDER_VERSION = 2;
 
 export type X264Preset = 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium';
 
@@ -81,6 +84,8 @@ export class FfmpegRenderer implements VideoRenderer {
   readonly options: ResolvedRendererOptions;
   /** The last ffmpeg run (timings and, with measureMemory, peak RSS); undefined after a reuse. */
   lastRun: FfmpegRunResult | undefined;
+  /** The composition the last render drew (scenes, captions, audio); undefined after a reuse. */
+  lastComposition: Composition | undefined;
 
   constructor(opts: FfmpegRendererOptions = {}) {
     this.options = {
@@ -105,6 +110,7 @@ export class FfmpegRenderer implements VideoRenderer {
 
   async render(input: RenderInput): Promise<FfmpegRenderOutput> {
     this.lastRun = undefined;
+    this.lastComposition = undefined;
     validateInput(input);
     const videoPath = path.resolve(input.videoPath);
     const thumbnailPath = path.resolve(input.thumbnailPath);
@@ -139,14 +145,21 @@ export class FfmpegRenderer implements VideoRenderer {
     const warnings: string[] = [];
     let image: string | undefined;
     let imageFormat: ImageFormat | undefined;
+    let imageSize: { width: number; height: number } | undefined;
     if (input.imagePath) {
       const checked = await checkImage(input.imagePath, input.imageFormat, this.options.ffprobePath);
-      if ('problem' in checked) warnings.push(`product image not used (${checked.problem}): rendered a title card instead`);
+      if ('problem' in checked) warnings.push(`product image not used (${checked.problem}): the scenes were generated from the product's data`);
       else {
         image = path.resolve(input.imagePath);
         imageFormat = checked.format;
+        imageSize = { width: checked.width, height: checked.height };
       }
     }
+    // Where the speech is in each sentence's file: the words of the captions are timed inside it.
+    // A file that cannot be read here is left to ffmpeg, whose own error names the problem.
+    const speech = await Promise.all(
+      fit.keep.map((i) => speechSpan(input.segments[i].audioPath).catch(() => ({ startSec: 0, endSec: input.segments[i].durationSec }))),
+    );
 
     await Promise.all([fs.mkdir(path.dirname(videoPath), { recursive: true }), fs.mkdir(path.dirname(thumbnailPath), { recursive: true })]);
     await Promise.all([removeStalePartials(videoPath, this.options.timeoutMs), removeStalePartials(thumbnailPath, this.options.timeoutMs)]);
@@ -156,7 +169,18 @@ export class FfmpegRenderer implements VideoRenderer {
     const videoTmp = `${videoPath}.partial-${suffix}`;
     const thumbTmp = `${thumbnailPath}.partial-${suffix}`;
     try {
-      const plan = planRender(input, this.options, { fit, imagePath: image, imageFormat, workDir, videoOut: videoTmp, thumbnailOut: thumbTmp, renderKey: key });
+      const plan = planRender(input, this.options, {
+        fit,
+        imagePath: image,
+        imageFormat,
+        imageSize,
+        speech,
+        workDir,
+        videoOut: videoTmp,
+        thumbnailOut: thumbTmp,
+        renderKey: key,
+      });
+      this.lastComposition = plan.composition;
       await Promise.all(plan.files.map((f) => fs.writeFile(f.path, f.content, 'utf8')));
       this.lastRun = await runFfmpeg(plan.args, {
         ffmpegPath: this.options.ffmpegPath,
@@ -257,6 +281,11 @@ async function renderKey(input: RenderInput, opts: ResolvedRendererOptions): Pro
       title: input.title,
       brand: input.brand,
       price: input.priceLabel,
+      productTitle: input.productTitle ?? null,
+      category: input.category ?? null,
+      rating: input.rating ?? null,
+      reviews: input.reviewCount ?? null,
+      linkCue: input.linkCue ?? null,
       disclosure: input.disclosure,
       max: input.maxDurationSec ?? 60,
       segments,

@@ -5,12 +5,23 @@ import type { ImageFormat } from '../../domain/image-format.js';
 export interface RenderInput {
   videoId: string;
   language: Language;
-  /** Timed speech: captions are burned in sentence by sentence, in sync with these. */
+  /** Timed speech, one file per sentence: one scene per sentence, captions word by word in sync with these. */
   segments: VoiceSegment[];
   title: string;
   brand: string;
   /** e.g. "$29.99". */
   priceLabel: string;
+  /** The product's own title (the scenes' feature callouts come from it); default `title`. */
+  productTitle?: string;
+  /** The product's category (picks the scenes' colours), its rating and review count (the rating scene). */
+  category?: string;
+  rating?: number | null;
+  reviewCount?: number;
+  /**
+   * The on-screen call to action of this cut: "Link in bio" where captions carry no link (TikTok,
+   * Instagram), "Link in the description ↓" on YouTube. Empty: no call-to-action card.
+   */
+  linkCue?: string;
   /** A local image file of the product, when one could be fetched; otherwise a title card is generated. */
   imagePath?: string;
   /**

@@ -85,7 +85,9 @@ export function publishingActivities(deps: PublishingDeps) {
       if (video.status !== 'APPROVED' && video.status !== 'PUBLISHED') {
         throw ApplicationFailure.nonRetryable(`Video ${videoId} is ${video.status}, not approved: refusing to publish it.`, 'NotApproved');
       }
-      const videoKey = video.videoPath;
+      // This platform's cut ("link in bio" on TikTok and Instagram) when it differs from the main file.
+      const cut = (video.platformVideos as Record<string, unknown> | null)?.[platform];
+      const videoKey = typeof cut === 'string' && cut ? cut : video.videoPath;
       if (!videoKey) throw ApplicationFailure.nonRetryable(`Video ${videoId} has no rendered file.`, 'NotRendered');
       // A platform that refused more posts (quota, daily limit, spam risk) is not called again before its hold ends.
       const hold = await db.platformHold.findUnique({ where: { platform } });

@@ -11,12 +11,17 @@ import type { Language } from '../../providers/writer/types.js';
 import { formatPrice } from '../../domain/format.js';
 import { detectImageFormat, IMAGE_EXTENSIONS, IMAGE_FORMATS, IMAGE_MAGIC_BYTES, type ImageFormat } from '../../domain/image-format.js';
 import { safeFetch } from '../../net/safe-fetch.js';
+import { PLATFORMS, type PlatformName } from '../../domain/platforms.js';
+import { platformCuts, type PlatformCut } from '../../domain/platform-cuts.js';
+import { Prisma } from '@prisma/client';
 
 export interface GenerateVideosInput {
   videoIds: string[];
   /** How many videos render at once on this worker (CPU-bound). */
   batchSize: number;
   maxDurationSec: number;
+  /** The run's platforms: one cut is rendered per distinct call to action among them (default all). */
+  platforms?: PlatformName[];
 }
 
 export interface GenerateVideosResult {
@@ -51,42 +56,67 @@ const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
 export function videoActivities(deps: VideoDeps) {
   const { db } = deps;
 
-  async function renderOne(videoId: string, maxDurationSec: number, onProgress: (f: number) => void): Promise<void> {
+  async function renderOne(videoId: string, maxDurationSec: number, platforms: PlatformName[], onProgress: (f: number) => void): Promise<void> {
     const video = await db.video.findUniqueOrThrow({ where: { id: videoId }, include: { content: true, product: true } });
     if (video.status !== 'PENDING' && video.status !== 'RENDERING' && video.status !== 'FAILED') return; // already rendered
     await db.video.update({ where: { id: videoId }, data: { status: 'RENDERING', errorMessage: null } });
     const base = `videos/${videoId}`;
     const workDir = deps.storage.localPath(`${base}/work`);
     await fs.mkdir(workDir, { recursive: true });
+    const language = video.content.language as Language;
     const sentences = video.content.script.split('\n').filter((s) => s.trim());
-    const { segments, voice } = await speak(sentences, video.content.language as Language, path.join(workDir, 'voice'), video.workflowId ?? undefined);
+    // One cut per distinct call to action ("link in the description" for YouTube, "link in bio"
+    // for TikTok and Instagram); every distinct sentence is spoken once.
+    const cuts = platformCuts(sentences, language, platforms);
+    const spoken = [...new Set(cuts.flatMap((c) => c.sentences))];
+    const { segments: voiced, voice } = await speak(spoken, language, path.join(workDir, 'voice'), video.workflowId ?? undefined);
+    const byText = new Map(voiced.map((s, i) => [spoken[i], s]));
+    const segments = (c: PlatformCut) => c.sentences.map((t) => byText.get(t)!);
     const image = deps.fetchImages ? await fetchProductImage(video.product.imageUrls[0], path.join(workDir, 'product-image')) : undefined;
-    const out = await deps.renderer.render({
-      videoId,
-      language: video.content.language as Language,
-      segments,
-      title: video.content.title,
-      brand: video.product.brand,
-      // The same price text the script speaks.
-      priceLabel: formatPrice(Number(video.product.price), video.product.currency, video.content.language as Language),
-      imagePath: image?.path,
-      imageFormat: image?.format,
-      disclosure: video.content.disclosure,
-      videoPath: deps.storage.localPath(`${base}/video.mp4`),
-      thumbnailPath: deps.storage.localPath(`${base}/thumbnail.png`),
-      maxDurationSec,
-      onProgress,
-      // A cancelled run stops ffmpeg instead of letting it finish a video nobody wants.
-      signal: Context.current().cancellationSignal,
-    });
-    await deps.storage.commit(`${base}/video.mp4`);
-    await deps.storage.commit(`${base}/thumbnail.png`);
+    const files = cuts.map((c, i) =>
+      i === 0
+        ? { video: `${base}/video.mp4`, thumb: `${base}/thumbnail.png` }
+        : { video: `${base}/video-${c.key}.mp4`, thumb: `${base}/thumbnail-${c.key}.png` },
+    );
+    const outs = [];
+    for (const [i, cut] of cuts.entries()) {
+      outs.push(
+        await deps.renderer.render({
+          videoId,
+          language,
+          segments: segments(cut),
+          title: video.content.title,
+          productTitle: video.product.title,
+          brand: video.product.brand,
+          category: video.product.category,
+          rating: video.product.rating,
+          reviewCount: video.product.reviewCount,
+          linkCue: cut.linkCue,
+          // The same price text the script speaks.
+          priceLabel: formatPrice(Number(video.product.price), video.product.currency, language),
+          imagePath: image?.path,
+          imageFormat: image?.format,
+          disclosure: video.content.disclosure,
+          videoPath: deps.storage.localPath(files[i].video),
+          thumbnailPath: deps.storage.localPath(files[i].thumb),
+          maxDurationSec,
+          onProgress: (f) => onProgress((i + f) / cuts.length),
+          // A cancelled run stops ffmpeg instead of letting it finish a video nobody wants.
+          signal: Context.current().cancellationSignal,
+        }),
+      );
+      await deps.storage.commit(files[i].video);
+      await deps.storage.commit(files[i].thumb);
+    }
+    const out = outs[0];
+    const platformVideos = Object.fromEntries(cuts.slice(1).flatMap((c, k) => c.platforms.map((p) => [p, files[k + 1].video])));
     await db.video.update({
       where: { id: videoId },
       data: {
         status: 'READY',
-        videoPath: `${base}/video.mp4`,
-        thumbnailPath: `${base}/thumbnail.png`,
+        videoPath: files[0].video,
+        platformVideos: Object.keys(platformVideos).length ? platformVideos : Prisma.DbNull,
+        thumbnailPath: files[0].thumb,
         durationSeconds: out.durationSec,
         width: out.width,
         height: out.height,
@@ -102,7 +132,7 @@ export function videoActivities(deps: VideoDeps) {
       provider: `${voice.name}+${deps.renderer.name}`,
       amount: deps.costPerVideo,
     });
-    const paidSeconds = segments.filter((s) => s.usage && !s.usage.cached).reduce((sum, s) => sum + s.durationSec, 0);
+    const paidSeconds = voiced.filter((s) => s.usage && !s.usage.cached).reduce((sum, s) => sum + s.durationSec, 0);
     if (paidSeconds > 0 && deps.voicePricePerMinute) {
       await recordCost(db, {
         key: `voice:${videoId}`,
@@ -150,7 +180,7 @@ export function videoActivities(deps: VideoDeps) {
         for (let id = queue.shift(); id; id = queue.shift()) {
           if (ctx.cancellationSignal.aborted) return;
           try {
-            await renderOne(id, input.maxDurationSec, (f) => {
+            await renderOne(id, input.maxDurationSec, input.platforms?.length ? input.platforms : [...PLATFORMS], (f) => {
               progress.set(id!, f);
               beat();
             });

@@ -130,7 +130,12 @@ async function postRunNotice(status: DailyStatus, message: string): Promise<void
 /** Step 5. Rendering is long and CPU-bound: a generous timeout, progress by heartbeat. */
 function renderVideos(input: DailyLoopInput, videoIds: string[]) {
   const render = activitiesWith(input.retry, { startToCloseMs: Math.max(input.retry.startToCloseMs, 30 * 60_000) });
-  return render.generateVideosForContent({ videoIds, batchSize: input.renderConcurrency ?? 2, maxDurationSec: input.maxVideoSeconds ?? 60 });
+  return render.generateVideosForContent({
+    videoIds,
+    batchSize: input.renderConcurrency ?? 2,
+    maxDurationSec: input.maxVideoSeconds ?? 60,
+    platforms: input.platforms,
+  });
 }
 
 /** Step 7: one child workflow per platform, in parallel; each publishes every approved video once. */
