@@ -47,7 +47,12 @@ function claimNamespace(): string {
   throw new Error('All 40 test namespaces are taken: raise TEST_NAMESPACES in test/support/global-setup.ts');
 }
 
-/** Test defaults: fast retries so failure paths take milliseconds, not minutes. */
+/**
+ * Test defaults: fast retries so failure paths take milliseconds, not minutes. Runs speak with
+ * espeak-ng and encode with x264's ultrafast preset, and videos are capped at 20 s, so a loop
+ * renders in seconds on 2 cores: the graph is the same; Piper, the default preset and full-length
+ * videos have their own tests (piper-voice, media, video-scenes) and benches.
+ */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
   const dataDir = fs.mkdtempSync(path.join(PROJECT_ROOT, 'var', 'test', 'data-'));
   return loadConfig({
@@ -61,6 +66,9 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     ACTIVITY_MAX_INTERVAL: '1s',
     ACTIVITY_HEARTBEAT_TIMEOUT: '5s',
     PORT: '0',
+    VOICE: 'espeak',
+    RENDER_PRESET: 'ultrafast',
+    VIDEO_MAX_SECONDS: '20',
     ...env,
   });
 }

@@ -26,7 +26,7 @@ export interface Composition {
 
 export interface CompScene {
   startSec: number;
-  /** The scene is on screen until the next one has slid in (endSec of the last one is the video's end). */
+  /** Where the next scene starts (the video's end for the last one); the next scene then slides in over this one for transitionSec. */
   endSec: number;
   /** What this scene shows (for tests and the note): hook, feature, rating, price, call to action, disclosure. */
   role: SceneRole;
@@ -63,6 +63,7 @@ export interface CompText {
   text: string;
   x: number;
   y: number;
+  /** The font size as libass takes it (\\fs, in output pixels of the line height, not em pixels). */
   size: number;
   color: string;
   box?: string;

@@ -80,6 +80,16 @@ export function buildSceneAss(scene: CompScene, canvas: { w: number; h: number }
   );
 }
 
+/** The text of several scenes in one file: scene k's text is on screen from k to k + 1 seconds. */
+export function buildScenesAss(scenes: CompScene[], canvas: { w: number; h: number }, language: Language, fontName: string): string {
+  return assDocument(
+    language,
+    fontName,
+    canvas,
+    scenes.flatMap((scene, k) => scene.texts.map((t) => textEvent(t, k, k + 1))),
+  );
+}
+
 /** The disclosure in a dark translucent box, drawn once on a transparent band (`band` is the band's size). */
 export function buildDisclosureAss(c: Composition, band: { w: number; h: number }, language: Language, fontName: string): string {
   if (!c.disclosure.text.trim()) return assDocument(language, fontName, band, []);

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { RenderInput } from './types.js';
 import type { ResolvedRendererOptions } from './ffmpeg.js';
-import { buildCaptionsAss, buildDisclosureAss, buildSceneAss, captionStates, escapeFilterValue, oneLine } from './ffmpeg-ass.js';
+import { buildCaptionsAss, buildDisclosureAss, buildSceneAss, buildScenesAss, captionStates, escapeFilterValue, oneLine } from './ffmpeg-ass.js';
 import { FPS, HEIGHT, WIDTH } from './ffmpeg-layout.js';
 import type { Composition } from './composition.js';
 import { buildComposition, CANVAS } from './scenes.js';
@@ -184,13 +184,14 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
   // Scene i runs from frame B[i] to B[i+1]; all but the last run TF frames longer, under the next one's slide.
   const B = scenes.map((s) => Math.round(s.startSec * FPS)).concat(frames);
   const TF = Math.max(1, Math.round(composition.transitionSec * FPS));
-  scenes.forEach((scene, i) => {
-    const n = B[i + 1] - B[i] + (i + 1 < scenes.length ? TF : 0);
+  // Pass 1: each scene's still without text (background, product image). Gradients are smooth, so
+  // they are drawn at quarter size and scaled up.
+  const geometry = scenes.map((scene, i) => {
     const canvas = scene.motion.kind === 'pan' ? CANVAS : { w: WIDTH, h: HEIGHT };
+    const [qw, qh] = [even(canvas.w / 4), even(canvas.h / 4)];
     const chain: string[] = [];
     if (scene.background.kind === 'blurred-image') {
       // A blurred, darkened, enlarged copy fills the canvas (blurred at quarter size: cheap, and only once).
-      const [qw, qh] = [even(canvas.w / 4), even(canvas.h / 4)];
       chain.push(
         `${nextImage()}scale=${qw}:${qh}:force_original_aspect_ratio=increase,crop=${qw}:${qh},boxblur=12:2,` +
           `scale=${canvas.w}:${canvas.h}:flags=bicubic,format=rgb24,colorchannelmixer=rr=0.55:gg=0.55:bb=0.55`,
@@ -198,7 +199,8 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
     } else {
       const g = scene.background;
       chain.push(
-        `gradients=s=${canvas.w}x${canvas.h}:c0=${hexArg(g.from)}:c1=${hexArg(g.to)}:x0=0:y0=0:x1=${canvas.w}:y1=${canvas.h}:nb_colors=2:r=1:d=1,trim=end_frame=1,format=rgb24`,
+        `gradients=s=${qw}x${qh}:c0=${hexArg(g.from)}:c1=${hexArg(g.to)}:x0=0:y0=0:x1=${qw}:y1=${qh}:nb_colors=2:r=1:d=1,trim=end_frame=1,` +
+          `scale=${canvas.w}:${canvas.h}:flags=bilinear,format=rgb24`,
       );
     }
     const fitted = scene.image && files.imageSize ? fitInside(files.imageSize, scene.image.box) : undefined;
@@ -208,49 +210,84 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
         : undefined;
     if (scene.image && fitted && at && scene.motion.kind === 'pan') {
       graph.push(`${nextImage()}scale=${fitted.w}:${fitted.h}:flags=lanczos[fg${i}]`);
-      graph.push(`${chain.join(',')}[bgc${i}]`, `[bgc${i}][fg${i}]overlay=x=${at.x}:y=${at.y}:format=rgb,format=rgb24[cmp${i}]`);
-      chain.length = 0;
-      chain.push(`[cmp${i}]null`);
-    }
-    if (scene.texts.length) {
+      graph.push(`${chain.join(',')}[bgc${i}]`, `[bgc${i}][fg${i}]overlay=x=${at.x}:y=${at.y}:format=rgb,format=rgb24,setsar=1[pre${i}]`);
+    } else graph.push(`${chain.join(',')},setsar=1[pre${i}]`);
+    return { canvas, fitted, at };
+  });
+  // Pass 2: the text of every pan scene, drawn by ONE libass instance (each loads the fonts): the
+  // stills go through it as frames 0, 1, 2… (scene k's text is timed [k, k+1) s) and are taken apart again.
+  const texted = scenes.map((s, i) => i).filter((i) => scenes[i].texts.length && scenes[i].motion.kind === 'pan');
+  const stillOf = (i: number) => (texted.includes(i) ? `[tx${i}]` : `[pre${i}]`);
+  if (texted.length) {
+    const file = path.join(files.workDir, 'scenes.ass');
+    assFiles.push({
+      path: file,
+      content: buildScenesAss(
+        texted.map((i) => scenes[i]),
+        CANVAS,
+        input.language,
+        opts.fontName,
+      ),
+    });
+    const outs = texted.map((i) => `[txa${i}]`).join('');
+    graph.push(
+      `${texted.map((i) => `[pre${i}]`).join('')}concat=n=${texted.length}:v=1:a=0,settb=1,setpts=N,${assFilter(file)}` +
+        (texted.length > 1 ? `,split=${texted.length}${outs}` : outs),
+    );
+    texted.forEach((i, k) => graph.push(`[txa${i}]select=${escapeFilterValue(`eq(n,${k})`)}[tx${i}]`));
+  }
+  scenes.forEach((scene, i) => {
+    const n = B[i + 1] - B[i] + (i + 1 < scenes.length ? TF : 0);
+    const { fitted, at } = geometry[i];
+    const chain: string[] = [`${stillOf(i)}null`];
+    if (scene.texts.length && !texted.includes(i)) {
       const file = path.join(files.workDir, `scene-${i}.ass`);
-      assFiles.push({ path: file, content: buildSceneAss(scene, canvas, input.language, opts.fontName) });
+      assFiles.push({ path: file, content: buildSceneAss(scene, geometry[i].canvas, input.language, opts.fontName) });
       chain.push(assFilter(file));
     }
-    const loop = `loop=loop=${n - 1}:size=1:start=0,settb=1/${FPS},setpts=N,fps=${FPS}`;
-    chain.push(toYuv, loop);
+    // The scene's frames come in pieces: the head slides in over the previous scene, the tail slides
+    // out under the next one (xfade gets only those frames), the body plays alone. Each piece repeats
+    // the scene's still itself (loop), so no frame waits in a queue for a later piece.
+    const cuts: { label: string; start: number; count: number }[] = [];
+    if (i > 0) cuts.push({ label: `hd${i}`, start: 0, count: TF });
+    const bodyStart = i > 0 ? TF : 0;
+    const bodyEnd = i + 1 < scenes.length ? n - TF : n;
+    cuts.push({ label: `bd${i}`, start: bodyStart, count: bodyEnd - bodyStart });
+    if (i + 1 < scenes.length) cuts.push({ label: `tl${i}`, start: n - TF, count: TF });
+    const loop = (count: number) => `loop=loop=${count - 1}:size=1:start=0,settb=1/${FPS},setpts=N,fps=${FPS}`;
+    const progress = (start: number) => `(n+${start})/${Math.max(1, n - 1)}`;
+    const fan = (label: string, chainText: string) => {
+      if (cuts.length === 1) graph.push(`${chainText}[${label}0]`);
+      else graph.push(`${chainText},split=${cuts.length}${cuts.map((_, k) => `[${label}${k}]`).join('')}`);
+    };
+    chain.push(toYuv);
     if (scene.motion.kind === 'pan') {
       const { from, to } = scene.motion;
-      const expr = (a: number, b: number) => escapeFilterValue(`${even(a)}+${even(b) - even(a)}*n/${Math.max(1, n - 1)}`);
-      chain.push(`crop=${WIDTH}:${HEIGHT}:x=${expr(from.x, to.x)}:y=${expr(from.y, to.y)}`);
-      graph.push(`${chain.join(',')}[sc${i}]`);
+      fan(`st${i}_`, chain.join(','));
+      const expr = (a0: number, b0: number, start: number) => escapeFilterValue(`${even(a0)}+${even(b0) - even(a0)}*${progress(start)}`);
+      cuts.forEach((c, k) =>
+        graph.push(`[st${i}_${k}]${loop(c.count)},crop=${WIDTH}:${HEIGHT}:x=${expr(from.x, to.x, c.start)}:y=${expr(from.y, to.y, c.start)}[${c.label}]`),
+      );
     } else if (scene.image && fitted && at) {
       // The product image zooms in about its centre: scaled a little more each frame, cut back to its box.
       const z = scene.motion.zoomTo - 1;
-      const grow = escapeFilterValue(`2*trunc(${fitted.w}*(1+${z}*n/${Math.max(1, n - 1)})/2)`);
-      graph.push(`${chain.join(',')}[zb${i}]`);
-      graph.push(
-        `${nextImage()}scale=${fitted.w}:${fitted.h}:flags=lanczos,${toYuv},${loop},scale=w=${grow}:h=-2:eval=frame:flags=bilinear,crop=${fitted.w}:${fitted.h},setsar=1[zf${i}]`,
-        `[zb${i}][zf${i}]overlay=x=${at.x}:y=${at.y},setsar=1[sc${i}]`,
-      );
+      fan(`zb${i}_`, chain.join(','));
+      fan(`zf${i}_`, `${nextImage()}scale=${fitted.w}:${fitted.h}:flags=lanczos,${toYuv}`);
+      cuts.forEach((c, k) => {
+        const grow = escapeFilterValue(`2*trunc(${fitted.w}*(1+${z}*${progress(c.start)})/2)`);
+        graph.push(
+          `[zf${i}_${k}]${loop(c.count)},scale=w=${grow}:h=-2:eval=frame:flags=bilinear,crop=${fitted.w}:${fitted.h},setsar=1[zi${i}_${k}]`,
+          `[zb${i}_${k}]${loop(c.count)}[zl${i}_${k}]`,
+          `[zl${i}_${k}][zi${i}_${k}]overlay=x=${at.x}:y=${at.y},setsar=1[${c.label}]`,
+        );
+      });
     } else {
-      graph.push(`${chain.join(',')}[sc${i}]`);
+      fan(`st${i}_`, chain.join(','));
+      cuts.forEach((c, k) => graph.push(`[st${i}_${k}]${loop(c.count)},crop=${WIDTH}:${HEIGHT}[${c.label}]`));
     }
   });
-  // Transitions: xfade works on every frame it is given, so it only gets the frames that slide: each
-  // scene is cut into head (sliding in), body and tail (sliding out), and the pieces are concatenated.
   const pieces: string[] = [];
   scenes.forEach((scene, i) => {
-    const len = B[i + 1] - B[i] + (i + 1 < scenes.length ? TF : 0);
-    const cuts: [string, number, number][] = [];
-    if (i > 0) cuts.push([`hd${i}`, 0, TF]);
-    cuts.push([`bd${i}`, i > 0 ? TF : 0, i + 1 < scenes.length ? len - TF : len]);
-    if (i + 1 < scenes.length) cuts.push([`tl${i}`, len - TF, len]);
-    if (cuts.length === 1) graph.push(`[sc${i}]null[bd${i}]`);
-    else {
-      graph.push(`[sc${i}]split=${cuts.length}${cuts.map(([l]) => `[${l}r]`).join('')}`);
-      for (const [l, a, b] of cuts) graph.push(`[${l}r]trim=start_frame=${a}:end_frame=${b},setpts=PTS-STARTPTS[${l}]`);
-    }
     if (i > 0) {
       graph.push(`[tl${i - 1}][hd${i}]xfade=transition=${scene.transitionIn ?? 'slideleft'}:duration=${(TF / FPS).toFixed(4)}:offset=0[xf${i}]`);
       pieces.push(`[xf${i}]`);
