@@ -1,5 +1,7 @@
 // The building blocks of the environment schema (src/config.ts): one parser per
 // kind of variable, each with the hint its error message shows.
+import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -155,3 +157,21 @@ export const choice = <T extends string>(values: readonly T[]): VarSpec<T | unde
     return v;
   },
 });
+
+/** Audio files a music bed may be, by extension, and the ffmpeg demuxer each is read with (never guessed). */
+export const MUSIC_DEMUXERS: Record<string, string> = { '.mp3': 'mp3', '.wav': 'wav', '.m4a': 'mov', '.aac': 'aac', '.ogg': 'ogg', '.flac': 'flac' };
+
+/** MUSIC_BED: off, generated, or the path of an existing audio file (by its extension). */
+export const musicBed: VarSpec<{ kind: 'off' } | { kind: 'generated' } | { kind: 'file'; path: string; demuxer: string }> = {
+  hint: `off, generated, or the path of an existing ${Object.keys(MUSIC_DEMUXERS).join('/')} file`,
+  parse(raw) {
+    const v = (raw ?? '').trim();
+    if (v === '' || v.toLowerCase() === 'off') return { kind: 'off' };
+    if (v.toLowerCase() === 'generated') return { kind: 'generated' };
+    const demuxer = MUSIC_DEMUXERS[path.extname(v).toLowerCase()];
+    if (!demuxer) throw new Error('invalid');
+    const file = path.resolve(v);
+    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new Error('invalid');
+    return { kind: 'file', path: file, demuxer };
+  },
+};

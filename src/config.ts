@@ -5,7 +5,7 @@ import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { checkCron } from './domain/cron.js';
 import { PLATFORMS, parsePlatformList, type PlatformName } from './domain/platforms.js';
-import { ConfigError, IDENTITY, IDENTITY_LIST, bool, duration, hostPort, int, num, oneOf, str, url, type VarSpec } from './config-vars.js';
+import { ConfigError, IDENTITY, IDENTITY_LIST, bool, duration, hostPort, int, num, oneOf, str, url, type VarSpec, musicBed } from './config-vars.js';
 import { PROVIDER_SPEC, checkProviderConfig, deriveProviders, type ProviderChoice } from './config-providers.js';
 import { PLATFORM_SPEC, checkPlatformConfig, type PublisherChoice } from './config-platforms.js';
 
@@ -73,6 +73,7 @@ const SPEC = {
   RENDER_THREADS: int(0, 0, 64),
   RENDER_PRESET: oneOf(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'] as const, 'veryfast'),
   VIDEO_MAX_SECONDS: int(60, 5, 180),
+  MUSIC_BED: musicBed,
   FETCH_PRODUCT_IMAGES: bool(true),
   OUTBOX_DIR: str({ hint: 'a directory path' }),
   MEDIA_DIR: str({ hint: 'a directory path' }),

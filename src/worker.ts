@@ -110,7 +110,7 @@ export function buildActivityDeps(config: Config, db: Db): ActivityDeps {
     fallbackVoice: voices.fallbackVoice,
     voicePricePerMinute: config.OPENAI_TTS_PRICE_PER_MINUTE,
     tokenPrices: { inputPer1M: config.OPENAI_PRICE_INPUT_PER_1M, outputPer1M: config.OPENAI_PRICE_OUTPUT_PER_1M },
-    renderer: new FfmpegRenderer({ preset: config.RENDER_PRESET, threads: config.RENDER_THREADS || undefined }),
+    renderer: new FfmpegRenderer({ preset: config.RENDER_PRESET, threads: config.RENDER_THREADS || undefined, musicBed: config.MUSIC_BED }),
     storage,
     publishers: createPublishers(config, db),
     notifier,

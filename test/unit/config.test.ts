@@ -34,6 +34,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes a music bed: off by default, generated, or an existing audio file read with its extension demuxer', () => {
+    expect(loadConfig({}).MUSIC_BED).toEqual({ kind: 'off' });
+    expect(loadConfig({ MUSIC_BED: 'Generated' }).MUSIC_BED).toEqual({ kind: 'generated' });
+    for (const bad of ['package.json', 'missing-track.mp3', 'https://example.com/x.mp3']) {
+      const err = errorFor({ MUSIC_BED: bad });
+      expect(err.variable).toBe('MUSIC_BED');
+      expect(err.message).toMatch(/off, generated, or the path of an existing \.mp3/);
+    }
+  });
+
   it('accepts platforms in any case and removes duplicates', () => {
     expect(loadConfig({ DAILY_PLATFORMS: 'youtube, TikTok,youtube' }).DAILY_PLATFORMS).toEqual(['YOUTUBE', 'TIKTOK']);
   });

@@ -234,6 +234,28 @@ describe('rendered scenes (real ffmpeg)', () => {
     }
   });
 
+  it("lays an optional music bed under the voice: heard after the last word, still at the platforms' loudness", async () => {
+    const rmsDb = async (file: string, from: number) => {
+      const out = await ffmpegStderr(['-ss', from.toFixed(3), '-i', file, '-vn', '-af', 'astats=measure_perchannel=none', '-f', 'null', '-']);
+      const m = /RMS level dB:\s*(-?[\d.]+|-inf)/.exec(out);
+      return m && m[1] !== '-inf' ? Number(m[1]) : -Infinity;
+    };
+    const bed = await new FfmpegRenderer({ preset: 'ultrafast', musicBed: { kind: 'generated' } }).render({
+      videoId: 'scenes-music',
+      segments: [segments[0], segments[1], segments.at(-1)!],
+      ...PRODUCT,
+      videoPath: path.join(tmp, 'music', 'video.mp4'),
+      thumbnailPath: path.join(tmp, 'music', 'thumb.png'),
+    });
+    // The 0.5 s tail after the disclosure: silence without a bed, music with one.
+    expect(await rmsDb(renders.data.videoPath, renders.data.durationSec - 0.3)).toBeLessThan(-70);
+    expect(await rmsDb(bed.videoPath, bed.durationSec - 0.3)).toBeGreaterThan(-60);
+    const loud = await ffmpegStderr(['-i', bed.videoPath, '-af', 'ebur128=peak=true', '-f', 'null', '-']);
+    const summary = loud.slice(loud.lastIndexOf('Summary:'));
+    expect(Math.abs(Number(/I:\s+(-?[\d.]+) LUFS/.exec(summary)?.[1]) - -14)).toBeLessThanOrEqual(1.5);
+    expect(Number(/Peak:\s+(-?[\d.]+) dBFS/.exec(summary)?.[1])).toBeLessThanOrEqual(-1);
+  });
+
   it('finds the speech inside a WAV (leading and trailing silence cut off)', async () => {
     const span = await speechSpan(segments[0].audioPath);
     expect(span.startSec).toBeGreaterThanOrEqual(0);

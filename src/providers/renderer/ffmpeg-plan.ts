@@ -1,7 +1,7 @@
 // The render plan: the length guard (fitSegments) and the ffmpeg command line and subtitle files of one render (planRender).
 import path from 'node:path';
 import type { RenderInput } from './types.js';
-import type { ResolvedRendererOptions } from './ffmpeg.js';
+import type { MusicBed, ResolvedRendererOptions } from './ffmpeg.js';
 import { buildCaptionsAss, buildDisclosureAss, buildSceneAss, buildScenesAss, captionStates, escapeFilterValue, oneLine } from './ffmpeg-ass.js';
 import { FPS, HEIGHT, WIDTH } from './ffmpeg-layout.js';
 import type { Composition } from './composition.js';
@@ -336,9 +336,20 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
   // (YouTube, TikTok and Instagram play at about -14 LUFS; a quieter video sounds weak next to
   // the others). One pass (dynamic mode) keeps it one ffmpeg run; loudnorm works at 192 kHz, so
   // the result is resampled back.
-  graph.push(
-    `${labels.join('')}concat=n=${kept.length}:v=0:a=1,loudnorm=I=${LOUDNESS.integratedLufs}:TP=${LOUDNESS.truePeakDb}:LRA=${LOUDNESS.lra},aresample=${AUDIO_RATE}[aout]`,
-  );
+  const loudnorm = `loudnorm=I=${LOUDNESS.integratedLufs}:TP=${LOUDNESS.truePeakDb}:LRA=${LOUDNESS.lra},aresample=${AUDIO_RATE}`;
+  const voice = `${labels.join('')}concat=n=${kept.length}:v=0:a=1`;
+  if (opts.musicBed.kind === 'off') graph.push(`${voice},${loudnorm}[aout]`);
+  else {
+    // A quiet music bed under the voice, ducked while someone speaks (the voice is the compressor's key).
+    const music = musicSource(opts.musicBed, durationSec, audioBase + kept.length);
+    if (opts.musicBed.kind === 'file') args.push('-stream_loop', '-1', '-f', opts.musicBed.demuxer, '-i', fileUrl(opts.musicBed.path));
+    graph.push(
+      `${voice},asplit=2[voice][voicekey]`,
+      `${music}[bed]`,
+      `[bed][voicekey]sidechaincompress=threshold=0.02:ratio=12:attack=20:release=400[ducked]`,
+      `[voice][ducked]amix=inputs=2:duration=first:normalize=0,${loudnorm}[aout]`,
+    );
+  }
 
   args.push(
     '-filter_complex',
@@ -409,6 +420,32 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
     timeline,
     composition,
   };
+}
+
+/** A chord progression (Am F C G, 4 s each) of soft sine pads, computed at 12 kHz (cheap) and resampled. */
+const CHORDS = [
+  [220, 261.63, 329.63],
+  [174.61, 220, 261.63],
+  [261.63, 329.63, 392],
+  [196, 246.94, 293.66],
+];
+
+/** The music bed's filter chain (without its output label), `durationSec` long, about -24 dBFS before ducking. */
+function musicSource(bed: Exclude<MusicBed, { kind: 'off' }>, durationSec: number, inputIndex: number): string {
+  const d = durationSec.toFixed(3);
+  const fade = `afade=t=in:d=0.8,afade=t=out:st=${Math.max(0, durationSec - 1.2).toFixed(3)}:d=1.2`;
+  if (bed.kind === 'file') {
+    return `[${inputIndex}:a]aformat=sample_fmts=fltp:sample_rates=${AUDIO_RATE}:channel_layouts=stereo,atrim=end=${d},asetpts=PTS-STARTPTS,volume=0.2,${fade}`;
+  }
+  const pick = (k: number) => CHORDS.reduceRight((acc, chord, c) => (c === CHORDS.length - 1 ? String(chord[k]) : `if(eq(ld(0),${c}),${chord[k]},${acc})`), '');
+  // m: the time inside the chord; the envelope rises and falls 0.4 s at each end (no clicks).
+  const expr =
+    `st(0,floor(mod(t,16)/4));st(1,mod(t,4));0.05*min(1,ld(1)/0.4)*min(1,(4-ld(1))/0.4)*` +
+    `(sin(2*PI*${pick(0)}*t)+sin(2*PI*${pick(1)}*t)+0.7*sin(2*PI*${pick(2)}*t))`;
+  return (
+    `aevalsrc=exprs=${escapeFilterValue(expr)}:s=12000:d=${d},lowpass=f=1800,` +
+    `aresample=${AUDIO_RATE},aformat=sample_fmts=fltp:sample_rates=${AUDIO_RATE}:channel_layouts=stereo,${fade}`
+  );
 }
 
 /** Fits an image of `size` inside `box` (aspect kept), in even pixels. */

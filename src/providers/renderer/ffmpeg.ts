@@ -42,6 +42,12 @@ export const DEFAULT_FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bo
 /** Bump when the look changes: a finished video from an older version is rendered again. */
 export const RENDER_VERSION = 2;
 
+/**
+ * An optional quiet music bed under the voice, ducked while someone speaks: off, a generated pad,
+ * or an audio file (looped, cut to length, faded), read with the demuxer of its extension.
+ */
+export type MusicBed = { kind: 'off' } | { kind: 'generated' } | { kind: 'file'; path: string; demuxer: string };
+
 export type X264Preset = 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium';
 
 export interface FfmpegRendererOptions {
@@ -67,6 +73,8 @@ export interface FfmpegRendererOptions {
   tmpDir?: string;
   /** Record ffmpeg's peak RSS (Linux /proc) in lastRun (benchmarks). */
   measureMemory?: boolean;
+  /** A music bed under the voice (default off). */
+  musicBed?: MusicBed;
 }
 
 export type ResolvedRendererOptions = Required<FfmpegRendererOptions>;
@@ -101,6 +109,7 @@ export class FfmpegRenderer implements VideoRenderer {
       timeoutMs: opts.timeoutMs ?? 600_000,
       tmpDir: opts.tmpDir ?? os.tmpdir(),
       measureMemory: opts.measureMemory ?? false,
+      musicBed: opts.musicBed ?? { kind: 'off' },
     };
     const o = this.options;
     if (!Number.isFinite(o.crf) || o.crf < 0 || o.crf > 51) throw new RangeError(`crf must be 0..51, got ${o.crf}`);
@@ -139,6 +148,9 @@ export class FfmpegRenderer implements VideoRenderer {
       };
     }
 
+    const bed = this.options.musicBed;
+    if (bed.kind === 'file' && !fsSync.existsSync(bed.path))
+      throw new Error(`the music bed ${bed.path} does not exist: fix MUSIC_BED (a file path, generated or off)`);
     if (!fsSync.existsSync(this.options.fontFile)) {
       throw new Error(`font not found: ${this.options.fontFile}: run npm run setup or apt-get install fonts-dejavu-core`);
     }
@@ -272,11 +284,18 @@ async function renderKey(input: RenderInput, opts: ResolvedRendererOptions): Pro
       imageHash = 'unreadable';
     }
   }
+  const bed =
+    opts.musicBed.kind === 'file'
+      ? await fs.stat(opts.musicBed.path).then(
+          (st) => ({ size: st.size, mtime: st.mtimeMs }),
+          () => null,
+        )
+      : null;
   const segments = await Promise.all(input.segments.map(async (s) => ({ text: s.text, d: s.durationSec, size: (await fs.stat(s.audioPath)).size })));
   h.update(
     JSON.stringify({
       v: RENDER_VERSION,
-      o: [opts.preset, opts.crf, opts.fontFile, opts.fontName, opts.gapSec, opts.tailPadSec],
+      o: [opts.preset, opts.crf, opts.fontFile, opts.fontName, opts.gapSec, opts.tailPadSec, opts.musicBed],
       language: input.language,
       title: input.title,
       brand: input.brand,
@@ -290,6 +309,7 @@ async function renderKey(input: RenderInput, opts: ResolvedRendererOptions): Pro
       max: input.maxDurationSec ?? 60,
       segments,
       imageHash,
+      bed,
     }),
   );
   return h.digest('hex').slice(0, 20);
