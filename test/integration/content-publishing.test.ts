@@ -141,6 +141,17 @@ describe('daily loop: content, videos, approval gate and publishing', () => {
       expect(ffprobe(path.join(dir, posts[0], 'video.mp4')).width).toBe(1080);
     }
     expect(fs.existsSync(path.join(sys.config.outboxDir, 'instagram'))).toBe(false);
+    // Per-platform cuts: YouTube posted the main file ("link in the description"), TikTok its own cut ("link in bio").
+    const video = await sys.db.video.findUniqueOrThrow({ where: { id: a } });
+    expect(video.platformVideos).toEqual({ TIKTOK: `videos/${a}/video-bio.mp4` });
+    const posted = (platform: string) => {
+      const dir = path.join(sys.config.outboxDir, platform);
+      const post = fs.readdirSync(dir).find((f) => !f.startsWith('.') && f !== 'posts.log')!;
+      return fs.readFileSync(path.join(dir, post, 'video.mp4'));
+    };
+    expect(posted('youtube').equals(fs.readFileSync(sys.storage.localPath(video.videoPath!)))).toBe(true);
+    expect(posted('tiktok').equals(fs.readFileSync(sys.storage.localPath(`videos/${a}/video-bio.mp4`)))).toBe(true);
+    expect(posted('youtube').equals(posted('tiktok'))).toBe(false);
 
     const approvals = await sys.db.approval.findMany({ where: { workflowId }, orderBy: { createdAt: 'asc' } });
     // The decider is the authenticated caller (no API_TOKEN: the loopback owner); the body's `by` is only a name beside it.
