@@ -22,13 +22,13 @@ export interface RenderInput {
    * Instagram), "Link in the description ↓" on YouTube. Empty: no call-to-action card.
    */
   linkCue?: string;
-  /** A local image file of the product, when one could be fetched; otherwise a title card is generated. */
+  /** A local image file of the product, when one could be fetched; otherwise the scenes are drawn from the product's data. */
   imagePath?: string;
   /**
    * The image's format as detected from its magic bytes (detectImageFormat). The
    * renderer checks it against the file and hands ffmpeg/ffprobe that demuxer
    * explicitly; when absent it detects the format itself. A file that is not a
-   * PNG, JPEG, WebP or GIF is never used (title card).
+   * PNG, JPEG, WebP or GIF is never used (the scenes are drawn from the product's data).
    */
   imageFormat?: ImageFormat;
   /** The affiliate disclosure, on screen for the whole video. */
@@ -54,7 +54,7 @@ export interface RenderOutput {
   droppedSentences?: number;
   /** True when finished files from an earlier attempt were returned without rendering again. */
   reused?: boolean;
-  /** Non-fatal problems, e.g. a product image that could not be decoded (a title card was used). */
+  /** Non-fatal problems, e.g. a product image that could not be decoded (the scenes were drawn from the product's data). */
   warnings?: string[];
 }
 

@@ -231,9 +231,9 @@ function activitySignal(): AbortSignal | undefined {
 
 function logImageSkipped(reason: string): void {
   try {
-    Context.current().log.warn('product image not used: rendering a title card instead', { reason });
+    Context.current().log.warn('product image not used: the scenes are drawn from the product data', { reason });
   } catch {
-    console.warn(`product image not used (${reason}): rendering a title card instead`);
+    console.warn(`product image not used (${reason}): the scenes are drawn from the product data`);
   }
 }
 
@@ -241,7 +241,7 @@ function logImageSkipped(reason: string): void {
  * Fetches the product image when the network allows, through safeFetch: only
  * public http(s) hosts, at most 10 MB, within IMAGE_FETCH_TIMEOUT_MS, and only a
  * PNG, JPEG, WebP or GIF by its magic bytes. Any refusal or failure is logged and
- * gives undefined: the renderer then draws the title card (the video never fails
+ * gives undefined: the renderer then draws the scenes from the product's data (the video never fails
  * because of its picture).
  */
 export async function fetchProductImage(url: string | undefined, outBase: string): Promise<{ path: string; format: ImageFormat } | undefined> {
