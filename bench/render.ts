@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EspeakVoice } from '../src/providers/voice/espeak.js';
 import { FfmpegRenderer, fitSegments, planRender, probeVideo } from '../src/providers/renderer/ffmpeg.js';
+import { speechSpan } from '../src/providers/renderer/word-timing.js';
 import type { RenderInput } from '../src/providers/renderer/types.js';
 import { BENCH_VAR_DIR, benchRuns, fmtMs, isMain, measurement, onInterrupt, printJsonLine, printMeasurements, round1, type Measurement } from './lib.js';
 
@@ -118,9 +119,14 @@ export async function runRenderBench(runs: number): Promise<RenderBenchResult> {
       videoId: `bench-${n}`,
       language: 'en',
       segments,
-      title: 'Ember Temperature Control Smart Mug 2, 10 oz, App-Controlled Heated Coffee Mug',
+      title: 'Ember Mug 2: coffee at the exact temperature you choose',
+      productTitle: 'Ember Temperature Control Smart Mug 2, 10 oz, App-Controlled Heated Coffee Mug',
       brand: 'Ember',
       priceLabel: '$129.95',
+      category: 'Home & Kitchen',
+      rating: 4.4,
+      reviewCount: 23_456,
+      linkCue: 'Link in the description ↓',
       imagePath: image,
       imageFormat: 'png',
       disclosure: `Ad · ${DISCLOSURE}`,
@@ -137,10 +143,14 @@ export async function runRenderBench(runs: number): Promise<RenderBenchResult> {
       renderer.options.gapSec,
       renderer.options.tailPadSec,
     );
+    // The same speech spans and image size the renderer measures before planning.
+    const speech = await Promise.all(fit.keep.map((k) => speechSpan(segments[k].audioPath)));
     const plan = planRender(input('bare'), renderer.options, {
       fit,
       imagePath: image,
       imageFormat: 'png',
+      imageSize: { width: 1000, height: 1000 },
+      speech,
       workDir,
       videoOut: path.join(dir, 'bare', 'video.mp4'),
       thumbnailOut: path.join(dir, 'bare', 'thumb.png'),
