@@ -317,8 +317,8 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
   const disclosureTop = even(composition.disclosure.centerY - DISCLOSURE_BAND.h / 2);
   graph.push(
     `${transparent(CAPTION_BAND)},loop=loop=${statesMs.length - 1}:size=1:start=0,settb=1/1000,setpts=${escapeFilterValue(ptsExpr)},` +
-      `${assFilter(captionsPath, true)},format=yuva420p,fps=${FPS}[cap]`,
-    `${transparent(DISCLOSURE_BAND)},${assFilter(disclosurePath, true)},format=yuva420p[disc]`,
+      `${assFilter(captionsPath, true)},scale=out_color_matrix=bt709:out_range=tv,format=yuva420p,fps=${FPS}[cap]`,
+    `${transparent(DISCLOSURE_BAND)},${assFilter(disclosurePath, true)},scale=out_color_matrix=bt709:out_range=tv,format=yuva420p[disc]`,
     `${video}[cap]overlay=x=0:y=${captionTop}:eof_action=repeat[vc]`,
     `[vc][disc]overlay=x=0:y=${disclosureTop}:eof_action=repeat,trim=end_frame=${frames},split=2[vout][thumbsrc]`,
     `[thumbsrc]trim=start_frame=${Math.min(THUMB_FRAME, frames - 1)}:end_frame=${Math.min(THUMB_FRAME, frames - 1) + 1},setpts=PTS-STARTPTS,scale=in_color_matrix=bt709:in_range=tv,format=rgb24[thumb]`,
