@@ -66,7 +66,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     ACTIVITY_MAX_INTERVAL: '1s',
     ACTIVITY_HEARTBEAT_TIMEOUT: '5s',
     PORT: '0',
-    VOICE: 'espeak',
+    ...(env.OPENAI_API_KEY ? {} : { VOICE: 'espeak' }),
     RENDER_PRESET: 'ultrafast',
     VIDEO_MAX_SECONDS: '20',
     ...env,
