@@ -87,7 +87,7 @@ export async function runVideoQuality(): Promise<VideoQuality[]> {
   for (const variant of ['product image', 'title card'] as const) {
     const base = path.join(dir, variant.replace(' ', '-'));
     const t0 = performance.now();
-    const r = await new FfmpegRenderer({ preset: 'veryfast' }).render({
+    const r = await new FfmpegRenderer().render({
       videoId: `bench-${variant}`,
       language: 'en',
       segments,
