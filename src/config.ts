@@ -71,7 +71,7 @@ const SPEC = {
   // 1: on 2 cores a second ffmpeg adds ~350 MB and no speed (each ffmpeg already uses every core).
   RENDER_CONCURRENCY: int(1, 1, 16),
   RENDER_THREADS: int(0, 0, 64),
-  RENDER_PRESET: oneOf(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'] as const, 'superfast'),
+  RENDER_PRESET: oneOf(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'] as const, 'ultrafast'),
   VIDEO_MAX_SECONDS: int(60, 5, 180),
   MUSIC_BED: musicBed,
   FETCH_PRODUCT_IMAGES: bool(true),

@@ -53,7 +53,7 @@ export type X264Preset = 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fa
 export interface FfmpegRendererOptions {
   ffmpegPath?: string;
   ffprobePath?: string;
-  /** x264 preset (default superfast: every frame of the scenes moves, and veryfast is under 2x real time on 2 cores). */
+  /** x264 preset (default ultrafast: every frame of the scenes moves; superfast and veryfast are near 2x real time on 2 cores). */
   preset?: X264Preset;
   /** x264 constant rate factor (default 23). */
   crf?: number;
@@ -99,7 +99,7 @@ export class FfmpegRenderer implements VideoRenderer {
     this.options = {
       ffmpegPath: opts.ffmpegPath ?? 'ffmpeg',
       ffprobePath: opts.ffprobePath ?? 'ffprobe',
-      preset: opts.preset ?? 'superfast',
+      preset: opts.preset ?? 'ultrafast',
       crf: opts.crf ?? 23,
       threads: opts.threads ?? 0,
       fontFile: opts.fontFile ?? DEFAULT_FONT_FILE,
