@@ -72,9 +72,8 @@ describe('exactly-once publishing', () => {
             ...process.env,
             LOG_LEVEL: 'warn',
             DATA_DIR: sys.config.dataDir,
-            // The speed settings of the in-process test worker (test/support/harness.ts).
+            // The voice of the in-process test worker (test/support/harness.ts): espeak-ng is fast.
             VOICE: 'espeak',
-            RENDER_PRESET: 'ultrafast',
             DATABASE_URL: sys.databaseUrl,
             TEMPORAL_ADDRESS: sys.config.TEMPORAL_ADDRESS,
             TEMPORAL_TASK_QUEUE: sys.config.TEMPORAL_TASK_QUEUE,

@@ -38,9 +38,8 @@ describe('fault: the worker is SIGKILLed in the middle of syncProducts', () => {
           CATALOG_FILE: catalogFile,
           ACTIVITY_HEARTBEAT_TIMEOUT: '2s',
           DATA_DIR: sys.config.dataDir,
-          // The speed settings of the in-process test worker (test/support/harness.ts).
+          // The voice of the in-process test worker (test/support/harness.ts): espeak-ng is fast.
           VOICE: 'espeak',
-          RENDER_PRESET: 'ultrafast',
         },
         stdio: ['ignore', 'inherit', 'inherit'],
       },

@@ -49,9 +49,8 @@ function claimNamespace(): string {
 
 /**
  * Test defaults: fast retries so failure paths take milliseconds, not minutes. Runs speak with
- * espeak-ng and encode with x264's ultrafast preset, and videos are capped at 20 s, so a loop
- * renders in seconds on 2 cores: the graph is the same; Piper, the default preset and full-length
- * videos have their own tests (piper-voice, media, video-scenes) and benches.
+ * espeak-ng and videos are capped at 20 s, so a loop renders in seconds on 2 cores: Piper and
+ * full-length videos have their own tests (piper-voice, media, video-scenes) and benches.
  */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
   const dataDir = fs.mkdtempSync(path.join(PROJECT_ROOT, 'var', 'test', 'data-'));
@@ -67,7 +66,6 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     ACTIVITY_HEARTBEAT_TIMEOUT: '5s',
     PORT: '0',
     ...(env.OPENAI_API_KEY ? {} : { VOICE: 'espeak' }),
-    RENDER_PRESET: 'ultrafast',
     VIDEO_MAX_SECONDS: '20',
     ...env,
   });
