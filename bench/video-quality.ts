@@ -4,7 +4,7 @@
 //   - still stretches: freezedetect segments longer than 4 s (a picture held still is a picture people swipe away);
 //   - render speed as a multiple of real time.
 //
-//   npx tsx bench/video-quality.ts            (one render with the product image, one with the title card)
+//   npx tsx bench/video-quality.ts            (one render with the product image, one drawn from the product data only)
 //
 // It asserts nothing: it prints what it measured, for the note and for comparing renderer changes.
 // Each render also leaves a contact sheet (one frame every 3 s) next to it under var/bench/video-quality/.
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { FfmpegRenderer } from '../src/providers/renderer/ffmpeg.js';
 import { EspeakVoice } from '../src/providers/voice/espeak.js';
+import { checkPiper, PiperVoice } from '../src/providers/voice/piper.js';
 import { TemplateScriptWriter } from '../src/providers/writer/template.js';
 import { BENCH_VAR_DIR, isMain, machineInfo, printMachine } from './lib.js';
 
@@ -80,11 +81,14 @@ export async function runVideoQuality(): Promise<VideoQuality[]> {
     trackedUrl: 'https://links.example.com/r/AbCd1234-yt',
     seed: 'bench:video-quality',
   });
-  const segments = await new EspeakVoice().synthesize(script.sentences, 'en', path.join(dir, 'voice'));
+  // The default voice: Piper when installed (npm run setup), else espeak-ng.
+  const voice = checkPiper().ok ? new PiperVoice() : new EspeakVoice();
+  const segments = await voice.synthesize(script.sentences, 'en', path.join(dir, 'voice'));
+  console.log(`voice: ${voice.name}`);
   const image = path.join(dir, 'product.png');
   await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=1000x1000:r=1', '-frames:v', '1', image]);
   const out: VideoQuality[] = [];
-  for (const variant of ['product image', 'title card'] as const) {
+  for (const variant of ['product image', 'product data'] as const) {
     const base = path.join(dir, variant.replace(' ', '-'));
     const t0 = performance.now();
     const r = await new FfmpegRenderer().render({
