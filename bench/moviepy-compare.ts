@@ -169,6 +169,9 @@ function toolVersion(cmd: string, args: string[], re: RegExp): string {
 const mib = (bytes: number) => bytes / MIB;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
+/** Both renderers encode with our default x264 preset. */
+const X264_PRESET = new FfmpegRenderer().options.preset;
+
 export async function runMoviePyCompare(opts: { runs: number; compositionFile?: string }): Promise<MoviePyCompareResult> {
   const venv = ensureBenchVenv();
   const dir = path.join(BENCH_VAR_DIR, 'moviepy-compare');
@@ -212,7 +215,7 @@ export async function runMoviePyCompare(opts: { runs: number; compositionFile?: 
   }
 
   console.log(`  warm-up: MoviePy ${venv.moviepy} …`);
-  await renderWithMoviePy(venv.python, compositionFile, moviepyOut);
+  await renderWithMoviePy(venv.python, compositionFile, moviepyOut, X264_PRESET);
   const oursMs: number[] = [];
   const oursPeak: number[] = [];
   const mp: MoviePyRun[] = [];
@@ -224,7 +227,7 @@ export async function runMoviePyCompare(opts: { runs: number; compositionFile?: 
       oursPeak.push(o.peakBytes);
       line += ` ours ${(o.ms / 1000).toFixed(1)} s (ffmpeg ${fmtMiB(mib(o.peakBytes))}) ·`;
     }
-    const m = await renderWithMoviePy(venv.python, compositionFile, moviepyOut);
+    const m = await renderWithMoviePy(venv.python, compositionFile, moviepyOut, X264_PRESET);
     mp.push(m);
     console.log(`${line} MoviePy ${(m.ms / 1000).toFixed(1)} s (tree ${fmtMiB(mib(m.treePeakBytes))})`);
   }

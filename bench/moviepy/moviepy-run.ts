@@ -153,7 +153,7 @@ export interface MoviePyRun {
   report: RenderPyReport;
 }
 
-export function renderWithMoviePy(python: string, compositionFile: string, out: string): Promise<MoviePyRun> {
+export function renderWithMoviePy(python: string, compositionFile: string, out: string, x264Preset = 'veryfast'): Promise<MoviePyRun> {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.rmSync(out, { force: true });
   return new Promise((resolve, reject) => {
@@ -163,7 +163,7 @@ export function renderWithMoviePy(python: string, compositionFile: string, out: 
       cwd: PROJECT_ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      env: { ...process.env, PYTHONUNBUFFERED: '1', X264_PRESET: x264Preset },
     });
     const pid = child.pid;
     const sampler = pid === undefined ? undefined : sampleTreeMemory(pid);

@@ -310,7 +310,8 @@ def main(argv):
         out,
         fps=comp["fps"],
         codec="libx264",
-        preset="veryfast",
+        # The x264 preset our renderer used (bench/moviepy-compare.ts passes it), so both encode alike.
+        preset=os.environ.get("X264_PRESET", "veryfast"),
         ffmpeg_params=["-crf", "23", "-profile:v", "high", "-movflags", "+faststart"],
         audio_codec="aac",
         audio_bitrate="128k",
