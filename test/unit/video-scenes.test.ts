@@ -44,6 +44,13 @@ const PRODUCT = {
 describe('scene layout (pure)', () => {
   it('gives each sentence a scene by what it says: hook, feature, rating, price, call to action, disclosure', () => {
     expect(sceneRoles(SENTENCES, PRODUCT)).toEqual(['hook', 'feature', 'rating', 'price', 'call-to-action', 'disclosure']);
+    // The price badge wins over a passing mention of the link; the call to action is its own sentence.
+    expect(sceneRoles(['Hook?', 'It costs about $129.95, but prices change, so check the link.', 'Link in bio.', 'Ad.'], PRODUCT)).toEqual([
+      'hook',
+      'price',
+      'call-to-action',
+      'disclosure',
+    ]);
     // A rated product shows its stars even when no sentence speaks of them (on the last feature scene).
     expect(sceneRoles(['Hook?', 'One.', 'Two.', 'Three.', 'Disclosure.'], { priceLabel: '$5', rating: 4.1 })).toEqual([
       'hook',

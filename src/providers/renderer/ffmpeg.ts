@@ -40,7 +40,7 @@ export { moovBeforeMdat, probeVideo, type VideoProbe } from './ffmpeg-probe.js';
 
 export const DEFAULT_FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 /** Bump when the look changes: a finished video from an older version is rendered again. */
-export const RENDER_VERSION = 2;
+export const RENDER_VERSION = 3;
 
 /**
  * An optional quiet music bed under the voice, ducked while someone speaks: off, a generated pad,

@@ -101,8 +101,10 @@ export function sceneRoles(sentences: string[], p: Pick<SceneProduct, 'priceLabe
   const roles: SceneRole[] = sentences.map((s, i) => {
     if (i === 0) return 'hook';
     if (i === n - 1) return 'disclosure';
-    if (/\b(link|enlace)\b/i.test(s)) return 'call-to-action';
+    // A sentence with the price shows the price badge even when it also mentions the link
+    // ("…about $29.99, but prices change, so check the link."): the call to action follows.
     if (priceDigits && s.includes(priceDigits)) return 'price';
+    if (/\b(link|enlace)\b/i.test(s)) return 'call-to-action';
     if (/\b(stars?|reviews?|rated|rating|estrellas?|reseñas?|valoraci)/i.test(s)) return 'rating';
     return 'feature';
   });
