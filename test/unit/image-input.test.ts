@@ -83,7 +83,7 @@ describe('planRender', () => {
     const { args } = plan(undefined);
     expect(args.slice(args.indexOf('file:/media/work/product-image.jpg') - 3).slice(0, 2)).toEqual(['-f', 'png_pipe']);
     const card = plan(undefined, null);
-    expect(card.background).toBe('title-card');
+    expect(card.background).toBe('product-data');
     expect(card.args.filter((a) => /_pipe$|^gif$/.test(a))).toEqual([]);
   });
 });

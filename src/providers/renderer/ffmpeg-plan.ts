@@ -95,7 +95,7 @@ export interface RenderPlan {
   frames: number;
   /** Distinct caption states (a word highlighted, or no page): libass draws each once. */
   states: number;
-  background: 'image' | 'title-card';
+  background: 'image' | 'product-data';
   timeline: { text: string; startSec: number; endSec: number }[];
   /** The video as data (scenes, captions, audio): what the graph draws. */
   composition: Composition;
@@ -134,7 +134,7 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
   }
   const durationSec = fit.totalSec;
   const frames = Math.max(1, Math.round(durationSec * FPS));
-  const background = files.imagePath ? 'image' : 'title-card';
+  const background = files.imagePath ? 'image' : 'product-data';
   const composition = buildComposition(
     kept.map((s, i) => ({
       text: s.text,

@@ -100,7 +100,7 @@ export function paginate(words: TimedWord[], holdUntilSec: number): CaptionPage[
     else pages.push(cur);
   }
   return pages.map((p, i) => ({
-    startSec: i === 0 ? p[0].startSec : p[0].startSec,
+    startSec: p[0].startSec,
     endSec: i + 1 < pages.length ? pages[i + 1][0].startSec : Math.max(p[p.length - 1].endSec, holdUntilSec),
     words: p.map((w) => ({ text: w.text, startSec: w.startSec, endSec: w.endSec })),
   }));
