@@ -44,6 +44,7 @@ import {
   type Measurement,
   type MemoryMeasurement,
 } from './lib.js';
+import { BENCH_PRODUCT } from './video-quality.js';
 import { ensureBenchVenv, MEMORY_POLL_MS, renderWithMoviePy, type MoviePyRun } from './moviepy/moviepy-run.js';
 
 const DURATION_TOLERANCE_SEC = 0.1;
@@ -51,21 +52,10 @@ const MIB = 1024 * 1024;
 
 // ---------------------------------------------------------------- our render and its composition
 
-const PRODUCT = {
-  asin: 'B0JRTY546N',
-  title: 'Voltix PowerCore Slim 10000mAh Portable Charger',
-  brand: 'Voltix',
-  category: 'Electronics',
-  price: 29.99,
-  currency: 'USD',
-  rating: 4.6,
-  reviewCount: 12_345,
-};
-
 /** The input of our render (the template script of bench/video-quality.ts, about 30 s spoken by espeak-ng). */
 async function prepareOurInput(dir: string): Promise<(run: string) => RenderInput> {
   const script = new TemplateScriptWriter().writeSync({
-    product: PRODUCT,
+    product: BENCH_PRODUCT,
     language: 'en',
     trackedUrl: 'https://links.example.com/r/AbCd1234-yt',
     seed: 'bench:video-quality',
@@ -78,12 +68,12 @@ async function prepareOurInput(dir: string): Promise<(run: string) => RenderInpu
     language: 'en',
     segments,
     title: script.title,
-    brand: PRODUCT.brand,
+    brand: BENCH_PRODUCT.brand,
     priceLabel: '$29.99',
     productTitle: 'Voltix PowerCore Slim 10000mAh Portable Charger, USB-C Power Bank with 20W Fast Charging, Black',
-    category: PRODUCT.category,
-    rating: PRODUCT.rating,
-    reviewCount: PRODUCT.reviewCount,
+    category: BENCH_PRODUCT.category,
+    rating: BENCH_PRODUCT.rating,
+    reviewCount: BENCH_PRODUCT.reviewCount,
     linkCue: 'Link in the description ↓',
     imagePath: image,
     imageFormat: 'png',

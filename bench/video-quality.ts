@@ -62,21 +62,24 @@ export async function measureVideo(file: string): Promise<Pick<VideoQuality, 'in
   };
 }
 
+/** The product both video benches script and render (bench/moviepy-compare.ts uses it too). */
+export const BENCH_PRODUCT = {
+  asin: 'B0JRTY546N',
+  title: 'Voltix PowerCore Slim 10000mAh Portable Charger',
+  brand: 'Voltix',
+  category: 'Electronics',
+  price: 29.99,
+  currency: 'USD',
+  rating: 4.6,
+  reviewCount: 12_345,
+};
+
 export async function runVideoQuality(): Promise<VideoQuality[]> {
   const dir = path.join(BENCH_VAR_DIR, 'video-quality');
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const script = new TemplateScriptWriter().writeSync({
-    product: {
-      asin: 'B0JRTY546N',
-      title: 'Voltix PowerCore Slim 10000mAh Portable Charger',
-      brand: 'Voltix',
-      category: 'Electronics',
-      price: 29.99,
-      currency: 'USD',
-      rating: 4.6,
-      reviewCount: 12_345,
-    },
+    product: BENCH_PRODUCT,
     language: 'en',
     trackedUrl: 'https://links.example.com/r/AbCd1234-yt',
     seed: 'bench:video-quality',

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { isExecutable } from './executable.js';
 
 /**
  * Finds the Temporal CLI (which contains the dev server and its Web UI), in the
@@ -22,15 +23,6 @@ export function findTemporalCli(projectRoot: string, env: NodeJS.ProcessEnv = pr
 export function findTemporalTestServer(projectRoot: string): string | undefined {
   const p = path.join(projectRoot, '.tools', 'venv', 'bin', 'temporal-test-server');
   return isExecutable(p) ? p : undefined;
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }
 
 export interface DevServerHandle {

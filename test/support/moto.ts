@@ -2,10 +2,10 @@
 // `npm run setup` into .tools/venv (or a `moto_server` on PATH), on a free
 // loopback port. Each test file starts its own in beforeAll (about 1-2 s).
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/embedded/migrate.js';
 import { freePort, stopChild } from '../../src/embedded/temporal.js';
+import { isExecutable } from '../../src/embedded/executable.js';
 
 export const MOTO_MISSING =
   "moto_server was not found in .tools/venv/bin or on PATH: run `npm run setup` (it installs moto[server] into .tools/venv), or `.tools/venv/bin/pip install 'moto[server]'`.";
@@ -78,13 +78,4 @@ async function startOn(bin: string, port: number, opts: { env?: Record<string, s
       await stopChild(child, 3000);
     },
   };
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { LANGUAGES, type Language } from '../writer/types.js';
 import { normalizeText, wavDurationSec } from './audio.js';
 import type { VoiceProvider, VoiceSegment } from './types.js';
+import { isExecutable } from '../../embedded/executable.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const VENV = path.join(PROJECT_ROOT, '.tools', 'venv');
@@ -291,13 +292,4 @@ export function checkPiper(opts: { binary?: string; model?: string } = {}): Pipe
     }
   }
   return { ok: true, binary, model };
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
 }
