@@ -37,6 +37,7 @@ const SPEC = {
   TEMPORAL_ADDRESS: hostPort,
   TEMPORAL_NAMESPACE: str({ default: 'default', pattern: /^[A-Za-z0-9._-]{1,255}$/, hint: 'a namespace name (letters, digits, . _ -)' }),
   TEMPORAL_TASK_QUEUE: str({ default: 'ai-affiliate-empire', pattern: /^[A-Za-z0-9._-]{1,255}$/, hint: 'a task queue name' }),
+  TEMPORAL_RENDER_TASK_QUEUE: str({ pattern: /^[A-Za-z0-9._-]{1,255}$/, hint: 'a task queue name (default: TEMPORAL_TASK_QUEUE + "-render")' }),
   TEMPORAL_CLI_PATH: str({ hint: 'the path of a temporal CLI binary' }),
   TEMPORAL_DEV_PORT: int(7233, 1, 65535),
   TEMPORAL_UI_PORT: int(8233, 1, 65535),
@@ -153,6 +154,8 @@ export interface Config extends RawConfig {
   publicBaseUrl: string;
   retry: ActivityRetryConfig;
   rankWeights: RankWeights;
+  /** The task queue render workers poll: TEMPORAL_RENDER_TASK_QUEUE, or TEMPORAL_TASK_QUEUE + "-render". */
+  renderTaskQueue: string;
   /** True when the API is allowed to listen beyond loopback (API_TOKEN set). */
   apiProtected: boolean;
   listenHost: string;
@@ -263,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: c.DATABASE_URL ?? embeddedDatabaseUrl(c),
     embeddedDatabaseUrl: embeddedDatabaseUrl(c),
     temporalAddress: c.TEMPORAL_ADDRESS ?? `127.0.0.1:${c.TEMPORAL_DEV_PORT}`,
+    renderTaskQueue: c.TEMPORAL_RENDER_TASK_QUEUE ?? `${c.TEMPORAL_TASK_QUEUE}-render`,
     dataDir: path.resolve(c.DATA_DIR),
     mediaDir: path.resolve(c.MEDIA_DIR ?? path.join(c.DATA_DIR, 'media')),
     outboxDir: path.resolve(c.OUTBOX_DIR ?? path.join(c.DATA_DIR, 'outbox')),

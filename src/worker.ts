@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { WORKFLOWS_PATH } from './worker-paths.js';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db.js';
 import { createLogger, type Logger } from './logger.js';
@@ -19,78 +19,62 @@ import { CreatorsApiClient } from './providers/catalog/creators/client.js';
 import { createPublishers } from './providers/publisher/index.js';
 import { FfmpegRenderer } from './providers/renderer/ffmpeg.js';
 import { createMediaStorage } from './providers/storage/index.js';
-import { EspeakVoice } from './providers/voice/espeak.js';
-import { OpenAIVoice } from './providers/voice/openai.js';
-import { checkPiper, PiperVoice } from './providers/voice/piper.js';
-import type { VoiceProvider } from './providers/voice/types.js';
+import { buildVoices } from './providers/voice/choose.js';
 import { createScriptWriter } from './providers/writer/index.js';
 import type { ActivityDeps } from './temporal/activities/index.js';
 import { createActivities } from './temporal/activities/index.js';
+import { createRenderSdkWorker } from './worker-render.js';
+import { connectWithRetry, handleFor, installRuntime, memo, type WorkerHandle, type WorkerRole } from './worker-runtime.js';
 
 export { WORKFLOWS_PATH };
 
-export interface WorkerHandle {
-  worker: Worker;
-  db: Db;
-  connection: NativeConnection;
-  /** Stops polling, lets running activities finish, closes connections. */
-  shutdown(): Promise<void>;
-  run(): Promise<void>;
-}
+export type { WorkerHandle, WorkerRole } from './worker-runtime.js';
+export { buildVoices };
 
+/**
+ * The worker of a role: `orchestration` runs the workflows and the light activities on
+ * TEMPORAL_TASK_QUEUE; `all` (what `npm start` runs) adds a render worker on the render
+ * queue in the same process. The `render` role alone is `createRenderWorker`
+ * (src/worker-render.ts), which loads none of this module's providers.
+ */
 export async function createWorker(
   config: Config,
   log: Logger,
-  opts: { workflowBundlePath?: string; connectRetries?: number; overrides?: Partial<WorkerOptions> } = {},
+  opts: {
+    role?: Exclude<WorkerRole, 'render'>;
+    workflowBundlePath?: string;
+    connectRetries?: number;
+    overrides?: Partial<WorkerOptions>;
+    renderOverrides?: Partial<WorkerOptions>;
+  } = {},
 ): Promise<WorkerHandle> {
+  const role = opts.role ?? 'all';
   installRuntime(log);
   const db = createDb(config.databaseUrl);
-  const address = config.temporalAddress;
-  const connection = await connectWithRetry(address, log, opts.connectRetries ?? 30);
-  const activities = createActivities(buildActivityDeps(config, db));
-  const worker = await Worker.create({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowBundle: { codePath: opts.workflowBundlePath ?? (await bundleInChildProcess(log)) },
-    activities,
-    // Rendering (later) is CPU-bound: a couple of heavy activities per 2-core worker.
-    maxConcurrentActivityTaskExecutions: 8,
-    ...opts.overrides,
-  });
-  let running: Promise<void> | undefined;
-  return {
-    worker,
-    db,
-    connection,
-    run() {
-      running ??= worker.run();
-      return running;
-    },
-    async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running?.catch(() => undefined);
-      await connection.close().catch(() => undefined);
-      await db.$disconnect().catch(() => undefined);
-    },
-  };
-}
-
-async function connectWithRetry(address: string, log: Logger, retries: number): Promise<NativeConnection> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await NativeConnection.connect({ address });
-    } catch (err) {
-      if (attempt >= retries) {
-        throw new Error(
-          `Failed to connect to Temporal at ${address} after ${attempt} attempts: start it (\`npm start\` runs a local dev server) or fix TEMPORAL_ADDRESS. (${(err as Error).message})`,
-          { cause: err },
-        );
-      }
-      const delay = Math.min(5000, 250 * 2 ** attempt);
-      log.warn({ address, attempt, delayMs: delay }, 'Temporal not reachable yet, retrying');
-      await new Promise((r) => setTimeout(r, delay));
-    }
+  const connection = await connectWithRetry(config.temporalAddress, log, opts.connectRetries ?? 30);
+  try {
+    const workers = [
+      {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        worker: await Worker.create({
+          connection,
+          namespace: config.TEMPORAL_NAMESPACE,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowBundle: { codePath: opts.workflowBundlePath ?? (await bundleInChildProcess(log)) },
+          // Every activity, the render one included: runs started before the render queue
+          // existed schedule it here. New runs render on the render queue.
+          activities: createActivities(buildActivityDeps(config, db)),
+          maxConcurrentActivityTaskExecutions: 8,
+          ...opts.overrides,
+        }),
+      },
+    ];
+    if (role === 'all') workers.push(await createRenderSdkWorker(config, db, connection, opts.renderOverrides));
+    return handleFor(role, workers, db, connection);
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    await db.$disconnect().catch(() => undefined);
+    throw err;
   }
 }
 
@@ -162,40 +146,6 @@ function buildCatalogs(config: Config, db: Db): Pick<ActivityDeps, 'catalog' | '
 }
 
 /**
- * The voice: OpenAI TTS when chosen (the offline voice takes over if the account
- * is refused), else Piper (espeak-ng speaks the languages its model does not),
- * else espeak-ng. Piper is checked once here, with file checks only: when it is
- * missing, one warning and espeak-ng, so the worker still runs.
- */
-export function buildVoices(config: Config, log: Logger = createLogger('voice', config.LOG_LEVEL)): { voice: VoiceProvider; fallbackVoice?: VoiceProvider } {
-  const offline = (): VoiceProvider => {
-    if (config.providers.voice === 'espeak') return new EspeakVoice();
-    const piper = checkPiper({ binary: config.PIPER_PATH, model: config.PIPER_MODEL });
-    if (piper.ok) return new PiperVoice({ binary: piper.binary, model: piper.model, fallback: new EspeakVoice() });
-    const consequence =
-      config.providers.voice === 'openai' ? 'If OpenAI refuses the account, videos fall back to espeak-ng' : 'Videos use espeak-ng until then';
-    log.warn({ problem: piper.problem }, `${piper.problem}. ${consequence}.`);
-    return new EspeakVoice();
-  };
-  if (config.providers.voice !== 'openai') return { voice: offline() };
-  return {
-    voice: new OpenAIVoice({
-      apiKey: config.OPENAI_API_KEY!,
-      baseURL: config.OPENAI_BASE_URL,
-      model: config.OPENAI_TTS_MODEL,
-      voice: config.OPENAI_TTS_VOICE,
-      timeoutMs: config.OPENAI_TIMEOUT * 2,
-    }),
-    fallbackVoice: offline(),
-  };
-}
-
-function memo<T>(make: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= make());
-}
-
-/**
  * Bundles the workflows in a child process: webpack needs a few hundred MB while
  * it runs, which would otherwise stay in the worker's heap for its whole life.
  */
@@ -211,29 +161,6 @@ async function bundleInChildProcess(log: Logger): Promise<string> {
   process.once('exit', () => fs.rmSync(out, { force: true }));
   log.debug({ ms: Date.now() - t0 }, 'workflow bundle built');
   return out;
-}
-
-let runtimeInstalled = false;
-
-/** Routes the SDK's own logs into our structured logger (once per process). */
-function installRuntime(log: Logger): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
-    TRACE: 'trace',
-    DEBUG: 'debug',
-    INFO: 'info',
-    WARN: 'warn',
-    ERROR: 'error',
-  };
-  const sdkLevel: LogLevel = log.isLevelEnabled('info') ? 'INFO' : log.isLevelEnabled('warn') ? 'WARN' : 'ERROR';
-  try {
-    Runtime.install({
-      logger: new DefaultLogger(sdkLevel, (entry) => log[levels[entry.level]]({ sdk: true, ...entry.meta }, entry.message)),
-    });
-  } catch {
-    // Already installed by the embedding process (tests): keep its logger.
-  }
 }
 
 /**

@@ -143,6 +143,7 @@ export class Orchestrator {
       approvalDefaultAction: c.APPROVAL_DEFAULT_ACTION,
       renderConcurrency: c.RENDER_CONCURRENCY,
       maxVideoSeconds: c.VIDEO_MAX_SECONDS,
+      renderTaskQueue: c.renderTaskQueue,
       startedBy: opts.startedBy,
       optimize: this.optimizeSettings(),
     };

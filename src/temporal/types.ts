@@ -26,6 +26,12 @@ export interface DailyLoopInput {
   approvalDefaultAction: 'approve' | 'reject';
   renderConcurrency: number;
   maxVideoSeconds: number;
+  /**
+   * The render workers' task queue: one render activity per video is scheduled there, so
+   * rendering scales with the render workers. Absent (runs started before it existed): the
+   * run's own queue, all videos in one activity.
+   */
+  renderTaskQueue?: string;
   /** Who or what started the run (api, schedule, slack:U123 …), for the log. */
   startedBy?: string;
   /** Steps 8-9: collect analytics and optimize (absent: the run stops after publishing). */

@@ -3,10 +3,11 @@ import type { Activities } from '../activities/index.js';
 import type { ActivityRetryConfig } from '../../config.js';
 
 /** The business retry policy (configurable; passed in with the workflow input, since workflows cannot read env). */
-export function activitiesWith(retry: ActivityRetryConfig, extra: { startToCloseMs?: number; heartbeatTimeoutMs?: number } = {}) {
+export function activitiesWith(retry: ActivityRetryConfig, extra: { startToCloseMs?: number; heartbeatTimeoutMs?: number; taskQueue?: string } = {}) {
   return proxyActivities<Activities>({
     startToCloseTimeout: extra.startToCloseMs ?? retry.startToCloseMs,
     heartbeatTimeout: extra.heartbeatTimeoutMs ?? retry.heartbeatTimeoutMs,
+    ...(extra.taskQueue ? { taskQueue: extra.taskQueue } : {}),
     retry: {
       maximumAttempts: retry.maximumAttempts,
       initialInterval: retry.initialIntervalMs,

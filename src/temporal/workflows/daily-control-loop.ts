@@ -1,4 +1,5 @@
-import { ChildWorkflowFailure, defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ChildWorkflowFailure, defineQuery, executeChild, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { GenerateVideosResult } from '../activities/videos.js';
 import { type DailyLoopInput, type DailyLoopResult, type DailyStatus, type DailyStep, type PublishFailure, type PublishOutcome } from '../types.js';
 import { activitiesWith, bookkeeping } from './activity-options.js';
 import { createApprovalGate } from './approval-gate.js';
@@ -127,16 +128,40 @@ async function postRunNotice(status: DailyStatus, message: string): Promise<void
   });
 }
 
-/** Step 5. Rendering is long and CPU-bound: a generous timeout, progress by heartbeat. */
-function renderVideos(input: DailyLoopInput, videoIds: string[]) {
-  const render = activitiesWith(input.retry, { startToCloseMs: Math.max(input.retry.startToCloseMs, 30 * 60_000) });
-  return render.generateVideosForContent({
-    videoIds,
-    batchSize: input.renderConcurrency ?? 2,
-    maxDurationSec: input.maxVideoSeconds ?? 60,
-    platforms: input.platforms,
-  });
+/**
+ * Step 5. Rendering is long and CPU-bound: a generous timeout, progress by heartbeat.
+ * On the render workers' queue, one activity per video, all scheduled at once: each render
+ * worker takes as many as it has slots (RENDER_CONCURRENCY), so adding render workers renders
+ * more videos at once, and a render worker that dies loses only its own videos, which the
+ * retry policy hands to another after the heartbeat timeout.
+ */
+async function renderVideos(input: DailyLoopInput, videoIds: string[]): Promise<GenerateVideosResult> {
+  const startToCloseMs = Math.max(input.retry.startToCloseMs, 30 * 60_000);
+  const one = { maxDurationSec: input.maxVideoSeconds ?? 60, platforms: input.platforms };
+  if (!input.renderTaskQueue || !patched(RENDER_QUEUE_PATCH)) {
+    return activitiesWith(input.retry, { startToCloseMs }).generateVideosForContent({ videoIds, batchSize: input.renderConcurrency ?? 2, ...one });
+  }
+  const render = activitiesWith(input.retry, { startToCloseMs, taskQueue: input.renderTaskQueue });
+  let lastFailure: unknown;
+  const results = await Promise.all(
+    videoIds.map(async (videoId) => {
+      try {
+        return await render.generateVideosForContent({ videoIds: [videoId], batchSize: 1, ...one });
+      } catch (err) {
+        lastFailure = err;
+        const error = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
+        return { videosGenerated: 0, readyVideoIds: [], failed: [{ videoId, error }] };
+      }
+    }),
+  );
+  const readyVideoIds = results.flatMap((r) => r.readyVideoIds);
+  // As with one activity for all videos: nothing rendered fails the step.
+  if (!readyVideoIds.length && videoIds.length) throw lastFailure;
+  return { videosGenerated: readyVideoIds.length, readyVideoIds, failed: results.flatMap((r) => r.failed) };
 }
+
+/** Marks histories that render one activity per video on the render queue (older ones replay the single activity). */
+const RENDER_QUEUE_PATCH = 'render-task-queue-per-video';
 
 /** Step 7: one child workflow per platform, in parallel; each publishes every approved video once. */
 async function publishVideosToAll(input: DailyLoopInput, videoIds: string[]): Promise<{ published: PublishOutcome[]; failed: PublishFailure[] }> {

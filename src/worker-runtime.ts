@@ -1,0 +1,106 @@
+// What every worker role shares: the SDK runtime (logs), the connection to
+// Temporal with retries, and the handle a role returns. Kept free of provider
+// imports so that the lean render worker loads only what rendering needs.
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import type { Db } from './db.js';
+import type { Logger } from './logger.js';
+
+/** The worker roles of `npm run worker -- <role>`. */
+export const WORKER_ROLES = ['all', 'orchestration', 'render'] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
+
+export interface WorkerHandle {
+  role: WorkerRole;
+  /** The first worker (orchestration, or the render worker for the render role). */
+  worker: Worker;
+  /** Every SDK worker this process runs, with the task queue each polls. */
+  workers: { taskQueue: string; worker: Worker }[];
+  db: Db;
+  connection: NativeConnection;
+  /** Stops polling, lets running activities finish, closes connections. */
+  shutdown(): Promise<void>;
+  run(): Promise<void>;
+}
+
+/** One handle over several SDK workers that share a connection and a database client. */
+export function handleFor(
+  role: WorkerRole,
+  workers: { taskQueue: string; worker: Worker }[],
+  db: Db,
+  connection: NativeConnection,
+  extra: { stop?: () => Promise<void> } = {},
+): WorkerHandle {
+  let running: Promise<void> | undefined;
+  return {
+    role,
+    worker: workers[0].worker,
+    workers,
+    db,
+    connection,
+    run() {
+      // One worker stopping (a fatal error) stops the others, so the process exits and is restarted whole.
+      running ??= Promise.all(
+        workers.map(({ worker }) =>
+          worker.run().catch((err) => {
+            for (const w of workers) if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
+            throw err;
+          }),
+        ),
+      ).then(() => undefined);
+      return running;
+    },
+    async shutdown() {
+      for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running?.catch(() => undefined);
+      await extra.stop?.().catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      await db.$disconnect().catch(() => undefined);
+    },
+  };
+}
+
+export async function connectWithRetry(address: string, log: Logger, retries: number): Promise<NativeConnection> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await NativeConnection.connect({ address });
+    } catch (err) {
+      if (attempt >= retries) {
+        throw new Error(
+          `Failed to connect to Temporal at ${address} after ${attempt} attempts: start it (\`npm start\` runs a local dev server) or fix TEMPORAL_ADDRESS. (${(err as Error).message})`,
+          { cause: err },
+        );
+      }
+      const delay = Math.min(5000, 250 * 2 ** attempt);
+      log.warn({ address, attempt, delayMs: delay }, 'Temporal not reachable yet, retrying');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+export function memo<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
+let runtimeInstalled = false;
+
+/** Routes the SDK's own logs into our structured logger (once per process). */
+export function installRuntime(log: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'info',
+    WARN: 'warn',
+    ERROR: 'error',
+  };
+  const sdkLevel: LogLevel = log.isLevelEnabled('info') ? 'INFO' : log.isLevelEnabled('warn') ? 'WARN' : 'ERROR';
+  try {
+    Runtime.install({
+      logger: new DefaultLogger(sdkLevel, (entry) => log[levels[entry.level]]({ sdk: true, ...entry.meta }, entry.message)),
+    });
+  } catch {
+    // Already installed by the embedding process (tests): keep its logger.
+  }
+}
