@@ -39,6 +39,36 @@ process.on('uncaughtException', (err) => {
   void shutdown(1);
 });
 
+const restarts = new Map<string, { count: number; since: number }>();
+
+/**
+ * Restarts what the supervisor runs (the worker and API processes, and the Temporal dev
+ * server and PostgreSQL it started, on their persisted data) when it dies unexpectedly.
+ * More than 5 deaths within 10 minutes means something is wrong that a restart will not fix.
+ */
+function keepAlive(name: string, child: ChildProcess, restart: () => Promise<void>, data?: string): void {
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    const now = Date.now();
+    const r = restarts.get(name);
+    const n = r && now - r.since < 10 * 60_000 ? r.count + 1 : 1;
+    restarts.set(name, { count: n, since: n === 1 ? now : r!.since });
+    if (n > 5) return void fail(`The ${name} exited ${n} times in 10 minutes (last: ${signal ?? `code ${code}`}); giving up. Its log above says why.`);
+    log.error({ name, code, signal }, `the ${name} exited; restarting it in ${n} s${data ? ` on ${data}` : ''}`);
+    const again = (attempt: number): void => {
+      setTimeout(() => {
+        if (stopping) return;
+        restart().then(
+          () => log.info({ name }, `the ${name} is running again`),
+          // A port still held by the dying process, or PostgreSQL's shared memory still attached: try again.
+          (err: Error) => (attempt < 10 ? again(attempt + 1) : void fail(`The ${name} could not be restarted: ${err.message}`)),
+        );
+      }, n * 1000);
+    };
+    again(1);
+  });
+}
+
 function fail(message: string): Promise<never> {
   log.fatal(message);
   return shutdown(1);
@@ -49,14 +79,19 @@ try {
   if (databaseUrl) {
     log.info({ database: redactUrl(databaseUrl) }, 'using the configured PostgreSQL (DATABASE_URL)');
   } else {
-    pgServer = await startEmbeddedPostgres({
-      dataDir: path.join(config.dataDir, 'pg'),
-      port: config.EMBEDDED_PG_PORT,
-      database: 'affiliate_empire',
-      onLog: (l) => log.debug({ src: 'postgres' }, l),
-    });
-    databaseUrl = pgServer.url;
-    log.info({ port: pgServer.port, dataDir: path.join(config.dataDir, 'pg') }, 'embedded PostgreSQL running');
+    const pgDir = path.join(config.dataDir, 'pg');
+    const startPostgres = async (): Promise<void> => {
+      pgServer = await startEmbeddedPostgres({
+        dataDir: pgDir,
+        port: config.EMBEDDED_PG_PORT,
+        database: 'affiliate_empire',
+        onLog: (l) => log.debug({ src: 'postgres' }, l),
+      });
+      if (pgServer.process) keepAlive('PostgreSQL', pgServer.process, startPostgres, `its data in ${pgDir}`);
+    };
+    await startPostgres();
+    databaseUrl = pgServer!.url;
+    log.info({ port: pgServer!.port, dataDir: pgDir }, 'embedded PostgreSQL running');
   }
   const applied = await migrateIfNeeded(databaseUrl, (l) => log.debug({ src: 'prisma' }, l));
   if (applied.length) log.info({ migrations: applied }, 'database migrations applied');
@@ -71,37 +106,38 @@ try {
       await fail(
         'The Temporal CLI was not found: run `npm run setup` (it installs one into .tools/), put `temporal` on PATH, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use a running server.',
       );
-    temporal = await startDevServer({
-      cli: cli!,
-      port: config.TEMPORAL_DEV_PORT,
-      uiPort: config.TEMPORAL_UI_PORT,
-      dbFile: path.join(config.dataDir, 'temporal.db'),
-      namespace: config.TEMPORAL_NAMESPACE,
-      onLog: (l) => log.debug({ src: 'temporal' }, l),
-    });
-    temporalAddress = temporal.address;
-    temporalUi = temporal.uiUrl;
+    const dbFile = path.join(config.dataDir, 'temporal.db');
+    // The dev server keeps workflows, timers and schedules in dbFile: restarted on it, runs carry on where they were.
+    const startTemporal = async (): Promise<void> => {
+      temporal = await startDevServer({
+        cli: cli!,
+        port: config.TEMPORAL_DEV_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        dbFile,
+        namespace: config.TEMPORAL_NAMESPACE,
+        onLog: (l) => log.debug({ src: 'temporal' }, l),
+      });
+      keepAlive('Temporal dev server', temporal.process, startTemporal, `its database ${dbFile}`);
+    };
+    await startTemporal();
+    temporalAddress = temporal!.address;
+    temporalUi = temporal!.uiUrl;
     log.info({ address: temporalAddress }, 'Temporal dev server running');
   }
 
   const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
   const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
-  const roles: Record<string, string> = { worker: 'worker/index.ts', api: 'src/api/main.ts' };
-  const restarts = new Map<string, number>();
-  const launch = (role: string) => {
-    const child = spawn(process.execPath, ['--import', tsx, path.join(PROJECT_ROOT, roles[role])], { env, stdio: 'inherit', cwd: PROJECT_ROOT });
-    children.set(role, child);
-    child.on('exit', (code, signal) => {
-      if (stopping) return;
-      const n = (restarts.get(role) ?? 0) + 1;
-      restarts.set(role, n);
-      if (n > 5) return void fail(`The ${role} exited ${n} times (last: ${signal ?? `code ${code}`}); giving up. Its log above says why.`);
-      log.error({ role, code, signal }, `${role} exited; restarting it in ${n} s`);
-      setTimeout(() => !stopping && launch(role), n * 1000);
-    });
+  const launch = (name: string, script: string, args: string[] = []) => {
+    const child = spawn(process.execPath, ['--import', tsx, path.join(PROJECT_ROOT, script), ...args], { env, stdio: 'inherit', cwd: PROJECT_ROOT });
+    children.set(name, child);
+    keepAlive(name, child, async () => launch(name, script, args));
   };
-  launch('worker');
-  launch('api');
+  // START_WORKERS: one process per role listed (all, or orchestration and render apart).
+  config.START_WORKERS.split(',').forEach((role, i, roles) => {
+    const name = roles.length === 1 ? 'worker' : `worker ${role}${roles.filter((r) => r === role).length > 1 ? ` ${i + 1}` : ''}`;
+    launch(name, 'worker/index.ts', [role]);
+  });
+  launch('api', 'src/api/main.ts');
 
   const apiUrl = `http://${config.listenHost === '0.0.0.0' ? '127.0.0.1' : config.listenHost}:${config.PORT}`;
   await waitForHealth(`${apiUrl}/healthz`, 60_000);
@@ -111,7 +147,8 @@ try {
     `  API          ${apiUrl}   (try: curl -X POST ${apiUrl}/orchestrator/daily-loop/start -H "content-type: application/json"${config.API_TOKEN ? ' -H "Authorization: Bearer $API_TOKEN"' : ''})`,
     `  Console      ${apiUrl}/console   (slash commands, approval cards, alerts, reports)`,
     `  Temporal UI  ${temporalUi ?? '(not managed here; set TEMPORAL_UI_URL to show it)'}`,
-    `  Temporal     ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
+    `  Temporal     ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}, task queues ${config.TEMPORAL_TASK_QUEUE} and ${config.renderTaskQueue}`,
+    `  Workers      ${config.START_WORKERS.split(',').join(' + ')}   (START_WORKERS; more: npm run worker -- orchestration|render)`,
     `  Database     ${config.DATABASE_URL ? redactUrl(databaseUrl) : `embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}, data in ${path.join(config.dataDir, 'pg')}`}`,
     `  Inputs       ${describeProviders(config)}`,
     `  Publishing   ${Object.entries(describePublishers(config))

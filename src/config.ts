@@ -45,6 +45,11 @@ const SPEC = {
 
   DATABASE_URL: url({ protocols: ['postgresql:', 'postgres:'], secret: true }),
   EMBEDDED_PG_PORT: int(5433, 1, 65535),
+  START_WORKERS: str({
+    default: 'all',
+    pattern: /^(all|orchestration|render)(,(all|orchestration|render))*$/,
+    hint: 'worker roles separated by commas, e.g. all, or orchestration,render,render',
+  }),
 
   PORT: int(3000, 0, 65535),
   HOST: str({ hint: 'an interface address such as 0.0.0.0 or 127.0.0.1' }),

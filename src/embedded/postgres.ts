@@ -7,6 +7,8 @@ import pg from 'pg';
 export interface EmbeddedPostgresHandle {
   url: string;
   port: number;
+  /** The postmaster process (a supervisor watches it to restart a cluster that died). */
+  process?: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   return {
     url,
     port: opts.port,
+    process: (server as unknown as { process?: ChildProcess }).process,
     stop: () => stopServer(server),
   };
 }
