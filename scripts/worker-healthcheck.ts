@@ -58,9 +58,7 @@ export async function workerProblems(connection: Connection, namespace: string, 
 async function main(): Promise<number> {
   const role = process.argv[2] ?? 'all';
   const config = loadConfig();
-  // Until the render queue has its own setting everywhere, it is the main queue + "-render" (issue 14).
-  const renderTaskQueue = process.env.TEMPORAL_RENDER_TASK_QUEUE || `${config.TEMPORAL_TASK_QUEUE}-render`;
-  const checks = checksFor(role, config.TEMPORAL_TASK_QUEUE, renderTaskQueue);
+  const checks = checksFor(role, config.TEMPORAL_TASK_QUEUE, config.renderTaskQueue);
   const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5000 });
   try {
     const problems = await workerProblems(connection, config.TEMPORAL_NAMESPACE, checks, os.hostname());
