@@ -25,6 +25,7 @@ import { checkPiper, PiperVoice } from './providers/voice/piper.js';
 import type { VoiceProvider } from './providers/voice/types.js';
 import { createScriptWriter } from './providers/writer/index.js';
 import type { ActivityDeps } from './temporal/activities/index.js';
+import { explainRefusal, type TemporalConnectionOptions } from './temporal/connection-options.js';
 import { createActivities } from './temporal/activities/index.js';
 
 export { WORKFLOWS_PATH };
@@ -45,8 +46,7 @@ export async function createWorker(
 ): Promise<WorkerHandle> {
   installRuntime(log);
   const db = createDb(config.databaseUrl);
-  const address = config.temporalAddress;
-  const connection = await connectWithRetry(address, log, opts.connectRetries ?? 30);
+  const connection = await connectWithRetry(config.temporalConnection, log, opts.connectRetries ?? 30);
   const activities = createActivities(buildActivityDeps(config, db));
   const worker = await Worker.create({
     connection,
@@ -76,11 +76,15 @@ export async function createWorker(
   };
 }
 
-async function connectWithRetry(address: string, log: Logger, retries: number): Promise<NativeConnection> {
+async function connectWithRetry(options: TemporalConnectionOptions, log: Logger, retries: number): Promise<NativeConnection> {
+  const address = options.address;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await NativeConnection.connect({ address });
+      return await NativeConnection.connect(options);
     } catch (err) {
+      // Refused certificates or keys do not fix themselves: say so now instead of after 30 attempts.
+      const refused = await explainRefusal(err, options);
+      if (refused) throw new Error(`Temporal at ${address} refused the worker's connection: ${refused}. (${(err as Error).message})`, { cause: err });
       if (attempt >= retries) {
         throw new Error(
           `Failed to connect to Temporal at ${address} after ${attempt} attempts: start it (\`npm start\` runs a local dev server) or fix TEMPORAL_ADDRESS. (${(err as Error).message})`,
