@@ -57,21 +57,21 @@ const CLOUD_REGIONAL_ENDPOINT = /\.api\.temporal\.io:\d+$/i;
  */
 export function temporalConnectionOptions(c: TemporalConnectionSettings): TemporalConnectionOptions {
   const address = c.TEMPORAL_ADDRESS ?? `127.0.0.1:${c.TEMPORAL_DEV_PORT}`;
-  const tlsFiles = (['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME'] as const).filter((k) => c[k] !== undefined);
-  const secured = c.TEMPORAL_API_KEY !== undefined || tlsFiles.length > 0 || c.TEMPORAL_TLS === true;
+  const tlsVars = (['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME'] as const).filter((k) => c[k] !== undefined);
+  const secured = c.TEMPORAL_API_KEY !== undefined || tlsVars.length > 0 || c.TEMPORAL_TLS === true;
   const cloud = CLOUD_NAMESPACE_ENDPOINT.test(address) || CLOUD_REGIONAL_ENDPOINT.test(address);
 
   if (secured && !c.TEMPORAL_ADDRESS) {
-    const what = c.TEMPORAL_API_KEY !== undefined ? 'TEMPORAL_API_KEY' : (tlsFiles[0] ?? 'TEMPORAL_TLS');
+    const what = c.TEMPORAL_API_KEY !== undefined ? 'TEMPORAL_API_KEY' : (tlsVars[0] ?? 'TEMPORAL_TLS');
     throw new ConfigError(
       'TEMPORAL_ADDRESS',
       `${what} is set but TEMPORAL_ADDRESS is not: the local dev server that \`npm start\` runs speaks plain gRPC without credentials. Set TEMPORAL_ADDRESS to your server (Temporal Cloud: <namespace>.<account>.tmprl.cloud:7233, or <region>.<provider>.api.temporal.io:7233 with an API key), or unset ${what} to use the local dev server.`,
     );
   }
-  if (c.TEMPORAL_TLS === false && tlsFiles.length > 0) {
+  if (c.TEMPORAL_TLS === false && tlsVars.length > 0) {
     throw new ConfigError(
       'TEMPORAL_TLS',
-      `TEMPORAL_TLS is false but ${tlsFiles.join(', ')} ${tlsFiles.length > 1 ? 'are' : 'is'} set: unset TEMPORAL_TLS, or unset those.`,
+      `TEMPORAL_TLS is false but ${tlsVars.join(', ')} ${tlsVars.length > 1 ? 'are' : 'is'} set: unset TEMPORAL_TLS, or unset those.`,
     );
   }
   if (c.TEMPORAL_TLS === false && cloud) {
