@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   const role = process.argv[2] ?? 'all';
   const config = loadConfig();
   const checks = checksFor(role, config.TEMPORAL_TASK_QUEUE, config.renderTaskQueue);
-  const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5000 });
+  const connection = await Connection.connect({ ...config.temporalConnection, connectTimeout: 5000 });
   try {
     const problems = await workerProblems(connection, config.TEMPORAL_NAMESPACE, checks, os.hostname());
     if (problems.length) {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { checkCron } from './domain/cron.js';
 import { PLATFORMS, parsePlatformList, type PlatformName } from './domain/platforms.js';
 import { ConfigError, IDENTITY, IDENTITY_LIST, bool, duration, hostPort, int, num, oneOf, str, url, type VarSpec, musicBed } from './config-vars.js';
+import { temporalConnectionOptions, tlsSwitch, type TemporalConnectionOptions } from './temporal/connection-options.js';
 import { PROVIDER_SPEC, checkProviderConfig, deriveProviders, type ProviderChoice } from './config-providers.js';
 import { PLATFORM_SPEC, checkPlatformConfig, type PublisherChoice } from './config-platforms.js';
 
@@ -42,6 +43,13 @@ const SPEC = {
   TEMPORAL_DEV_PORT: int(7233, 1, 65535),
   TEMPORAL_UI_PORT: int(8233, 1, 65535),
   TEMPORAL_UI_URL: url({ protocols: ['http:', 'https:'] }),
+  // Temporal Cloud and secured clusters (src/temporal/connection-options.ts reads and checks the files).
+  TEMPORAL_API_KEY: str({ secret: true, pattern: /^\S+$/, hint: 'an API key (one line, no spaces) from Temporal Cloud or your server' }),
+  TEMPORAL_TLS: tlsSwitch,
+  TEMPORAL_TLS_CERT: str({ hint: 'the path of a PEM client certificate, or the PEM text' }),
+  TEMPORAL_TLS_KEY: str({ secret: true, hint: 'the path of a PEM private key, or the PEM text' }),
+  TEMPORAL_TLS_CA: str({ hint: 'the path of a PEM CA certificate, or the PEM text' }),
+  TEMPORAL_TLS_SERVER_NAME: str({ pattern: /^[A-Za-z0-9*.-]{1,253}$/, hint: "a DNS name in the server's certificate, e.g. temporal.internal" }),
 
   DATABASE_URL: url({ protocols: ['postgresql:', 'postgres:'], secret: true }),
   EMBEDDED_PG_PORT: int(5433, 1, 65535),
@@ -152,6 +160,8 @@ export interface Config extends RawConfig {
   embeddedDatabaseUrl: string;
   /** TEMPORAL_ADDRESS, or the local dev server on TEMPORAL_DEV_PORT. */
   temporalAddress: string;
+  /** Address, TLS material and API key for every Temporal connection (client and workers). */
+  temporalConnection: TemporalConnectionOptions;
   dataDir: string;
   mediaDir: string;
   outboxDir: string;
@@ -261,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   checkProviderConfig(c);
+  const temporalConnection = temporalConnectionOptions(c);
   const publishers = checkPlatformConfig(c);
   if (c.HOST && !c.API_TOKEN && !isLoopback(c.HOST)) {
     throw new ConfigError('HOST', `HOST is ${c.HOST} but API_TOKEN is not set: an unprotected API may only listen on loopback. Set API_TOKEN, or unset HOST.`);
@@ -272,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedDatabaseUrl: embeddedDatabaseUrl(c),
     temporalAddress: c.TEMPORAL_ADDRESS ?? `127.0.0.1:${c.TEMPORAL_DEV_PORT}`,
     renderTaskQueue: c.TEMPORAL_RENDER_TASK_QUEUE ?? `${c.TEMPORAL_TASK_QUEUE}-render`,
+    temporalConnection,
     dataDir: path.resolve(c.DATA_DIR),
     mediaDir: path.resolve(c.MEDIA_DIR ?? path.join(c.DATA_DIR, 'media')),
     outboxDir: path.resolve(c.OUTBOX_DIR ?? path.join(c.DATA_DIR, 'outbox')),

@@ -61,7 +61,7 @@ export async function createRenderWorker(
 ): Promise<WorkerHandle> {
   installRuntime(log);
   const db = createDb(config.databaseUrl);
-  const connection = await connectWithRetry(config.temporalAddress, log, opts.connectRetries ?? 30);
+  const connection = await connectWithRetry(config.temporalConnection, log, opts.connectRetries ?? 30);
   try {
     return handleFor('render', [await createRenderSdkWorker(config, db, connection, opts.overrides)], db, connection);
   } catch (err) {

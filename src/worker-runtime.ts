@@ -4,6 +4,7 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import type { Db } from './db.js';
 import type { Logger } from './logger.js';
+import { explainRefusal, type TemporalConnectionOptions } from './temporal/connection-options.js';
 
 /** The worker roles of `npm run worker -- <role>`. */
 export const WORKER_ROLES = ['all', 'orchestration', 'render'] as const;
@@ -59,11 +60,15 @@ export function handleFor(
   };
 }
 
-export async function connectWithRetry(address: string, log: Logger, retries: number): Promise<NativeConnection> {
+export async function connectWithRetry(options: TemporalConnectionOptions, log: Logger, retries: number): Promise<NativeConnection> {
+  const address = options.address;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await NativeConnection.connect({ address });
+      return await NativeConnection.connect(options);
     } catch (err) {
+      // Refused certificates or keys do not fix themselves: say so now instead of after 30 attempts.
+      const refused = await explainRefusal(err, options);
+      if (refused) throw new Error(`Temporal at ${address} refused the worker's connection: ${refused}. (${(err as Error).message})`, { cause: err });
       if (attempt >= retries) {
         throw new Error(
           `Failed to connect to Temporal at ${address} after ${attempt} attempts: start it (\`npm start\` runs a local dev server) or fix TEMPORAL_ADDRESS. (${(err as Error).message})`,

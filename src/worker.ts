@@ -51,7 +51,7 @@ export async function createWorker(
   const role = opts.role ?? 'all';
   installRuntime(log);
   const db = createDb(config.databaseUrl);
-  const connection = await connectWithRetry(config.temporalAddress, log, opts.connectRetries ?? 30);
+  const connection = await connectWithRetry(config.temporalConnection, log, opts.connectRetries ?? 30);
   try {
     const workers = [
       {

@@ -3,13 +3,17 @@ import type { Config, PlatformName } from '../config.js';
 import { dailyWorkflowId, weeklyWorkflowId } from '../domain/dates.js';
 import type { ApprovalSignal, OptimizeSettings, WeeklyInput, DailyLoopInput, DailyLoopResult, DailyStatus, VideoApprovalView } from './types.js';
 import { approvalSignal, approvalsQuery, statusQuery } from './workflows/daily-control-loop.js';
+import { explainRefusal } from './connection-options.js';
 
 /** Temporal cannot be reached: the API answers 503 with this message. */
 export class TemporalUnavailableError extends Error {
-  constructor(address: string, cause?: unknown) {
+  /** `refused`: why the server refused us (TLS or credentials), when it did. */
+  constructor(address: string, cause?: unknown, refused?: string) {
     super(
-      `Temporal is not reachable at ${address}: start it (\`npm start\` runs a local dev server) or fix TEMPORAL_ADDRESS.` +
-        (cause instanceof Error ? ` (${cause.message.split('\n')[0]})` : ''),
+      (refused
+        ? `Temporal at ${address} refused the connection: ${refused}.`
+        : `Temporal is not reachable at ${address}: start it (\`npm start\` runs a local dev server) or fix TEMPORAL_ADDRESS.`) +
+        (cause instanceof Error ? ` (${innermost(cause).message.split('\n')[0]})` : ''),
     );
     this.name = 'TemporalUnavailableError';
   }
@@ -99,11 +103,11 @@ export class Orchestrator {
 
   async client(): Promise<Client> {
     if (!this.clientPromise) {
-      this.clientPromise = Connection.connect({ address: this.address, connectTimeout: 3000 })
+      this.clientPromise = Connection.connect({ ...this.config.temporalConnection, connectTimeout: 3000 })
         .then((connection) => new Client({ connection, namespace: this.config.TEMPORAL_NAMESPACE }))
-        .catch((err) => {
+        .catch(async (err) => {
           this.clientPromise = undefined;
-          throw new TemporalUnavailableError(this.address, err);
+          throw new TemporalUnavailableError(this.address, err, await explainRefusal(err, this.config.temporalConnection));
         });
     }
     return this.clientPromise;
@@ -275,6 +279,13 @@ export class Orchestrator {
     this.clientPromise = undefined;
     if (p) await p.then((c) => c.connection.close()).catch(() => undefined);
   }
+}
+
+/** The SDK wraps the server's answer ("16 UNAUTHENTICATED: …") in "Failed to connect to Temporal server": show the answer. */
+function innermost(err: Error): Error {
+  let e = err;
+  for (let i = 0; i < 4 && e.cause instanceof Error; i++) e = e.cause;
+  return e;
 }
 
 function failureMessage(err: unknown): string {
