@@ -41,6 +41,7 @@ const SPEC = {
   TEMPORAL_DEV_PORT: int(7233, 1, 65535),
   TEMPORAL_UI_PORT: int(8233, 1, 65535),
   TEMPORAL_UI_URL: url({ protocols: ['http:', 'https:'] }),
+  TEMPORAL_METRICS_ADDRESS: hostPort,
 
   DATABASE_URL: url({ protocols: ['postgresql:', 'postgres:'], secret: true }),
   EMBEDDED_PG_PORT: int(5433, 1, 65535),

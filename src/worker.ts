@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { WORKFLOWS_PATH } from './worker-paths.js';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { IllegalStateError } from '@temporalio/common';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db.js';
 import { createLogger, type Logger } from './logger.js';
@@ -26,6 +27,7 @@ import type { VoiceProvider } from './providers/voice/types.js';
 import { createScriptWriter } from './providers/writer/index.js';
 import type { ActivityDeps } from './temporal/activities/index.js';
 import { createActivities } from './temporal/activities/index.js';
+import { workerTelemetry } from './metrics/temporal.js';
 
 export { WORKFLOWS_PATH };
 
@@ -43,7 +45,7 @@ export async function createWorker(
   log: Logger,
   opts: { workflowBundlePath?: string; connectRetries?: number; overrides?: Partial<WorkerOptions> } = {},
 ): Promise<WorkerHandle> {
-  installRuntime(log);
+  installRuntime(log, config);
   const db = createDb(config.databaseUrl);
   const address = config.temporalAddress;
   const connection = await connectWithRetry(address, log, opts.connectRetries ?? 30);
@@ -215,8 +217,11 @@ async function bundleInChildProcess(log: Logger): Promise<string> {
 
 let runtimeInstalled = false;
 
-/** Routes the SDK's own logs into our structured logger (once per process). */
-function installRuntime(log: Logger): void {
+/**
+ * Routes the SDK's own logs into our structured logger (once per process), and serves the SDK's
+ * metrics on TEMPORAL_METRICS_ADDRESS when it is set.
+ */
+function installRuntime(log: Logger, config: Pick<Config, 'TEMPORAL_METRICS_ADDRESS'>): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
@@ -227,12 +232,21 @@ function installRuntime(log: Logger): void {
     ERROR: 'error',
   };
   const sdkLevel: LogLevel = log.isLevelEnabled('info') ? 'INFO' : log.isLevelEnabled('warn') ? 'WARN' : 'ERROR';
+  const metricsAddress = config.TEMPORAL_METRICS_ADDRESS;
   try {
     Runtime.install({
       logger: new DefaultLogger(sdkLevel, (entry) => log[levels[entry.level]]({ sdk: true, ...entry.meta }, entry.message)),
+      ...(metricsAddress ? { telemetryOptions: workerTelemetry(metricsAddress) } : {}),
     });
-  } catch {
-    // Already installed by the embedding process (tests): keep its logger.
+    if (metricsAddress) log.info({ metrics: `http://${metricsAddress}/metrics` }, 'Temporal SDK metrics exported');
+  } catch (err) {
+    // Already installed by the embedding process (tests): keep its logger (and its metrics).
+    if (err instanceof IllegalStateError) return;
+    runtimeInstalled = false;
+    throw new Error(
+      `The Temporal SDK runtime could not start${metricsAddress ? ` its metrics endpoint on TEMPORAL_METRICS_ADDRESS=${metricsAddress} (in use by another worker on this machine? give each worker its own port, or unset it)` : ''}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
