@@ -127,15 +127,21 @@ try {
 
   const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
   const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
-  const launch = (name: string, script: string, args: string[] = []) => {
-    const child = spawn(process.execPath, ['--import', tsx, path.join(PROJECT_ROOT, script), ...args], { env, stdio: 'inherit', cwd: PROJECT_ROOT });
+  const launch = (name: string, script: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) => {
+    const child = spawn(process.execPath, ['--import', tsx, path.join(PROJECT_ROOT, script), ...args], {
+      env: { ...env, ...extraEnv },
+      stdio: 'inherit',
+      cwd: PROJECT_ROOT,
+    });
     children.set(name, child);
-    keepAlive(name, child, async () => launch(name, script, args));
+    keepAlive(name, child, async () => launch(name, script, args, extraEnv));
   };
   // START_WORKERS: one process per role listed (all, or orchestration and render apart).
   config.START_WORKERS.split(',').forEach((role, i, roles) => {
     const name = roles.length === 1 ? 'worker' : `worker ${role}${roles.filter((r) => r === role).length > 1 ? ` ${i + 1}` : ''}`;
-    launch(name, 'worker/index.ts', [role]);
+    // Each worker process serves its SDK metrics on its own port: TEMPORAL_METRICS_ADDRESS, then the next ports.
+    const metrics = config.TEMPORAL_METRICS_ADDRESS?.replace(/:(\d+)$/, (_, port: string) => `:${Number(port) + i}`);
+    launch(name, 'worker/index.ts', [role], metrics ? { TEMPORAL_METRICS_ADDRESS: metrics } : {});
   });
   launch('api', 'src/api/main.ts');
 

@@ -50,6 +50,7 @@ const SPEC = {
   TEMPORAL_TLS_KEY: str({ secret: true, hint: 'the path of a PEM private key, or the PEM text' }),
   TEMPORAL_TLS_CA: str({ hint: 'the path of a PEM CA certificate, or the PEM text' }),
   TEMPORAL_TLS_SERVER_NAME: str({ pattern: /^[A-Za-z0-9*.-]{1,253}$/, hint: "a DNS name in the server's certificate, e.g. temporal.internal" }),
+  TEMPORAL_METRICS_ADDRESS: hostPort,
 
   DATABASE_URL: url({ protocols: ['postgresql:', 'postgres:'], secret: true }),
   EMBEDDED_PG_PORT: int(5433, 1, 65535),

@@ -59,7 +59,7 @@ export async function createRenderWorker(
   log: Logger,
   opts: { connectRetries?: number; overrides?: Partial<WorkerOptions> } = {},
 ): Promise<WorkerHandle> {
-  installRuntime(log);
+  installRuntime(log, config);
   const db = createDb(config.databaseUrl);
   const connection = await connectWithRetry(config.temporalConnection, log, opts.connectRetries ?? 30);
   try {

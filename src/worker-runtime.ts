@@ -2,7 +2,10 @@
 // Temporal with retries, and the handle a role returns. Kept free of provider
 // imports so that the lean render worker loads only what rendering needs.
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { IllegalStateError } from '@temporalio/common';
+import type { Config } from './config.js';
 import type { Db } from './db.js';
+import { workerTelemetry } from './metrics/temporal.js';
 import type { Logger } from './logger.js';
 import { explainRefusal, type TemporalConnectionOptions } from './temporal/connection-options.js';
 
@@ -89,8 +92,11 @@ export function memo<T>(make: () => T): () => T {
 
 let runtimeInstalled = false;
 
-/** Routes the SDK's own logs into our structured logger (once per process). */
-export function installRuntime(log: Logger): void {
+/**
+ * Routes the SDK's own logs into our structured logger (once per process), and serves the SDK's
+ * metrics on TEMPORAL_METRICS_ADDRESS when it is set.
+ */
+export function installRuntime(log: Logger, config: Pick<Config, 'TEMPORAL_METRICS_ADDRESS'>): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
@@ -101,11 +107,20 @@ export function installRuntime(log: Logger): void {
     ERROR: 'error',
   };
   const sdkLevel: LogLevel = log.isLevelEnabled('info') ? 'INFO' : log.isLevelEnabled('warn') ? 'WARN' : 'ERROR';
+  const metricsAddress = config.TEMPORAL_METRICS_ADDRESS;
   try {
     Runtime.install({
       logger: new DefaultLogger(sdkLevel, (entry) => log[levels[entry.level]]({ sdk: true, ...entry.meta }, entry.message)),
+      ...(metricsAddress ? { telemetryOptions: workerTelemetry(metricsAddress) } : {}),
     });
-  } catch {
-    // Already installed by the embedding process (tests): keep its logger.
+    if (metricsAddress) log.info({ metrics: `http://${metricsAddress}/metrics` }, 'Temporal SDK metrics exported');
+  } catch (err) {
+    // Already installed by the embedding process (tests): keep its logger (and its metrics).
+    if (err instanceof IllegalStateError) return;
+    runtimeInstalled = false;
+    throw new Error(
+      `The Temporal SDK runtime could not start${metricsAddress ? ` its metrics endpoint on TEMPORAL_METRICS_ADDRESS=${metricsAddress} (in use by another worker on this machine? give each worker its own port, or unset it)` : ''}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }

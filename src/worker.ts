@@ -49,7 +49,7 @@ export async function createWorker(
   } = {},
 ): Promise<WorkerHandle> {
   const role = opts.role ?? 'all';
-  installRuntime(log);
+  installRuntime(log, config);
   const db = createDb(config.databaseUrl);
   const connection = await connectWithRetry(config.temporalConnection, log, opts.connectRetries ?? 30);
   try {

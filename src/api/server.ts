@@ -19,6 +19,7 @@ import { createMediaStorage } from '../providers/storage/index.js';
 import { describePublishers } from '../providers/publisher/describe.js';
 import type { MediaStorage } from '../providers/storage/types.js';
 import { clickHashSecret } from './secrets.js';
+import { installApiMetrics, metricsRoute } from '../metrics/api.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,6 +49,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.setErrorHandler(handleError);
   installSecurity(app, { apiToken: config.API_TOKEN, publicBaseUrl: config.PUBLIC_BASE_URL });
+  const metrics = installApiMetrics(app, { db });
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send(errorBody('not_found', `No route ${req.method} ${req.url.split('?')[0]}. See the README's HTTP API section for the routes.`)),
   );
@@ -113,6 +115,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     if (config.API_TOKEN) scoped.addHook('onRequest', bearerAuth());
     orchestratorRoutes(scoped, { orchestrator, db, publicBaseUrl: config.publicBaseUrl });
     publicationRoutes(scoped, { db });
+    // Behind the token like the API: the numbers describe the business (Prometheus sends it with `authorization`).
+    metricsRoute(scoped, metrics);
     // The details /healthz leaves out: what exactly is down, and the error, for an authenticated caller.
     scoped.get('/orchestrator/health', async (_req, reply) => {
       const h = await health();

@@ -60,6 +60,7 @@ export function videoActivities(deps: VideoDeps) {
     const video = await db.video.findUniqueOrThrow({ where: { id: videoId }, include: { content: true, product: true } });
     if (video.status !== 'PENDING' && video.status !== 'RENDERING' && video.status !== 'FAILED') return; // already rendered
     await db.video.update({ where: { id: videoId }, data: { status: 'RENDERING', errorMessage: null } });
+    const renderStart = performance.now();
     const base = `videos/${videoId}`;
     const workDir = deps.storage.localPath(`${base}/work`);
     await fs.mkdir(workDir, { recursive: true });
@@ -109,6 +110,9 @@ export function videoActivities(deps: VideoDeps) {
       await deps.storage.commit(files[i].thumb);
     }
     const out = outs[0];
+    // For the render-cost metric (render seconds per video-second), written before READY so a READY video has it.
+    // Raw SQL: the Prisma client generated in the shared node_modules may predate the column; fold it into the update below once it does not.
+    await db.$executeRaw`UPDATE "Video" SET "renderSeconds" = ${(performance.now() - renderStart) / 1000} WHERE id = ${videoId}`;
     const platformVideos = Object.fromEntries(cuts.slice(1).flatMap((c, k) => c.platforms.map((p) => [p, files[k + 1].video])));
     await db.video.update({
       where: { id: videoId },

@@ -1,4 +1,5 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, metricMeter, workflowInfo } from '@temporalio/workflow';
+import { STEP_DURATION } from '../../metrics/names.js';
 import { bookkeeping } from './activity-options.js';
 
 /** How a run ends, as its last words (RunOptions.onEnd) see it. */
@@ -30,9 +31,22 @@ export async function runWithBookkeeping<T>(options: RunOptions, body: (step: St
   const { workflowId, runId, workflowType } = workflowInfo();
   const run = { workflowId, runId, workflowType, startedAt: new Date().toISOString() }; // workflow time: deterministic on replay
   let current = options.firstStep ?? 'starting';
+  // Step durations go to the SDK's metric meter: the SDK skips them while a worker replays a
+  // history, they add no command to the history (old histories still replay), and they need
+  // no table. Workflow time (Date.now() here) advances with each workflow task: exact enough
+  // for steps that last seconds to hours. The SDK adds the workflowType label.
+  const durations = metricMeter.createHistogram(STEP_DURATION, 'float', 's', 'How long each step of a run took, by step and outcome.');
   const step: StepRunner = (name, work) => {
     current = name;
-    return work();
+    const t0 = Date.now();
+    const observe = (outcome: string) => durations.record((Date.now() - t0) / 1000, { step: name, outcome });
+    return work().then(
+      (out) => (observe('completed'), out),
+      (err: unknown) => {
+        observe(isCancellation(err) ? 'cancelled' : 'failed');
+        throw err;
+      },
+    );
   };
 
   try {
