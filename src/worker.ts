@@ -9,9 +9,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type W
 import type { Config } from './config.js';
 import { createDb, type Db } from './db.js';
 import { createLogger, type Logger } from './logger.js';
-import { DiscordNotifier } from './chatops/discord/notifier.js';
-import { SlackNotifier } from './chatops/slack/notifier.js';
-import { DatabaseFeedNotifier, FanOutNotifier, type Notifier } from './providers/notifier/index.js';
+import { createChatOutbox, startChatOutbox } from './chatops/outbox.js';
+import { DatabaseFeedNotifier, type Notifier } from './providers/notifier/index.js';
 import type { MediaSource } from './providers/storage/read.js';
 import { createCatalogProvider, type CatalogProvider } from './providers/catalog/index.js';
 import { CreatorsCatalogProvider, DEFAULT_CATALOG_SEARCHES } from './providers/catalog/creators/catalog.js';
@@ -47,7 +46,8 @@ export async function createWorker(
   const db = createDb(config.databaseUrl);
   const address = config.temporalAddress;
   const connection = await connectWithRetry(address, log, opts.connectRetries ?? 30);
-  const activities = createActivities(buildActivityDeps(config, db));
+  const deps = buildActivityDeps(config, db);
+  const activities = createActivities(deps);
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -58,6 +58,8 @@ export async function createWorker(
     maxConcurrentActivityTaskExecutions: 8,
     ...opts.overrides,
   });
+  // Sends the chat notices that could not be delivered at once (every worker may run it).
+  const chatOutbox = startChatOutbox(config, db, log, deps.storage);
   let running: Promise<void> | undefined;
   return {
     worker,
@@ -70,6 +72,7 @@ export async function createWorker(
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running?.catch(() => undefined);
+      await chatOutbox?.stop();
       await connection.close().catch(() => undefined);
       await db.$disconnect().catch(() => undefined);
     },
@@ -239,14 +242,10 @@ function installRuntime(log: Logger): void {
 /**
  * The notifier the workflows call, wired here (the composition root) so that the
  * notifier port knows none of its adapters: always the database feed (the console
- * and GET /orchestrator/notifications read it), plus each chat platform that has
- * credentials and channels configured, reading media to upload from `media`.
+ * and GET /orchestrator/notifications read it), plus, through the chat outbox, each
+ * chat platform that has credentials and channels configured, reading media to
+ * upload from `media`.
  */
 export function createNotifier(config: Config, db: Db, media?: MediaSource): Notifier {
-  const feed = new DatabaseFeedNotifier(db);
-  const chats: Notifier[] = [];
-  const discord = DiscordNotifier.fromConfig(config, { temporalUiUrl: config.TEMPORAL_UI_URL, media, log: createLogger('discord-notifier', config.LOG_LEVEL) });
-  if (discord) chats.push(discord);
-  if (config.SLACK_BOT_TOKEN) chats.push(new SlackNotifier({ config, media, log: createLogger('slack-notifier', config.LOG_LEVEL) }));
-  return chats.length ? new FanOutNotifier(feed, chats) : feed;
+  return createChatOutbox(config, db, media) ?? new DatabaseFeedNotifier(db);
 }

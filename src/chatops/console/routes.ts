@@ -255,7 +255,11 @@ export function deliveryTrouble(deliveries: unknown): string | undefined {
   for (const d of Object.values(deliveries as Record<string, Delivery>)) {
     const name = d.channel.charAt(0).toUpperCase() + d.channel.slice(1);
     if (d.status === 'fallback') lines.push(`⚠️ ${name} refused this message (${d.error ?? 'unknown error'}); a plain-text version was posted instead.`);
-    else if (d.status === 'failed') lines.push(`⚠️ Not delivered to ${name}: ${d.error ?? 'unknown error'}.`);
+    else if (d.status === 'failed') lines.push(`⚠️ Not delivered to ${name}: ${d.error ?? d.lastError ?? 'unknown error'}.`);
+    else if (d.status === 'pending' && (d.attempts ?? 0) > 0)
+      lines.push(
+        `⏳ Not yet delivered to ${name} (${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.nextAttemptAt ? `, next at ${d.nextAttemptAt}` : ''}): ${d.lastError ?? 'unknown error'}.`,
+      );
     else if (d.detail) lines.push(`⚠️ ${name}: ${d.detail}.`);
   }
   return lines.length ? lines.join('\n') : undefined;
