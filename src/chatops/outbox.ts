@@ -123,25 +123,28 @@ export class ChatOutbox implements Notifier {
    * unfinished one of each lane) and sends them, platforms in parallel, one at a time
    * per platform. After a retryable failure the platform's other claimed deliveries are
    * released untried, so an outage costs one attempt per round, not one per notice.
-   * Returns how many deliveries were claimed.
+   * Returns how many were sent (the loop goes straight on to the next round only then, so a
+   * platform that is down costs one attempt per poll, not a busy loop).
    */
   async tick(): Promise<number> {
     await this.expireUnserved();
     const rows = await this.claim();
+    let sent = 0;
     const byPlatform = new Map<string, Row[]>();
     for (const r of rows.sort((a, b) => (a.id < b.id ? -1 : 1))) byPlatform.set(r.platform, [...(byPlatform.get(r.platform) ?? []), r]);
     await Promise.all(
       [...byPlatform.values()].map(async (list) => {
         for (let i = 0; i < list.length; i++) {
           const ok = await this.send(list[i]);
-          if (!ok) {
+          if (ok) sent++;
+          else {
             await this.release(list.slice(i + 1));
             break;
           }
         }
       }),
     );
-    return rows.length;
+    return sent;
   }
 
   private async enqueue(notificationId: string, n: NotificationInput, targets: Notifier[]): Promise<bigint[]> {
