@@ -147,6 +147,9 @@ const SPEC = {
   DISCORD_APPROVALS_CHANNEL: str({ pattern: /^\d{5,25}$/, hint: 'a numeric channel id' }),
   DISCORD_REPORTS_CHANNEL: str({ pattern: /^\d{5,25}$/, hint: 'a numeric channel id' }),
   DISCORD_MAX_UPLOAD_MB: int(10, 1, 500),
+  // The chat outbox (src/chatops/outbox.ts): a notice that cannot be delivered yet is retried with backoff up to this long.
+  CHAT_DELIVERY_EXPIRY: duration('24h', 1000),
+  CHAT_RETRY_MAX_INTERVAL: duration('2m', 1000),
   ...PROVIDER_SPEC,
   ...PLATFORM_SPEC,
 } as const;

@@ -8,10 +8,9 @@ import { WORKFLOWS_PATH } from './worker-paths.js';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db.js';
-import { createLogger, type Logger } from './logger.js';
-import { DiscordNotifier } from './chatops/discord/notifier.js';
-import { SlackNotifier } from './chatops/slack/notifier.js';
-import { DatabaseFeedNotifier, FanOutNotifier, type Notifier } from './providers/notifier/index.js';
+import type { Logger } from './logger.js';
+import { createChatOutbox, startChatOutbox } from './chatops/outbox.js';
+import { DatabaseFeedNotifier, type Notifier } from './providers/notifier/index.js';
 import type { MediaSource } from './providers/storage/read.js';
 import { createCatalogProvider, type CatalogProvider } from './providers/catalog/index.js';
 import { CreatorsCatalogProvider, DEFAULT_CATALOG_SEARCHES } from './providers/catalog/creators/catalog.js';
@@ -53,6 +52,7 @@ export async function createWorker(
   const db = createDb(config.databaseUrl);
   const connection = await connectWithRetry(config.temporalConnection, log, opts.connectRetries ?? 30);
   try {
+    const deps = buildActivityDeps(config, db);
     const workers = [
       {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -63,14 +63,16 @@ export async function createWorker(
           workflowBundle: { codePath: opts.workflowBundlePath ?? (await bundleInChildProcess(log)) },
           // Every activity, the render one included: runs started before the render queue
           // existed schedule it here. New runs render on the render queue.
-          activities: createActivities(buildActivityDeps(config, db)),
+          activities: createActivities(deps),
           maxConcurrentActivityTaskExecutions: 8,
           ...opts.overrides,
         }),
       },
     ];
     if (role === 'all') workers.push(await createRenderSdkWorker(config, db, connection, opts.renderOverrides));
-    return handleFor(role, workers, db, connection);
+    // Sends the chat notices that could not be delivered at once (every orchestration worker may run it).
+    const chatOutbox = startChatOutbox(config, db, log, deps.storage);
+    return handleFor(role, workers, db, connection, { stop: async () => chatOutbox?.stop() });
   } catch (err) {
     await connection.close().catch(() => undefined);
     await db.$disconnect().catch(() => undefined);
@@ -166,14 +168,10 @@ async function bundleInChildProcess(log: Logger): Promise<string> {
 /**
  * The notifier the workflows call, wired here (the composition root) so that the
  * notifier port knows none of its adapters: always the database feed (the console
- * and GET /orchestrator/notifications read it), plus each chat platform that has
- * credentials and channels configured, reading media to upload from `media`.
+ * and GET /orchestrator/notifications read it), plus, through the chat outbox, each
+ * chat platform that has credentials and channels configured, reading media to
+ * upload from `media`.
  */
 export function createNotifier(config: Config, db: Db, media?: MediaSource): Notifier {
-  const feed = new DatabaseFeedNotifier(db);
-  const chats: Notifier[] = [];
-  const discord = DiscordNotifier.fromConfig(config, { temporalUiUrl: config.TEMPORAL_UI_URL, media, log: createLogger('discord-notifier', config.LOG_LEVEL) });
-  if (discord) chats.push(discord);
-  if (config.SLACK_BOT_TOKEN) chats.push(new SlackNotifier({ config, media, log: createLogger('slack-notifier', config.LOG_LEVEL) }));
-  return chats.length ? new FanOutNotifier(feed, chats) : feed;
+  return createChatOutbox(config, db, media) ?? new DatabaseFeedNotifier(db);
 }

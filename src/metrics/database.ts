@@ -5,7 +5,7 @@
 // /metrics is served by the API. In-process counters would be split across processes, start
 // from zero at every restart, and miss whatever a process did before it died. The database
 // already records every run (WorkflowLog), decision (Approval, Video.status), post (Publication)
-// and delivery (Notification.deliveries), durably and once: a few aggregate queries give the
+// and delivery (the ChatDelivery outbox), durably and once: a few aggregate queries give the
 // same totals from any API replica, at any time. "Counters" here are database totals: they only
 // decrease if rows are deleted (Prometheus then sees a counter reset). Every API replica reports
 // the same totals: aggregate them across instances with max(), not sum().
@@ -58,10 +58,10 @@ export async function readSnapshot(db: Db): Promise<DatabaseSnapshot> {
                 SELECT "renderSeconds" AS r, "durationSeconds" AS d FROM "Video"
                 WHERE "renderSeconds" IS NOT NULL AND "durationSeconds" > 0 ORDER BY "createdAt" DESC LIMIT ${RECENT_RENDERS}) recent) AS ratio
       FROM "Video" WHERE "renderSeconds" IS NOT NULL AND "durationSeconds" > 0`,
-    // Notification.deliveries is { <channel>: { status, … } } (see providers/notifier).
+    // The chat outbox (src/chatops/outbox.ts): one row per notice and platform; one being sent counts as pending.
     db.$queryRaw<Row[]>`
-      SELECT d.key AS channel, d.value->>'status' AS status, count(*) AS n
-      FROM "Notification" n CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(n.deliveries) = 'object' THEN n.deliveries ELSE '{}'::jsonb END) d
+      SELECT platform AS channel, CASE WHEN status = 'sending' THEN 'pending' ELSE status END AS status, count(*) AS n
+      FROM "ChatDelivery"
       GROUP BY 1, 2`,
   ]);
   const a = approvals[0] ?? {};

@@ -148,6 +148,28 @@ export class FakeDiscord {
     return `ws://127.0.0.1:${this.port}`;
   }
 
+  private outageMode: 'none' | '503' | 'refuse' | { status: 429; retryAfter: number } = 'none';
+
+  /**
+   * Discord down until `outage('none')`:
+   * - '503': every REST request is answered HTTP 503 ("502 GATEWAY UNAVAILABLE ... Wait a bit
+   *   and retry" and "5xx: The server had an error processing your request (these are rare)":
+   *   https://discord.com/developers/docs/topics/opcodes-and-status-codes#http; Cloudflare in
+   *   front of discord.com answers 503 pages during incidents);
+   * - 'refuse': the listening socket (REST and gateway) is closed: connections are refused;
+   * - { status: 429, retryAfter }: every REST request is rate limited with `retry_after` in
+   *   the body and the Retry-After header (https://discord.com/developers/docs/topics/rate-limits).
+   */
+  async outage(mode: 'none' | '503' | 'refuse' | { status: 429; retryAfter: number }): Promise<void> {
+    const wasRefusing = this.outageMode === 'refuse';
+    this.outageMode = mode;
+    if (mode === 'refuse' && !wasRefusing) {
+      for (const ws of this.sockets) ws.terminate();
+      await new Promise<void>((r) => (this.server.closeAllConnections(), this.server.close(() => r())));
+    }
+    if (mode !== 'refuse' && wasRefusing) await new Promise<void>((r) => this.server.listen(this.port, '127.0.0.1', r));
+  }
+
   /** The next `times` requests matching method+path fail with `status` (429: with retry_after seconds). */
   failNext(method: string, path: RegExp, status: number, opts: { retryAfter?: number; times?: number } = {}): void {
     this.rules.push({ method: method.toUpperCase(), path, status, retryAfter: opts.retryAfter, remaining: opts.times ?? 1 });
@@ -561,7 +583,12 @@ export class FakeDiscord {
       else res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(json));
     };
 
-    const rule = this.rules.find((r) => r.remaining > 0 && r.method === method && r.path.test(path));
+    const down = this.outageMode;
+    if (down === '503') return reply(503, { message: '503: Service Unavailable', code: 0 });
+    const rule =
+      typeof down === 'object'
+        ? { status: 429, retryAfter: down.retryAfter, remaining: Infinity }
+        : this.rules.find((r) => r.remaining > 0 && r.method === method && r.path.test(path));
     if (rule) {
       rule.remaining--;
       if (rule.status === 429) {

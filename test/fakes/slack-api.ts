@@ -129,6 +129,20 @@ export interface FakeSlackApi {
    * (`errors` adds Slack's detail lines). `method` 'response_url' refuses response_url posts.
    */
   failNext(method: string, error: string, opts?: { times?: number; errors?: string[] }): void;
+  /**
+   * Slack down until `outage('none')`:
+   * - '503': every request (Web API, upload URLs) is answered HTTP 503 with no JSON, as Slack's
+   *   edge does during an incident (status.slack.com incidents report "503 errors"; Slack's own
+   *   SDK retries 5xx as server errors: python-slack-sdk ServerErrorRetryHandler, node-slack-sdk
+   *   WebClient answers them with slack_webapi_http_error);
+   * - 'refuse': the listening socket is closed, so connections are refused (DNS or network
+   *   failure on the way to slack.com looks the same to the client: no HTTP answer at all);
+   * - { status: 429, retryAfter }: every Web API call is rate limited, "HTTP 429 Too Many
+   *   Requests ... a Retry-After HTTP header containing the number of seconds until you can
+   *   retry" (https://docs.slack.dev/apis/web-api/rate-limits).
+   * Refused requests are recorded in `calls` with their status (not for 'refuse': nothing arrives).
+   */
+  outage(mode: 'none' | '503' | 'refuse' | { status: 429; retryAfter: number }): Promise<void>;
   /** Processing time for files completed from now on. */
   setFileProcessingMs(ms: number): void;
   /** See FakeSlackOptions.refusePrivateSlackFiles. */
@@ -165,6 +179,7 @@ export async function startFakeSlackApi(opts: FakeSlackOptions = {}): Promise<Fa
   let fileProcessingMs = opts.fileProcessingMs ?? 0;
   let refusePrivateSlackFiles = opts.refusePrivateSlackFiles ?? false;
   const maxTextChars = opts.maxTextChars ?? 40_000;
+  let outageMode: 'none' | '503' | 'refuse' | { status: 429; retryAfter: number } = 'none';
   let tsCounter = 0;
   let fileCounter = 0;
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++tsCounter).padStart(6, '0')}`;
@@ -199,6 +214,17 @@ export async function startFakeSlackApi(opts: FakeSlackOptions = {}): Promise<Fa
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
     };
+
+    const outageMethod = /^\/api\/([a-zA-Z.]+)$/.exec(reqUrl.pathname)?.[1];
+    if (outageMode === '503') {
+      if (outageMethod) calls.push({ method: outageMethod, body: await parseWebApiBody(rawBuf, contentType), status: 503, ok: false, error: 'http_503' });
+      res.writeHead(503, { 'content-type': 'text/html' });
+      return void res.end('<html><body><h1>503 Service Unavailable</h1></body></html>');
+    }
+    if (typeof outageMode === 'object' && outageMethod) {
+      calls.push({ method: outageMethod, body: await parseWebApiBody(rawBuf, contentType), status: 429, ok: false, error: 'ratelimited' });
+      return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(outageMode.retryAfter) });
+    }
 
     // ---- response_url --------------------------------------------------------
     const resp = /^\/response\/([^/]+)$/.exec(reqUrl.pathname);
@@ -523,7 +549,8 @@ export async function startFakeSlackApi(opts: FakeSlackOptions = {}): Promise<Fa
   }
 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  url = `http://127.0.0.1:${port}`;
   return {
     url,
     calls,
@@ -540,6 +567,12 @@ export async function startFakeSlackApi(opts: FakeSlackOptions = {}): Promise<Fa
       list.push({ error, ...(o.errors ? { errors: o.errors } : {}), remaining: o.times ?? 1 });
       failures.set(method, list);
     },
+    outage: async (mode) => {
+      const wasRefusing = outageMode === 'refuse';
+      outageMode = mode;
+      if (mode === 'refuse' && !wasRefusing) await new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
+      if (mode !== 'refuse' && wasRefusing) await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    },
     setFileProcessingMs: (ms) => void (fileProcessingMs = ms),
     setRefusePrivateSlackFiles: (on) => void (refusePrivateSlackFiles = on),
     finishProcessing: (fileId) => {
@@ -547,7 +580,7 @@ export async function startFakeSlackApi(opts: FakeSlackOptions = {}): Promise<Fa
       for (const f of files) if (f.completed && (!fileId || f.id === fileId)) f.readyAt = Math.min(f.readyAt ?? now, now);
     },
     responseUrl: (id) => `${url}/response/${id}`,
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    close: () => new Promise<void>((r) => (outageMode === 'refuse' ? r() : (server.closeAllConnections(), server.close(() => r())))),
   };
 }
 

@@ -170,15 +170,25 @@ describe('GET /metrics and the worker SDK metrics (real API, worker, Temporal an
     workerFamilies = w;
   }, 540_000);
 
-  it('counts chat deliveries per channel and status from the notifications feed', async () => {
+  it('counts chat deliveries per channel and status from the chat outbox', async () => {
     const feed = new DatabaseFeedNotifier(sys.db);
-    const at = new Date().toISOString();
+    const expiresAt = new Date(Date.now() + 3_600_000);
     for (const [i, slack] of (['failed', 'failed', 'delivered'] as const).entries()) {
-      const id = await feed.store({ kind: 'provider_alert', level: 'WARNING', title: `t${i}`, message: 'm' });
-      await feed.recordDeliveries(id, [
-        { channel: 'slack', status: slack, at, ...(slack === 'failed' ? { error: 'internal_error' } : {}) },
-        { channel: 'discord', status: 'delivered', at },
-      ]);
+      const notificationId = await feed.store({ kind: 'provider_alert', level: 'WARNING', title: `t${i}`, message: 'm' });
+      await sys.db.chatDelivery.createMany({
+        data: [
+          {
+            notificationId,
+            platform: 'slack',
+            lane: `slack:t${i}`,
+            payload: {},
+            status: slack,
+            expiresAt,
+            ...(slack === 'failed' ? { lastError: 'internal_error' } : {}),
+          },
+          { notificationId, platform: 'discord', lane: `discord:t${i}`, payload: {}, status: 'delivered', expiresAt },
+        ],
+      });
     }
     const m = await scrapeUntil((x) => v(x, 'affiliate_empire_chat_deliveries', { channel: 'slack', status: 'failed' }) === 2);
     expect(v(m, 'affiliate_empire_chat_deliveries', { channel: 'slack', status: 'delivered' })).toBe(1);

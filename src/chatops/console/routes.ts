@@ -1,11 +1,13 @@
 // The local chat console: a chat-like page at GET /console, its feed (the
 // notifier's Notification rows rendered as chat messages, plus this console's
-// own command replies) and the two inputs every chat platform has: a slash
+// own command replies, kept in PostgreSQL so every API process shows the same
+// conversation and it survives a restart) and the two inputs every chat platform has: a slash
 // command and a button click. Everything goes through the platform-neutral
 // ChatOps core, exactly like Slack and Discord do.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import type { Prisma } from '@prisma/client';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db.js';
 import { bearerAuth } from '../../http/auth.js';
@@ -28,7 +30,7 @@ export interface ConsoleDeps {
 
 /** One message in the console feed. */
 export interface FeedItem {
-  /** `n-<notification id>` or `r-<sequence>` (this console's replies). */
+  /** `n-<notification id>` or `r-<ConsoleReply id>` (this console's replies). */
   id: string;
   /** When the item first appeared (ISO): the feed's order. */
   at: string;
@@ -52,7 +54,7 @@ export interface ConsoleMessage {
 }
 
 export const CONSOLE_ACTOR: Actor = { platform: 'console', userId: 'console', userName: 'console' };
-/** How many of this console's own replies are kept (in memory, per server). */
+/** How many of this console's own replies the feed shows (the latest ones; older rows are pruned now and then). */
 export const MAX_REPLIES = 200;
 /** How many notifications a full feed shows (the latest ones). */
 export const MAX_NOTIFICATIONS = 100;
@@ -66,25 +68,14 @@ const MAX_COMMAND_LENGTH = 2000;
  */
 export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   const { config, db, chatops } = deps;
-  const replies: FeedItem[] = [];
-  let seq = 0;
-
   const localize = (m: ChatMessage): ConsoleMessage => localizeMessage(m);
 
-  const addReply = (reply: Reply, command?: string): FeedItem => {
-    const now = new Date().toISOString();
-    const item: FeedItem = {
-      id: `r-${++seq}`,
-      at: now,
-      updatedAt: now,
-      kind: 'reply',
-      visibility: reply.visibility,
-      ...(command !== undefined ? { command } : {}),
-      message: localize(reply.message),
-    };
-    replies.push(item);
-    if (replies.length > MAX_REPLIES) replies.splice(0, replies.length - MAX_REPLIES);
-    return item;
+  const addReply = async (reply: Reply, command?: string): Promise<FeedItem> => {
+    const row = await db.consoleReply.create({
+      data: { visibility: reply.visibility, command: command ?? null, message: localize(reply.message) as unknown as Prisma.InputJsonValue },
+    });
+    if (Math.random() < 0.02) void db.consoleReply.deleteMany({ where: { id: { lt: row.id - BigInt(MAX_REPLIES * 5) } } }).catch(() => undefined);
+    return replyItem(row);
   };
 
   // Read once, at start-up: a missing file fails here, not on the first page load.
@@ -134,8 +125,10 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
       }
       const now = new Date().toISOString();
       const notes = await notificationItems(db, config, after);
-      const own = after ? replies.filter((r) => new Date(r.updatedAt) > after!) : replies;
-      const items = [...notes, ...own.map((r) => ({ ...r }))].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
+      const own = (await db.consoleReply.findMany({ where: after ? { updatedAt: { gt: after } } : undefined, orderBy: { id: 'desc' }, take: MAX_REPLIES })).map(
+        replyItem,
+      );
+      const items = [...notes, ...own].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
       return { now, items };
     });
 
@@ -156,7 +149,7 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
         parsed = err;
       }
       const r = await chatops.command(CONSOLE_ACTOR, parsed);
-      const item = addReply(r, text);
+      const item = await addReply(r, text);
       return { ...localizeReply(r), id: item.id, at: item.at };
     });
 
@@ -168,14 +161,14 @@ export function consoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
       if (id.length > 300) return reply.status(400).send(errorBody('invalid_action', 'actionId is too long.', 'actionId'));
       const r = await chatops.action(CONSOLE_ACTOR, id);
       // A button on one of this console's own replies (e.g. "Really cancel?"): replace it in the feed too.
-      if (r.replaceOriginal && typeof body.itemId === 'string') {
-        const original = replies.find((x) => x.id === body.itemId);
-        if (original) {
-          original.message = localize(r.replaceOriginal);
-          original.updatedAt = new Date().toISOString();
-        }
+      const originalId = typeof body.itemId === 'string' ? /^r-(\d{1,18})$/.exec(body.itemId)?.[1] : undefined;
+      if (r.replaceOriginal && originalId) {
+        await db.consoleReply.updateMany({
+          where: { id: BigInt(originalId) },
+          data: { message: localize(r.replaceOriginal) as unknown as Prisma.InputJsonValue },
+        });
       }
-      const item = addReply(r);
+      const item = await addReply(r);
       return { ...localizeReply(r), id: item.id, at: item.at };
     });
   });
@@ -243,6 +236,18 @@ async function notificationItems(db: Db, config: Config, after?: Date): Promise<
   });
 }
 
+function replyItem(row: { id: bigint; visibility: string; command: string | null; message: Prisma.JsonValue; createdAt: Date; updatedAt: Date }): FeedItem {
+  return {
+    id: `r-${row.id}`,
+    at: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    kind: 'reply',
+    visibility: row.visibility as Reply['visibility'],
+    ...(row.command !== null ? { command: row.command } : {}),
+    message: row.message as unknown as ConsoleMessage,
+  };
+}
+
 const videoIdOf = (data: unknown): string => {
   const v = data && typeof data === 'object' ? (data as Record<string, unknown>).videoId : undefined;
   return typeof v === 'string' ? v : '';
@@ -255,7 +260,11 @@ export function deliveryTrouble(deliveries: unknown): string | undefined {
   for (const d of Object.values(deliveries as Record<string, Delivery>)) {
     const name = d.channel.charAt(0).toUpperCase() + d.channel.slice(1);
     if (d.status === 'fallback') lines.push(`⚠️ ${name} refused this message (${d.error ?? 'unknown error'}); a plain-text version was posted instead.`);
-    else if (d.status === 'failed') lines.push(`⚠️ Not delivered to ${name}: ${d.error ?? 'unknown error'}.`);
+    else if (d.status === 'failed') lines.push(`⚠️ Not delivered to ${name}: ${d.error ?? d.lastError ?? 'unknown error'}.`);
+    else if (d.status === 'pending' && (d.attempts ?? 0) > 0)
+      lines.push(
+        `⏳ Not yet delivered to ${name} (${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.nextAttemptAt ? `, next at ${d.nextAttemptAt}` : ''}): ${d.lastError ?? 'unknown error'}.`,
+      );
     else if (d.detail) lines.push(`⚠️ ${name}: ${d.detail}.`);
   }
   return lines.length ? lines.join('\n') : undefined;

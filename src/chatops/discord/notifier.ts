@@ -1,14 +1,15 @@
 import path from 'node:path';
-import { DiscordAPIError, REST, Routes, type RawFile, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import { DiscordAPIError, HTTPError, RateLimitError, REST, Routes, type RawFile, type RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
-import { errorText, type Delivery, type Notifier, type NotificationInput } from '../../providers/notifier/index.js';
+import { errorText, type Delivery, type DeliveryFailure, type Notifier, type NotificationInput } from '../../providers/notifier/index.js';
 import { readMedia, type MediaSource } from '../../providers/storage/read.js';
 import { encodePreview } from '../../providers/renderer/preview.js';
 import { remoteLinks, renderNotification } from '../core/notifications.js';
 import { mediaFilename, type Block, type ChatMessage } from '../core/messages.js';
 import { clip } from '../core/text.js';
 import { renderDiscord, type DiscordMessage } from './render.js';
+import { memoryThreadStore, type ChatThreadStore } from '../threads.js';
 
 export interface DiscordNotifierOptions {
   token: string;
@@ -25,6 +26,13 @@ export interface DiscordNotifierOptions {
   log?: Logger;
   /** For tests or a shared client. */
   rest?: REST;
+  /** Where the dedupe key → message map lives (default: in memory). */
+  threads?: ChatThreadStore;
+  /**
+   * The caller retries (the chat outbox): a 429 throws with its Retry-After instead of
+   * waiting in the REST queue, and a 5xx is not retried here.
+   */
+  callerRetries?: boolean;
 }
 
 interface Attachments {
@@ -56,9 +64,9 @@ const ENVELOPE_BYTES = 256 * 1024;
  * retried without attachments. The returned Delivery says so.
  *
  * Dedupe: a repeat with the same dedupeKey edits (PATCH) the message posted
- * earlier, with a "Seen N times" count, instead of posting again. The map is
- * process-local: after a restart (or on another worker) the first repeat posts a
- * fresh message, which is then the one edited.
+ * earlier, with a "Seen N times" count, instead of posting again. The map is in
+ * `threads` (PostgreSQL when wired by the worker): it holds across restarts and
+ * workers.
  *
  * Rate limits: @discordjs/rest queues per bucket and, on a 429, waits the
  * Retry-After the server gives and retries the same request.
@@ -66,17 +74,23 @@ const ENVELOPE_BYTES = 256 * 1024;
 export class DiscordNotifier implements Notifier {
   readonly name = 'discord';
   private readonly rest: REST;
-  private readonly posted = new Map<string, { channelId: string; messageId: string; count: number }>();
+  private readonly threads: ChatThreadStore;
   private readonly maxUploadBytes: number;
 
   constructor(private readonly o: DiscordNotifierOptions) {
     if (!o.token) throw new Error('DiscordNotifier needs DISCORD_TOKEN.');
-    this.rest = o.rest ?? new REST({ api: o.apiUrl ?? 'https://discord.com/api' }).setToken(o.token);
+    this.rest =
+      o.rest ??
+      new REST({ api: o.apiUrl ?? 'https://discord.com/api', ...(o.callerRetries ? { rejectOnRateLimit: () => true, retries: 0 } : {}) }).setToken(o.token);
+    this.threads = o.threads ?? memoryThreadStore();
     this.maxUploadBytes = o.maxUploadBytes ?? 10 * 1024 * 1024;
   }
 
   /** Null when DISCORD_TOKEN or every channel is unset. */
-  static fromConfig(c: Config, extra: { temporalUiUrl?: string; media?: MediaSource; log?: Logger } = {}): DiscordNotifier | null {
+  static fromConfig(
+    c: Config,
+    extra: { temporalUiUrl?: string; media?: MediaSource; log?: Logger; threads?: ChatThreadStore; callerRetries?: boolean } = {},
+  ): DiscordNotifier | null {
     if (!c.DISCORD_TOKEN || !(c.DISCORD_APPROVALS_CHANNEL || c.DISCORD_ALERTS_CHANNEL || c.DISCORD_REPORTS_CHANNEL)) return null;
     return new DiscordNotifier({
       token: c.DISCORD_TOKEN,
@@ -88,7 +102,18 @@ export class DiscordNotifier implements Notifier {
       media: extra.media,
       maxUploadBytes: (c.DISCORD_MAX_UPLOAD_MB ?? 10) * 1024 * 1024,
       log: extra.log,
+      threads: extra.threads,
+      callerRetries: extra.callerRetries,
     });
+  }
+
+  accepts(n: NotificationInput): boolean {
+    return this.channelFor(n) !== undefined;
+  }
+
+  /** Whether a failed notify() is worth retrying later (see discordFailure). */
+  failure(err: unknown): DeliveryFailure {
+    return discordFailure(err);
   }
 
   channelFor(n: NotificationInput): string | undefined {
@@ -101,7 +126,7 @@ export class DiscordNotifier implements Notifier {
   async notify(n: NotificationInput): Promise<Delivery> {
     const channelId = this.channelFor(n);
     if (!channelId) return { channel: 'discord', status: 'skipped' };
-    const earlier = n.dedupeKey ? this.posted.get(n.dedupeKey) : undefined;
+    const earlier = n.dedupeKey ? await this.threads.thread('discord', n.dedupeKey) : undefined;
     const count = (earlier?.count ?? 0) + 1;
     const m = renderNotification(n, {
       ...remoteLinks({ publicBaseUrl: this.o.publicBaseUrl, TEMPORAL_UI_URL: this.o.temporalUiUrl }),
@@ -109,13 +134,13 @@ export class DiscordNotifier implements Notifier {
       count,
     });
 
-    if (earlier && earlier.channelId === channelId) {
+    if (earlier && earlier.channel === channelId) {
       // An edit keeps the message's attachments (no `attachments` field), so its attachment:// names still resolve.
       const names = new Map(mediaRefs(m).map((r) => [r.key, `attachment://${attachmentName(r)}`]));
       const r = renderDiscord(m, { image: (k) => names.get(k) });
       try {
         await this.rest.patch(Routes.channelMessage(channelId, earlier.messageId), { body: toBody(r) });
-        earlier.count = count;
+        await this.threads.saveThread('discord', n.dedupeKey!, { ...earlier, count });
         return { channel: 'discord', status: 'delivered' };
       } catch (err) {
         // 10008 Unknown Message: it was deleted; post a new one.
@@ -126,7 +151,7 @@ export class DiscordNotifier implements Notifier {
     const att = await this.attachments(m);
     const r = renderDiscord(m, { image: (k) => att.images.get(k), videoNote: att.videoNote });
     const { id, status, error } = await this.postWithFallback(channelId, m, r, att);
-    if (n.dedupeKey) this.posted.set(n.dedupeKey, { channelId, messageId: id, count });
+    if (n.dedupeKey) await this.threads.saveThread('discord', n.dedupeKey, { channel: channelId, messageId: id, count });
     return { channel: 'discord', status, ...(error ? { error } : {}), ...(att.problems.length ? { detail: att.problems.join('; ') } : {}) };
   }
 
@@ -220,6 +245,24 @@ export class DiscordNotifier implements Notifier {
     }
     return { bytes: (await readMedia(media, previewKey))!, preview: true };
   }
+}
+
+/**
+ * Whether a failed Discord call is worth retrying: a 429 (after its Retry-After), a 5xx or
+ * 408, or a request that got no answer (connection refused, reset, timeout). Other 4xx
+ * (401 bad token, 403 50001 Missing Access, 404 10003 Unknown Channel …) are final
+ * (https://discord.com/developers/docs/topics/opcodes-and-status-codes#http).
+ */
+export function discordFailure(err: unknown): DeliveryFailure {
+  const reason = errorText(err);
+  if (err instanceof RateLimitError) return { retry: true, retryAfterMs: err.retryAfter, reason: `rate limited (HTTP 429) on ${err.route}` };
+  if (err instanceof DiscordAPIError || err instanceof HTTPError) {
+    const retry = err.status >= 500 || err.status === 429 || err.status === 408;
+    return { retry, reason: err instanceof DiscordAPIError ? `${err.status} ${err.code}: ${reason}` : `HTTP ${err.status}: ${reason}` };
+  }
+  // fetch reports a refused or reset connection as "fetch failed" with the system error as its cause.
+  const cause = (err as { cause?: { code?: string } })?.cause?.code;
+  return { retry: true, reason: cause && !reason.includes(cause) ? `${reason} (${cause})` : reason };
 }
 
 const mediaRefs = (m: ChatMessage) => m.blocks.flatMap((b) => (b.type === 'image' ? [b.media] : b.type === 'video' && b.poster ? [b.poster] : []));

@@ -1,7 +1,14 @@
 import { webApi } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
-import { errorText, type Delivery, type NotificationInput, type NotificationKind, type Notifier } from '../../providers/notifier/index.js';
+import {
+  errorText,
+  type Delivery,
+  type DeliveryFailure,
+  type NotificationInput,
+  type NotificationKind,
+  type Notifier,
+} from '../../providers/notifier/index.js';
 import { readMedia, type MediaSource } from '../../providers/storage/read.js';
 import { isPubliclyReachableUrl } from '../../domain/addresses.js';
 import { remoteLinks, renderNotification } from '../core/notifications.js';
@@ -9,6 +16,7 @@ import { mediaFilename, type Block, type ChatMessage, type MediaRef } from '../c
 import { clip } from '../core/text.js';
 import { SLACK_LIMITS, slackText, toBlockKit, type SlackImageSource } from './blocks.js';
 import { slackApiUrl, slackLogger } from './client.js';
+import { memoryThreadStore, type ChatThreadStore } from '../threads.js';
 
 export type SlackNotifierConfig = Pick<
   Config,
@@ -29,6 +37,13 @@ export interface SlackNotifierOptions {
   minIntervalMs?: number;
   /** WebClient retries; a 429 waits Retry-After and then counts as one retry. */
   retryConfig?: webApi.RetryOptions;
+  /**
+   * Throw on HTTP 429 (the error carries Retry-After) instead of waiting inside the call: for
+   * the chat outbox, which schedules the retry itself and keeps its loop free meanwhile.
+   */
+  rejectRateLimitedCalls?: boolean;
+  /** Where the dedupe key → message map and the uploaded file ids live (default: in memory). */
+  threads?: ChatThreadStore;
   client?: webApi.WebClient;
   /** Where thumbnails, charts and videos are read from to upload them; without it they are left out. */
   media?: MediaSource;
@@ -38,12 +53,6 @@ export interface SlackNotifierOptions {
    * The waits before each retry of such a message.
    */
   fileReadyDelaysMs?: number[];
-}
-
-interface Thread {
-  channel: string;
-  ts: string;
-  count: number;
 }
 
 interface Posted extends Delivery {
@@ -62,6 +71,36 @@ const REFUSALS = new Set([
   'invalid_arguments',
   'markdown_text_conflict',
 ]);
+
+/**
+ * Slack errors that say "not now" rather than "never" (the Errors table of
+ * https://docs.slack.dev/reference/methods/chat.postMessage: internal_error, fatal_error,
+ * service_unavailable, request_timeout, ratelimited, team_added_to_org "intermittently
+ * unavailable"). Every other `ok: false` (invalid_auth, channel_not_found, not_in_channel,
+ * is_archived …) is a refusal that a retry cannot fix.
+ */
+const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited', 'rate_limited', 'team_added_to_org']);
+
+/**
+ * Whether a failed Slack call is worth retrying: HTTP 429 (with its Retry-After), 5xx and 408,
+ * a request that never got an answer (connection refused, reset, timeout), and the transient
+ * errors above. Other HTTP 4xx and platform refusals are final.
+ */
+export function slackFailure(err: unknown): DeliveryFailure {
+  const e = err as { code?: string; retryAfter?: number; statusCode?: number; headers?: Record<string, string | string[] | undefined> };
+  const reason = errorText(err);
+  if (e?.code === 'slack_webapi_rate_limited_error')
+    return { retry: true, retryAfterMs: (e.retryAfter ?? 1) * 1000, reason: `rate limited (HTTP 429): ${reason}` };
+  if (e?.code === 'slack_webapi_http_error') {
+    const status = e.statusCode ?? 0;
+    const ra = Number(String(e.headers?.['retry-after'] ?? ''));
+    return { retry: status >= 500 || status === 429 || status === 408, ...(ra > 0 ? { retryAfterMs: ra * 1000 } : {}), reason };
+  }
+  if (e?.code === 'slack_webapi_request_error') return { retry: true, reason };
+  const refused = platformError(err);
+  if (refused) return { retry: TRANSIENT.has(refused.error), reason };
+  return { retry: true, reason };
+}
 
 const platformError = (err: unknown): { error: string; errors: string[] } | undefined => {
   const e = err as { code?: string; data?: { error?: string; errors?: string[]; response_metadata?: { messages?: string[] } } };
@@ -87,9 +126,10 @@ const platformError = (err: unknown): { error: string; errors: string[] } | unde
  * the returned Delivery says so, and the feed shows it.
  *
  * Repeated failures with the same dedupeKey update ONE parent message ("Seen N
- * times") and add the details in its thread. Limitation: the dedupeKey → message
- * map is process-local, so after a worker restart (or on another worker) the next
- * repeat starts a new parent message.
+ * times") and add the details in its thread. The dedupeKey → message map and the
+ * uploaded file ids are in `threads` (PostgreSQL when wired by the worker), so this
+ * holds across restarts and workers; the chat outbox sends one notice per dedupe key
+ * at a time, across processes.
  *
  * Rate limit: messages to one channel are queued and sent at most one per
  * `minIntervalMs`; Slack's HTTP 429 is honoured by WebClient (waits Retry-After, retries).
@@ -100,21 +140,21 @@ export class SlackNotifier implements Notifier {
   private readonly minIntervalMs: number;
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly lastSent = new Map<string, number>();
-  private readonly threads = new Map<string, Thread>();
   private readonly keyLocks = new Map<string, Promise<unknown>>();
-  /** Media key → the id of the file uploaded for it (reused by later messages and updates). */
-  private readonly uploaded = new Map<string, string>();
+  /** Dedupe key → parent message; media key → the id of the file uploaded for it (reused by later messages and updates). */
+  private readonly threads: ChatThreadStore;
 
   constructor(private readonly opts: SlackNotifierOptions) {
     const { config } = opts;
     if (!config.SLACK_BOT_TOKEN) throw new Error('SlackNotifier needs SLACK_BOT_TOKEN');
     this.minIntervalMs = opts.minIntervalMs ?? 1000;
+    this.threads = opts.threads ?? memoryThreadStore();
     this.client =
       opts.client ??
       new webApi.WebClient(config.SLACK_BOT_TOKEN, {
         slackApiUrl: slackApiUrl(config),
         logger: slackLogger(opts.log, 'slack-notifier'),
-        rejectRateLimitedCalls: false,
+        rejectRateLimitedCalls: opts.rejectRateLimitedCalls ?? false,
         retryConfig: opts.retryConfig ?? { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 30_000, randomize: true },
       });
   }
@@ -126,6 +166,15 @@ export class SlackNotifier implements Notifier {
     if (kind === 'weekly_report') return c.SLACK_REPORTS_CHANNEL;
     if (kind === 'run_progress') return c.SLACK_REPORTS_CHANNEL ?? c.SLACK_ALERTS_CHANNEL;
     return undefined;
+  }
+
+  accepts(n: NotificationInput): boolean {
+    return this.channelFor(n.kind) !== undefined;
+  }
+
+  /** Whether a failed notify() is worth retrying later (see slackFailure). */
+  failure(err: unknown): DeliveryFailure {
+    return slackFailure(err);
   }
 
   async notify(n: NotificationInput): Promise<Delivery> {
@@ -151,27 +200,45 @@ export class SlackNotifier implements Notifier {
   /** One message per run, updated in place as the run advances (not a stream of messages). */
   private async notifyProgress(channel: string, key: string, n: NotificationInput): Promise<Posted> {
     const m = this.render(n);
-    const known = this.threads.get(key);
-    if (known) return this.post(known.channel, m, { update: known.ts });
-    const r = await this.post(channel, m);
-    if (r.ts) this.threads.set(key, { channel: r.channelId, ts: r.ts, count: 1 });
-    return r;
+    const known = await this.threads.thread('slack', key);
+    const updated = known && (await this.updateOrForget(known.channel, known.messageId, m));
+    if (known && updated) {
+      await this.threads.saveThread('slack', key, { ...known, count: known.count + 1 });
+      return updated;
+    }
+    return this.postParent(channel, key, m);
   }
 
   private async notifyFailure(channel: string, key: string, n: NotificationInput): Promise<Posted> {
-    const known = this.threads.get(key);
-    if (!known) {
-      const r = await this.post(channel, this.render(n));
-      if (r.ts) this.threads.set(key, { channel: r.channelId, ts: r.ts, count: 1 });
-      return r;
-    }
-    known.count += 1;
-    const r = await this.post(known.channel, this.render(n, known.count), { update: known.ts });
+    const known = await this.threads.thread('slack', key);
+    const count = (known?.count ?? 0) + 1;
+    const r = known && (await this.updateOrForget(known.channel, known.messageId, this.render(n, count)));
+    if (!known || !r) return this.postParent(channel, key, this.render(n));
     const details = clip(n.message, 2900);
     await this.send(known.channel, () =>
-      this.client.chat.postMessage({ channel: known.channel, thread_ts: known.ts, text: `Seen again (${known.count} times):\n\`\`\`${details}\`\`\`` }),
+      this.client.chat.postMessage({ channel: known.channel, thread_ts: known.messageId, text: `Seen again (${count} times):\n\`\`\`${details}\`\`\`` }),
     );
+    // Counted once the thread reply is in: a retry after a failed reply redoes the same update.
+    await this.threads.saveThread('slack', key, { ...known, count });
     return r;
+  }
+
+  private async postParent(channel: string, key: string, m: ChatMessage): Promise<Posted> {
+    const r = await this.post(channel, m);
+    if (r.ts) await this.threads.saveThread('slack', key, { channel: r.channelId, messageId: r.ts, count: 1 });
+    return r;
+  }
+
+  /** Edits the earlier message; undefined when it is gone (deleted, or too old to edit): then a new parent is posted. */
+  private async updateOrForget(channel: string, ts: string, m: ChatMessage): Promise<Posted | undefined> {
+    try {
+      return await this.post(channel, m, { update: ts });
+    } catch (err) {
+      const refused = platformError(err)?.error;
+      if (refused !== 'message_not_found' && refused !== 'cant_update_message' && refused !== 'edit_window_closed') throw err;
+      this.opts.log.warn({ channel, ts, slackError: refused }, 'slack notifier: the earlier message cannot be updated; posting a new one');
+      return undefined;
+    }
   }
 
   private render(n: NotificationInput, count?: number): ChatMessage {
@@ -263,7 +330,7 @@ export class SlackNotifier implements Notifier {
     const out = new Map<string, SlackImageSource>();
     for (const ref of imageRefs(m)) {
       try {
-        let id = this.uploaded.get(ref.key);
+        let id = await this.threads.upload('slack', ref.key);
         if (!id) {
           const data = this.opts.media ? await readMedia(this.opts.media, ref.key, 50 * 1024 * 1024) : undefined;
           if (!data) continue;
@@ -271,7 +338,7 @@ export class SlackNotifier implements Notifier {
           id = r.files?.[0]?.files?.[0]?.id;
           if (!id) throw new Error('files.completeUploadExternal returned no file id');
           await this.waitUntilProcessed(id);
-          this.remember(ref.key, id);
+          await this.threads.saveUpload('slack', ref.key, id);
         }
         out.set(ref.key, { slack_file: { id } });
       } catch (err) {
@@ -316,11 +383,6 @@ export class SlackNotifier implements Notifier {
       problems.push(`${mediaFilename(ref)} not attached: ${errorText(err)}`);
       this.opts.log.warn({ channel, ts, err: errorText(err) }, 'slack notifier: upload into the thread failed');
     }
-  }
-
-  private remember(key: string, id: string): void {
-    this.uploaded.set(key, id);
-    if (this.uploaded.size > 500) this.uploaded.delete(this.uploaded.keys().next().value as string);
   }
 
   /** Serialises calls per channel and spaces them by minIntervalMs. */

@@ -21,15 +21,27 @@ export interface NotificationInput {
  * - fallback: the platform refused the designed message (`error` says why) and a
  *   plain-text version with the essentials (and the buttons) was posted instead;
  * - failed: nothing reached the platform (`error` says why);
- * - skipped: the platform has no channel for this kind.
+ * - skipped: the platform has no channel for this kind;
+ * - pending: in the chat outbox, not delivered yet: `attempts` so far, `nextAttemptAt`,
+ *   and `lastError` (what the last attempt got).
  * `detail` notes a partial problem (e.g. the video could not be attached).
  */
 export interface Delivery {
   channel: string;
-  status: 'delivered' | 'fallback' | 'failed' | 'skipped';
+  status: 'delivered' | 'fallback' | 'failed' | 'skipped' | 'pending';
   error?: string;
   detail?: string;
   at?: string;
+  attempts?: number;
+  nextAttemptAt?: string;
+  lastError?: string;
+}
+
+/** What a chat adapter makes of a failed notify(): retry later (after `retryAfterMs` at least), or give up. */
+export interface DeliveryFailure {
+  retry: boolean;
+  retryAfterMs?: number;
+  reason: string;
 }
 
 /**
@@ -39,9 +51,17 @@ export interface Delivery {
 export interface Notifier {
   readonly name: string;
   notify(n: NotificationInput): Promise<Delivery | void>;
+  /** false: this adapter has nowhere to post this kind (no channel configured); nothing to deliver. */
+  accepts?(n: NotificationInput): boolean;
+  /** Classifies an error thrown by notify() for the chat outbox (default: retry). */
+  failure?(err: unknown): DeliveryFailure;
 }
 
-/** The offline default: a feed in the database, listed at GET /orchestrator/notifications. */
+/**
+ * The offline default: a feed in the database, listed at GET /orchestrator/notifications.
+ * With chat platforms configured, the chat outbox (src/chatops/outbox.ts) stores here and
+ * records each platform's delivery state on the row (`deliveries`).
+ */
 export class DatabaseFeedNotifier implements Notifier {
   readonly name = 'feed';
   constructor(private readonly db: Db) {}
@@ -69,46 +89,6 @@ export class DatabaseFeedNotifier implements Notifier {
       select: { id: true },
     });
     return row.id;
-  }
-
-  /** Records what each chat platform made of the notification (shown in the feed). */
-  async recordDeliveries(id: string, deliveries: Delivery[]): Promise<void> {
-    if (!deliveries.length) return;
-    const row = await this.db.notification.findUnique({ where: { id }, select: { deliveries: true } });
-    const merged = { ...((row?.deliveries as Record<string, Delivery> | null) ?? {}) };
-    for (const d of deliveries) merged[d.channel] = d;
-    await this.db.notification.update({ where: { id }, data: { deliveries: merged as unknown as Prisma.InputJsonValue } });
-  }
-}
-
-/**
- * The feed plus each chat platform. The feed is written first; then every
- * platform is tried, one failing does not stop the others, and what each made of
- * the notification (delivered, fallback, failed) is recorded on the feed's row,
- * so GET /orchestrator/notifications shows a message that a platform refused.
- * It throws only when the feed itself cannot be written.
- */
-export class FanOutNotifier implements Notifier {
-  readonly name: string;
-  constructor(
-    private readonly feed: DatabaseFeedNotifier,
-    private readonly chats: Notifier[],
-  ) {
-    this.name = ['feed', ...chats.map((n) => n.name)].join('+');
-  }
-  async notify(n: NotificationInput): Promise<Delivery> {
-    const id = await this.feed.store(n);
-    const at = new Date().toISOString();
-    const results = await Promise.allSettled(this.chats.map((x) => x.notify(n)));
-    const deliveries = results.map((r, i): Delivery => {
-      if (r.status === 'rejected') return { channel: this.chats[i].name, status: 'failed', error: errorText(r.reason), at };
-      return { channel: this.chats[i].name, status: 'delivered', ...(r.value ?? {}), at };
-    });
-    await this.feed.recordDeliveries(
-      id,
-      deliveries.filter((d) => d.status !== 'skipped'),
-    );
-    return { channel: 'feed', status: 'delivered' };
   }
 }
 

@@ -110,14 +110,13 @@ export function videoActivities(deps: VideoDeps) {
       await deps.storage.commit(files[i].thumb);
     }
     const out = outs[0];
-    // For the render-cost metric (render seconds per video-second), written before READY so a READY video has it.
-    // Raw SQL: the Prisma client generated in the shared node_modules may predate the column; fold it into the update below once it does not.
-    await db.$executeRaw`UPDATE "Video" SET "renderSeconds" = ${(performance.now() - renderStart) / 1000} WHERE id = ${videoId}`;
     const platformVideos = Object.fromEntries(cuts.slice(1).flatMap((c, k) => c.platforms.map((p) => [p, files[k + 1].video])));
     await db.video.update({
       where: { id: videoId },
       data: {
         status: 'READY',
+        // For the render-cost metric (render seconds per video-second).
+        renderSeconds: (performance.now() - renderStart) / 1000,
         videoPath: files[0].video,
         platformVideos: Object.keys(platformVideos).length ? platformVideos : Prisma.DbNull,
         thumbnailPath: files[0].thumb,
