@@ -77,7 +77,8 @@ describe('a month in minutes (time-skipping test server)', () => {
   beforeAll(async () => {
     started = performance.now();
     // One product a day, spoken by espeak, at most 20 s (the harness's test defaults): a day's run takes seconds.
-    sys = await startTimeSkippingSystem({ env: { DAILY_MAX_PRODUCTS: '1', FETCH_PRODUCT_IMAGES: 'false' } });
+    // TikTok and Instagram share one cut ("link in bio"): one render per day keeps the month short.
+    sys = await startTimeSkippingSystem({ env: { DAILY_MAX_PRODUCTS: '1', FETCH_PRODUCT_IMAGES: 'false', DAILY_PLATFORMS: 'tiktok,instagram' } });
   }, 120_000);
   afterAll(async () => {
     await sys?.stop();

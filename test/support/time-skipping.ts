@@ -106,14 +106,8 @@ export interface TimeSkippingSystem {
   stop(): Promise<void>;
 }
 
-/**
- * Starts the time-skipping server and one real worker per task queue, each with every
- * activity and the workflow bundle (so a queue split, e.g. rendering on
- * `ai-affiliate-empire-render`, is served by passing both queue names in `taskQueues`).
- */
-export async function startTimeSkippingSystem(
-  opts: { env?: Record<string, string | undefined>; taskQueues?: (config: Config) => string[] } = {},
-): Promise<TimeSkippingSystem> {
+/** Starts the time-skipping server and a real worker process's workers (orchestration + render queues). */
+export async function startTimeSkippingSystem(opts: { env?: Record<string, string | undefined> } = {}): Promise<TimeSkippingSystem> {
   const server = findTemporalTestServer(PROJECT_ROOT);
   if (!server) throw new Error('temporal-test-server not found in .tools/venv: run `npm run setup`');
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server } } });
@@ -126,16 +120,17 @@ export async function startTimeSkippingSystem(
   const db = createDb(database.url);
   const orchestrator = new Orchestrator(config);
   const api = await buildServer({ config, db, orchestrator, log });
-  const workers: WorkerHandle[] = [];
-  for (const taskQueue of opts.taskQueues?.(config) ?? [config.TEMPORAL_TASK_QUEUE]) {
-    const w = await createWorker(config, log, {
-      workflowBundlePath: inject('workflowBundlePath'),
-      connectRetries: 3,
-      overrides: { taskQueue, interceptors: { activity: [clock.activityInterceptor] } },
-    });
-    void w.run();
-    workers.push(w);
-  }
+  // One process's worker pair, as `npm start` runs it: the orchestration worker and the render worker
+  // (on config.renderTaskQueue), both with the clock interceptor.
+  const interceptors = { activity: [clock.activityInterceptor] };
+  const w = await createWorker(config, log, {
+    workflowBundlePath: inject('workflowBundlePath'),
+    connectRetries: 3,
+    overrides: { interceptors },
+    renderOverrides: { interceptors },
+  });
+  void w.run();
+  const workers: WorkerHandle[] = [w];
   return {
     env,
     clock,
