@@ -41,6 +41,8 @@ interface Compose {
 const JOBS = ['temporal-schema', 'temporal-namespace', 'migrate'];
 /** Variables the compose file substitutes that the app never reads (named in .env.example's compose paragraph). */
 const COMPOSE_ONLY = ['APP_DB_PASSWORD', 'TEMPORAL_DB_PASSWORD'];
+/** Node's own settings (not the app's): the workers' V8 flags. */
+const NODE_RUNTIME = ['NODE_OPTIONS'];
 
 /**
  * Formats of the Compose schema, as compose-go defines them. ajv-formats is no help here: its
@@ -204,7 +206,7 @@ describe('docker-compose.yml: the deployment rules', () => {
     expect([...new Set(substituted)].filter((v) => !documented(v))).toEqual([]);
     // The app containers' own settings must be ones the app reads (the Temporal images have theirs).
     const appKeys = services.filter(([, s]) => s.build).flatMap(([, s]) => Object.keys(s.environment ?? {}));
-    const known = new Set<string>([...CONFIG_VARIABLES, ...COMPOSE_ONLY]);
+    const known = new Set<string>([...CONFIG_VARIABLES, ...COMPOSE_ONLY, ...NODE_RUNTIME]);
     expect([...new Set(appKeys)].filter((k) => !known.has(k))).toEqual([]);
   });
 });
