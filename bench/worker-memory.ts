@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../src/embedded/temporal.js';
+import { descendants } from '../test/support/supervised.js';
 import { BENCH_VAR_DIR, benchRuns, fmtMs, median, onInterrupt, PROJECT_ROOT, sleep } from './lib.js';
 
 const TARGET_MIB = { orchestration: 300, render: 500 } as const;
@@ -35,29 +36,6 @@ function readProc(file: string): string | undefined {
 
 function rssKiB(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(readProc(`/proc/${pid}/status`) ?? '')?.[1] ?? 0);
-}
-
-function processTable(): Map<number, number> {
-  const parent = new Map<number, number>();
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = readProc(`/proc/${name}/stat`);
-    if (stat) parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-  }
-  return parent;
-}
-
-function descendants(root: number, parent: Map<number, number>): number[] {
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, ppid] of parent) {
-      if (ppid !== p) continue;
-      out.push(child);
-      walk(child);
-    }
-  };
-  walk(root);
-  return out;
 }
 
 async function oneRun(): Promise<RunResult> {
@@ -107,12 +85,11 @@ async function oneRun(): Promise<RunResult> {
     let lastPoll = 0;
     while (status.status === 'RUNNING') {
       if (Date.now() - t0 > 20 * 60_000) throw new Error('the loop did not complete within 20 minutes');
-      const table = processTable();
-      for (const pid of descendants(child.pid!, table)) {
+      for (const pid of descendants(child.pid!)) {
         const role = (/worker\/index\.ts (orchestration|render)/.exec((readProc(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ')) ?? [])[1] as
           Role | undefined;
         if (!role) continue;
-        const kids = descendants(pid, table);
+        const kids = descendants(pid);
         const node = rssKiB(pid) / 1024;
         const tree = node + kids.reduce((a, k) => a + rssKiB(k) / 1024, 0);
         const p = peaks[role];
