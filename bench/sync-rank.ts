@@ -5,10 +5,11 @@
 // Starts its own ephemeral embedded PostgreSQL (free port, data under
 // var/bench/sync-rank/), applies the migrations, then measures the product
 // activities' functions directly (no Temporal):
-//   (a) sync 10,000 catalog products into an empty Product table, in batches of 2,000 as syncProducts does
+//   (a) sync 10,000 catalog products into an empty Product table, in statements of UPSERT_BATCH rows as upsertProducts takes them
 //   (b) re-sync the same 10,000 (every row an update)
 //   (c) rankAllProducts over 100,000 products
 //   (d) selectTopProducts(10, 3) over those 100,000 ranked products
+//   (e) the syncProducts activity itself re-syncing 10,000 (catalog batches of 1,000, one statement each)
 // Before each (b), (c) and (d) run the table is VACUUM ANALYZEd (untimed), as
 // autovacuum would have done between two daily runs; (a) starts from TRUNCATE.
 import fs from 'node:fs';
@@ -19,7 +20,8 @@ import type { CatalogProduct } from '../src/domain/product.js';
 import { migrateDeploy } from '../src/embedded/migrate.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/embedded/postgres.js';
 import { freePort } from '../src/embedded/temporal.js';
-import { rankAllProducts, selectTopProducts, upsertProducts } from '../src/temporal/activities/products.js';
+import type { CatalogProvider } from '../src/providers/catalog/index.js';
+import { UPSERT_BATCH, productActivities, rankAllProducts, selectTopProducts, upsertProducts } from '../src/temporal/activities/products.js';
 import { syntheticCatalog } from '../test/support/catalog.js';
 import {
   BENCH_VAR_DIR,
@@ -39,8 +41,8 @@ import {
   type Measurement,
 } from './lib.js';
 
-/** The batch size syncProducts uses (UPSERT_BATCH in src/temporal/activities/products.ts). */
-const SYNC_BATCH = 2000;
+/** Rows per upsert statement: the module's own batch size. */
+const SYNC_BATCH = UPSERT_BATCH;
 const SYNC_PRODUCTS = 10_000;
 const RANK_PRODUCTS = 100_000;
 const SOURCE = 'bench';
@@ -128,16 +130,30 @@ export async function runSyncRank(runs = benchRuns()): Promise<SyncRankResult> {
       progress('(d) selectTopProducts(10, 3) over 100k', i, runs, r.ms);
     }
 
+    // (e) the daily path: the activity pulls the catalog in its default batches of 1,000 and writes each one
+    await truncateProducts(db);
+    await sync(catalog10k);
+    const activity = productActivities({ db, catalog: () => inMemoryCatalog(catalog10k, 1000) });
+    const syncActivity: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      await vacuumAnalyze(db);
+      const r = await timed(() => activity.syncProducts());
+      expect(r.value.updated === SYNC_PRODUCTS, `syncProducts: expected ${SYNC_PRODUCTS} updated, got ${JSON.stringify(r.value)}`);
+      syncActivity.push(r.ms);
+      progress('(e) syncProducts activity, 10k in batches of 1,000', i, runs, r.ms);
+    }
+
     return {
       bench: 'sync-rank',
       runs,
       machine,
       setup: { postgresStartMs: Math.round(started.ms), migrateMs: Math.round(migrated.ms), load100kMs: Math.round(loaded.ms) },
       measurements: [
-        measurement('syncEmpty10k', '(a) sync 10k products into empty table', syncEmpty, 10_000),
-        measurement('resync10k', '(b) re-sync same 10k (all updates)', resync),
-        measurement('rank100k', '(c) rankAllProducts over 100k', rank, 3_000),
+        measurement('syncEmpty10k', '(a) sync 10k products into empty table', syncEmpty, 500),
+        measurement('resync10k', '(b) re-sync same 10k (all updates)', resync, 500),
+        measurement('rank100k', '(c) rankAllProducts over 100k', rank, 1_000),
         measurement('selectTop100k', '(d) selectTopProducts(10, 3) over 100k', select),
+        measurement('syncActivity10k', '(e) syncProducts activity, 10k re-sync', syncActivity, 500),
       ],
     };
   } finally {
@@ -156,6 +172,16 @@ async function syncInBatches(db: Db, products: CatalogProduct[]): Promise<{ crea
     updated += r.updated;
   }
   return { created, updated };
+}
+
+/** A catalog already in memory, in batches as the file and bundled catalogs yield them (no parsing in the measurement). */
+function inMemoryCatalog(products: CatalogProduct[], batchSize: number): CatalogProvider {
+  return {
+    name: SOURCE,
+    async *fetchProducts() {
+      for (let i = 0; i < products.length; i += batchSize) yield products.slice(i, i + batchSize);
+    },
+  };
 }
 
 async function truncateProducts(db: Db): Promise<void> {

@@ -89,8 +89,9 @@ describe('daily control loop through the HTTP API (real Temporal + PostgreSQL)',
 describe('a long daily run: live progress, no duplicate start, cancellation', () => {
   let sys: TestSystem;
   beforeAll(async () => {
-    // 30,000 products in batches of 1,000: syncProducts takes a few seconds.
-    sys = await startTestSystem({ env: { CATALOG_FILE: writeCatalogFile(syntheticCatalog(30_000, 7)) } });
+    // 60,000 products in batches of 1,000: syncProducts takes a couple of seconds (one statement per batch
+    // writes 30,000 in about one), time enough to watch it and cancel it.
+    sys = await startTestSystem({ env: { CATALOG_FILE: writeCatalogFile(syntheticCatalog(60_000, 7)) } });
   });
   afterAll(async () => sys?.stop());
 

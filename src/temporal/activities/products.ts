@@ -1,11 +1,11 @@
 import { ApplicationFailure, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
+import { Prisma } from '@prisma/client';
 
 import type { RankWeights } from '../../config.js';
-import type { Db } from '../../db.js';
+import { bulkPool, type Db } from '../../db.js';
 import type { CatalogProvider } from '../../providers/catalog/index.js';
 import type { Notifier } from '../../providers/notifier/index.js';
 import type { CatalogProduct } from '../../domain/product.js';
-import { scoreProduct } from '../../domain/scoring.js';
 import { selectTop, type SelectionCandidate } from '../../domain/selection.js';
 import type { SelectedProduct } from '../types.js';
 
@@ -41,49 +41,61 @@ function isPermanentSourceError(err: unknown): err is Error & { code?: string } 
   return err instanceof Error && err.name === 'CreatorsApiError' && (err as { retryable?: boolean }).retryable === false;
 }
 
-/** Rows per INSERT … ON CONFLICT statement: large enough to amortise round trips, small enough to heartbeat often. */
-const UPSERT_BATCH = 2000;
-const RANK_PAGE = 20000;
+/**
+ * Rows per INSERT … ON CONFLICT statement when a caller hands over more at once (scripts/import-catalog.ts, the
+ * bench): one statement per 10,000 keeps the JSON parameter at a few MB. syncProducts writes each catalog batch
+ * (1,000 by default) in one statement and heartbeats after it.
+ */
+export const UPSERT_BATCH = 10_000;
 
 /**
- * Upserts one batch in a single statement (unnest of column arrays), so syncing
- * 10,000 products is a handful of round trips. Returns how many rows were new.
+ * Upserts one batch in a single statement and answers with two counts, so syncing 10,000
+ * products is one round trip. The rows travel as one JSON parameter that json_to_recordset
+ * reads at C speed, sent straight through the pg pool (bulkPool: Prisma would spend longer
+ * compiling the megabytes than PostgreSQL spends writing them). Prices travel as the strings
+ * that toFixed(2) gives, so the stored cents are exactly the ones the catalog showed.
  * Re-running it with the same input changes nothing but updatedAt: idempotent.
  */
 export async function upsertProducts(db: Db, products: CatalogProduct[], source: string): Promise<{ created: number; updated: number }> {
   if (!products.length) return { created: 0, updated: 0 };
   // The same ASIN twice in one statement would make ON CONFLICT fail; the last one wins.
   const byAsin = new Map(products.map((p) => [p.asin, p]));
-  const rows = [...byAsin.values()];
-  const col = <T>(f: (p: CatalogProduct) => T) => rows.map(f);
-  const result = await db.$queryRawUnsafe<{ inserted: boolean }[]>(
-    `INSERT INTO "Product" (id, asin, title, brand, category, price, currency, "commissionRate", rating, "reviewCount", "salesRank", "imageUrls", "detailPageUrl", source, "updatedAt")
-     SELECT gen_random_uuid()::text, u.asin, u.title, u.brand, u.category, u.price, u.currency, u.rate, u.rating, u.reviews, u.rank,
-            CASE WHEN u.images = '' THEN ARRAY[]::text[] ELSE string_to_array(u.images, E'\\x1f') END, u.url, $13, now()
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::text[], $7::numeric[], $8::float8[], $9::int[], $10::int[], $11::text[], $12::text[])
-       AS u(asin, title, brand, category, price, currency, rate, rating, reviews, rank, images, url)
-     ON CONFLICT (asin) DO UPDATE SET
-       title = EXCLUDED.title, brand = EXCLUDED.brand, category = EXCLUDED.category, price = EXCLUDED.price,
-       currency = EXCLUDED.currency, "commissionRate" = EXCLUDED."commissionRate", rating = EXCLUDED.rating,
-       "reviewCount" = EXCLUDED."reviewCount", "salesRank" = EXCLUDED."salesRank", "imageUrls" = EXCLUDED."imageUrls",
-       "detailPageUrl" = EXCLUDED."detailPageUrl", source = EXCLUDED.source, "updatedAt" = now()
-     RETURNING (xmax = 0) AS inserted`,
-    col((p) => p.asin),
-    col((p) => p.title),
-    col((p) => p.brand),
-    col((p) => p.category),
-    col((p) => p.price.toFixed(2)),
-    col((p) => p.currency),
-    col((p) => String(p.commissionRate)),
-    col((p) => p.rating),
-    col((p) => p.reviewCount),
-    col((p) => p.salesRank),
-    col((p) => p.imageUrls.join('\x1f')),
-    col((p) => p.detailPageUrl),
-    source,
+  const rows = JSON.stringify(
+    [...byAsin.values()].map((p) => ({
+      asin: p.asin,
+      title: p.title,
+      brand: p.brand,
+      category: p.category,
+      price: p.price.toFixed(2),
+      currency: p.currency,
+      rate: String(p.commissionRate),
+      rating: p.rating,
+      reviews: p.reviewCount,
+      rank: p.salesRank,
+      images: p.imageUrls,
+      url: p.detailPageUrl,
+    })),
   );
-  const created = result.filter((r) => r.inserted).length;
-  return { created, updated: result.length - created };
+  // (xmax = 0) is true only for a row this statement inserted (an updated row carries our xid in xmax).
+  const statement = Prisma.sql`
+    WITH written AS (
+      INSERT INTO "Product" (id, asin, title, brand, category, price, currency, "commissionRate", rating, "reviewCount", "salesRank", "imageUrls", "detailPageUrl", source, "updatedAt")
+      SELECT gen_random_uuid()::text, u.asin, u.title, u.brand, u.category, u.price, u.currency, u.rate, u.rating, u.reviews, u.rank, u.images, u.url, ${source}, now()
+      FROM json_to_recordset(${rows}::json)
+        AS u(asin text, title text, brand text, category text, price numeric, currency text, rate numeric, rating float8, reviews int, rank int, images text[], url text)
+      ON CONFLICT (asin) DO UPDATE SET
+        title = EXCLUDED.title, brand = EXCLUDED.brand, category = EXCLUDED.category, price = EXCLUDED.price,
+        currency = EXCLUDED.currency, "commissionRate" = EXCLUDED."commissionRate", rating = EXCLUDED.rating,
+        "reviewCount" = EXCLUDED."reviewCount", "salesRank" = EXCLUDED."salesRank", "imageUrls" = EXCLUDED."imageUrls",
+        "detailPageUrl" = EXCLUDED."detailPageUrl", source = EXCLUDED.source, "updatedAt" = now()
+      RETURNING (xmax = 0) AS inserted
+    )
+    SELECT count(*)::int AS total, (count(*) FILTER (WHERE inserted))::int AS created FROM written`;
+  const pool = bulkPool(db);
+  const [counts] = pool
+    ? (await pool.query<{ total: number; created: number }>(statement.text, statement.values)).rows
+    : await db.$queryRaw<{ total: number; created: number }[]>(statement);
+  return { created: counts.created, updated: counts.total - counts.created };
 }
 
 interface SyncProgress {
@@ -208,37 +220,73 @@ function activityContext(): Context | undefined {
   }
 }
 
+/**
+ * Scores every active product in one set-based UPDATE: the database computes the formulas of
+ * domain/scoring.ts row by row (SQL fragments below, one per JavaScript function), so 100,000
+ * products never cross the wire. test/integration/products-sql.test.ts holds the two equal on
+ * varied and extreme products. Each row's scores are computed from the row being updated (a
+ * correlated sub-select, not a self-join), which is also right under a concurrent update.
+ * Product's fillfactor (migration product_fillfactor) leaves room on each page, so these
+ * updates are HOT: no index entry is rewritten.
+ */
 export async function rankAllProducts(db: Db, weights: RankWeights): Promise<{ ranked: number }> {
   const ctx = activityContext();
-  let ranked = 0;
-  let after = '';
-  for (;;) {
-    // Keyset pagination keeps each page cheap however many products there are.
-    const page = await db.$queryRaw<
-      { id: string; price: string; commissionRate: string; rating: number | null; reviewCount: number; salesRank: number | null }[]
-    >`
-      SELECT id, price::text AS price, "commissionRate"::text AS "commissionRate", rating, "reviewCount", "salesRank"
-      FROM "Product" WHERE status = 'ACTIVE' AND id > ${after} ORDER BY id LIMIT ${RANK_PAGE}`;
-    if (!page.length) break;
-    // One JSON text parameter: through Prisma's driver adapter this is much cheaper than five large arrays.
-    const rows = page.map((p) => {
-      const s = scoreProduct(
-        { price: Number(p.price), commissionRate: Number(p.commissionRate), rating: p.rating, reviewCount: p.reviewCount, salesRank: p.salesRank },
-        weights,
-      );
-      return [p.id, s.trendScore, s.profitScore, s.viralityScore, s.overallScore];
-    });
-    await db.$executeRawUnsafe(
-      `UPDATE "Product" AS p SET "trendScore" = (u->>1)::float8, "profitScore" = (u->>2)::float8, "viralityScore" = (u->>3)::float8, "overallScore" = (u->>4)::float8, "rankedAt" = now()
-       FROM json_array_elements($1::json) AS u WHERE p.id = u->>0`,
-      JSON.stringify(rows),
-    );
-    ranked += page.length;
-    after = page[page.length - 1].id;
+  // One statement has no progress points of its own: beat from a timer, well inside the heartbeat timeout.
+  if (ctx) heartbeat({ ranking: true });
+  const beat = ctx ? setInterval(() => heartbeat({ ranking: true }), Math.min(5000, (ctx.info.heartbeatTimeoutMs ?? 15_000) / 3)) : undefined;
+  const w = { t: Prisma.sql`${weights.trend}::float8`, p: Prisma.sql`${weights.profit}::float8`, v: Prisma.sql`${weights.virality}::float8` };
+  try {
+    const ranked = await db.$executeRaw`
+      UPDATE "Product" AS p
+      SET ("trendScore", "profitScore", "viralityScore", "overallScore", "rankedAt") = (
+        SELECT trend, profit, virality,
+               CASE WHEN total > 0 THEN ${clamp01Sql(Prisma.sql`(${w.t} * trend + ${w.p} * profit + ${w.v} * virality) / total`)} ELSE 0 END,
+               now()
+        -- OFFSET 0 keeps each score computed once (the planner would otherwise inline it twice).
+        FROM (SELECT ${trendSql} AS trend, ${profitSql} AS profit, ${viralitySql} AS virality, (${w.t} + ${w.p}) + ${w.v} AS total OFFSET 0) AS s
+      )
+      WHERE p.status = 'ACTIVE'`;
     if (ctx) heartbeat({ ranked });
+    return { ranked };
+  } finally {
+    clearInterval(beat);
   }
-  return { ranked };
 }
+
+/*
+ * domain/scoring.ts in SQL, over the row p of "Product". Where PostgreSQL and JavaScript part
+ * ways the SQL follows JavaScript: PostgreSQL sorts NaN above every number (LEAST/GREATEST
+ * alone would clamp it to 1) and raises on float underflow and overflow where JavaScript
+ * returns 0 or Infinity. Catalog validation keeps real rows far from those edges; the test
+ * stores them anyway.
+ */
+
+/** clamp01: non-finite → 0 (NaN and +Infinity become NULL, which GREATEST skips), else within 0..1. */
+const clamp01Sql = (x: Prisma.Sql) => Prisma.sql`LEAST(1, GREATEST(0, NULLIF(NULLIF(${x}, 'NaN'), 'Infinity')))`;
+
+/** trendScore: unknown rank → 0.1, else 1 - log10(rank) / log10(1,000,000). */
+const trendSql = Prisma.sql`CASE WHEN p."salesRank" IS NULL OR p."salesRank" < 1 THEN 0.1::float8
+  ELSE LEAST(1, GREATEST(0, 1 - log(p."salesRank"::float8) / log(1000000::float8))) END`;
+
+/**
+ * profitScore: 1 - exp(-commission / 8). Past 700, exp(-x) < 1e-304 and 1 - it is exactly 1 (beyond,
+ * PostgreSQL's exp raises); GREATEST(-x, -700) caps it and, unlike LEAST(x, 700), keeps a NaN a NaN.
+ */
+const profitSql = clamp01Sql(Prisma.sql`1 - exp(GREATEST(-(GREATEST(0, p.price::float8) * GREATEST(0, p."commissionRate"::float8) / 8), -700))`);
+
+/**
+ * viralityScore: 0.45·((rating ?? 3) / 5)² + 0.35·min(1, log10(1 + reviews) / 5) + 0.20 / (1 + price / 150).
+ * A rating beyond ±1e150 has a square JavaScript holds as a huge number (virality 1) or Infinity
+ * (virality 0) and PostgreSQL refuses; one below 1e-150 a square too small to move the sum.
+ */
+const qualitySql = Prisma.sql`CASE WHEN p.rating IS NULL THEN power(3::float8 / 5, 2)
+  WHEN abs(p.rating) < 1e-150 THEN 0
+  WHEN abs(p.rating) <= 1e150 THEN power(p.rating / 5, 2)
+  WHEN abs(p.rating) / 5 <= 1.3407807929942596e154 THEN 1e300
+  ELSE 'Infinity' END`;
+const viralitySql = clamp01Sql(
+  Prisma.sql`0.45 * (${qualitySql}) + 0.35 * LEAST(1, log(1 + GREATEST(0, p."reviewCount"::float8)) / 5) + 0.2 * (1 / (1 + GREATEST(0, p.price::float8) / 150))`,
+);
 
 export async function selectTopProducts(db: Db, limit: number, maxPerCategory: number): Promise<SelectedProduct[]> {
   // The per-category top `limit` is always enough candidates for the greedy pick.
