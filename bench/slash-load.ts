@@ -14,7 +14,7 @@ import { renderingWorker, startSupervised } from '../test/support/supervised.js'
 import { benchRuns, median, sleep } from './lib.js';
 
 const API_TOKEN = 'slash-load-bench-token-0123456789';
-const SECRET = 'slash-load-bench-signing-secret';
+const SECRET = '8f14e45fceea167a5a36dedd4bea2543';
 const BURST = 50;
 
 const slack = await startFakeSlackApi();

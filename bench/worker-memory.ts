@@ -101,9 +101,11 @@ async function oneRun(): Promise<RunResult> {
       }
       if (Date.now() - lastPoll > 1000) {
         lastPoll = Date.now();
-        status = await fetch(`${api}/orchestrator/daily-loop/status/${start.workflowId}`)
+        // A poll that fails (the API busy, Temporal restarting) keeps the last status.
+        const next = await fetch(`${api}/orchestrator/daily-loop/status/${start.workflowId}`)
           .then((r) => r.json() as Promise<typeof status>)
           .catch(() => status);
+        if (typeof next?.status === 'string') status = next;
       }
       await sleep(100);
     }

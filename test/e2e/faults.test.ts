@@ -6,7 +6,7 @@ import { eventually } from '../support/harness.js';
 import { descendants, cmdline, killTree, renderingWorker, startSupervised, type Supervised } from '../support/supervised.js';
 
 const API_TOKEN = 'faults-test-api-token-0123456789';
-const SLACK_SECRET = 'faults-test-signing-secret';
+const SLACK_SECRET = '8f14e45fceea167a5a36dedd4bea2543';
 const PLATFORMS = ['youtube', 'tiktok', 'instagram'];
 
 /**

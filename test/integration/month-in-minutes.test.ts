@@ -76,9 +76,11 @@ describe('a month in minutes (time-skipping test server)', () => {
 
   beforeAll(async () => {
     started = performance.now();
-    // One product a day, spoken by espeak, at most 20 s (the harness's test defaults): a day's run takes seconds.
+    // One product a day, spoken by espeak, at most 15 s (the shortest cap every bundled product's hook and disclosure fit in).
     // TikTok and Instagram share one cut ("link in bio"): one render per day keeps the month short.
-    sys = await startTimeSkippingSystem({ env: { DAILY_MAX_PRODUCTS: '1', FETCH_PRODUCT_IMAGES: 'false', DAILY_PLATFORMS: 'tiktok,instagram' } });
+    sys = await startTimeSkippingSystem({
+      env: { DAILY_MAX_PRODUCTS: '1', FETCH_PRODUCT_IMAGES: 'false', DAILY_PLATFORMS: 'tiktok,instagram', VIDEO_MAX_SECONDS: '15' },
+    });
   }, 120_000);
   afterAll(async () => {
     await sys?.stop();
