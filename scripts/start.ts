@@ -66,7 +66,7 @@ function keepAlive(name: string, child: ChildProcess, restart: () => Promise<voi
       setTimeout(() => {
         if (stopping) return;
         restart().then(
-          () => log.info({ name }, `the ${name} is running again`),
+          () => log.warn({ name }, `the ${name} is running again`),
           // A port still held by the dying process, or PostgreSQL's shared memory still attached: try again.
           (err: Error) => (attempt < 10 ? again(attempt + 1) : void fail(`The ${name} could not be restarted: ${err.message}`)),
         );
