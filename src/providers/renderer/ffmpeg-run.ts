@@ -2,6 +2,7 @@
 // directly (never through a shell), progress parsed from `-progress pipe:1`,
 // the tail of stderr kept and surfaced in every error, cancellation through an
 // AbortSignal, and (optionally) the child's peak resident memory.
+import os from 'node:os';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
@@ -105,6 +106,7 @@ export function runFfmpeg(args: string[], opts: FfmpegRunOptions = {}): Promise<
       return;
     }
     const child = spawn(bin, fullArgs, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    lowerPriority(child.pid);
     const stderr = new Tail(STDERR_KEEP_BYTES);
     let peak: number | undefined;
     let lastFraction = -1;
@@ -268,4 +270,18 @@ export function parseRate(rate: string | undefined): number {
   if (!Number.isFinite(n)) return 0;
   if (d === undefined) return n;
   return d ? n / d : 0;
+}
+
+/**
+ * Encoding is batch work: at nice 10 it takes the CPU only when interactive work (the API's
+ * slash-command acks, workflow tasks) does not need it, so a render on the same machine cannot
+ * push a Slack ack past its 3 s (bench/slash-load.ts).
+ */
+function lowerPriority(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    os.setPriority(pid, 10);
+  } catch {
+    // Not permitted here (or the process already ended): it simply runs at normal priority.
+  }
 }
