@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { checkCron } from './domain/cron.js';
 import { PLATFORMS, parsePlatformList, type PlatformName } from './domain/platforms.js';
 import { ConfigError, IDENTITY, IDENTITY_LIST, bool, duration, hostPort, int, num, oneOf, str, url, type VarSpec, musicBed } from './config-vars.js';
-import { temporalConnectionOptions, tlsSwitch, type TemporalConnectionOptions } from './temporal/connection-options.js';
+import { temporalConnectionOptions, tlsSwitch, type TemporalConnectionOptions } from './config-temporal.js';
 import { PROVIDER_SPEC, checkProviderConfig, deriveProviders, type ProviderChoice } from './config-providers.js';
 import { PLATFORM_SPEC, checkPlatformConfig, type PublisherChoice } from './config-platforms.js';
 
@@ -43,7 +43,7 @@ const SPEC = {
   TEMPORAL_DEV_PORT: int(7233, 1, 65535),
   TEMPORAL_UI_PORT: int(8233, 1, 65535),
   TEMPORAL_UI_URL: url({ protocols: ['http:', 'https:'] }),
-  // Temporal Cloud and secured clusters (src/temporal/connection-options.ts reads and checks the files).
+  // Temporal Cloud and secured clusters (src/config-temporal.ts reads and checks the files).
   TEMPORAL_API_KEY: str({ secret: true, pattern: /^\S+$/, hint: 'an API key (one line, no spaces) from Temporal Cloud or your server' }),
   TEMPORAL_TLS: tlsSwitch,
   TEMPORAL_TLS_CERT: str({ hint: 'the path of a PEM client certificate, or the PEM text' }),

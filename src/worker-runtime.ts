@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import type { Db } from './db.js';
 import { workerTelemetry } from './metrics/temporal.js';
 import type { Logger } from './logger.js';
-import { explainRefusal, type TemporalConnectionOptions } from './temporal/connection-options.js';
+import { explainRefusal, type TemporalConnectionOptions } from './config-temporal.js';
 
 /** The worker roles of `npm run worker -- <role>`. */
 export const WORKER_ROLES = ['all', 'orchestration', 'render'] as const;

@@ -3,7 +3,7 @@ import type { Config, PlatformName } from '../config.js';
 import { dailyWorkflowId, weeklyWorkflowId } from '../domain/dates.js';
 import type { ApprovalSignal, OptimizeSettings, WeeklyInput, DailyLoopInput, DailyLoopResult, DailyStatus, VideoApprovalView } from './types.js';
 import { approvalSignal, approvalsQuery, statusQuery } from './workflows/daily-control-loop.js';
-import { explainRefusal } from './connection-options.js';
+import { explainRefusal } from '../config-temporal.js';
 
 /** Temporal cannot be reached: the API answers 503 with this message. */
 export class TemporalUnavailableError extends Error {

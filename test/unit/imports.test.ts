@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/embedded/migrate.js';
 
 const SRC = path.join(PROJECT_ROOT, 'src');
+const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;
 
 function files(dir: string): string[] {
@@ -34,7 +35,8 @@ function runtimeImportsOf(file: string): string[] {
     .replace(/(?:^|\n)\s*import\s+type\s[^;]+;/g, '\n')
     .replace(/(?:^|\n)\s*export\s+type\s[^;]+;/g, '\n');
   const out: string[] = [];
-  for (const m of text.matchAll(IMPORT)) {
+  // Static imports, and the dynamic ones worker/index.ts uses to load only its role's module.
+  for (const m of [...text.matchAll(IMPORT), ...text.matchAll(DYNAMIC_IMPORT)]) {
     const spec = m[1] ?? m[2];
     if (!spec.startsWith('.')) continue;
     const resolved = path.resolve(path.dirname(file), spec);
@@ -64,16 +66,35 @@ describe('imports point down', () => {
   it('src/domain imports no I/O layer', () =>
     expect(offenders('src/domain/', ['src/api/', 'src/chatops/', 'src/temporal/', 'src/providers/', 'src/config.ts', 'src/db.ts'])).toEqual([]));
 
-  it('the worker process never loads the chat dispatcher, the Bolt app or the HTTP layer', () => {
+  /** Every module a process starting at `entry` loads (runtime imports, transitively). */
+  const loadedFrom = (entry: string): string[] => {
     const seen = new Set<string>();
-    const queue = [path.join(PROJECT_ROOT, 'worker', 'index.ts')];
+    const queue = [path.join(PROJECT_ROOT, entry)];
     while (queue.length) {
       const f = queue.pop()!;
       if (seen.has(f)) continue;
       seen.add(f);
       queue.push(...runtimeImportsOf(f));
     }
-    const loaded = [...seen].map(rel);
+    return [...seen].map(rel);
+  };
+
+  it('the render worker loads only what rendering needs: no workflows, chat, publishers, catalogs or HTTP', () => {
+    // Beyond what every process loads to read its configuration (the providers' setting checks).
+    const config = new Set(loadedFrom('src/config.ts'));
+    // A port's types.ts (its interfaces and names) is not its adapters.
+    const loaded = loadedFrom('src/worker-render.ts').filter((f) => !config.has(f) && !f.endsWith('/types.ts'));
+    expect(loaded).toContain('src/providers/renderer/ffmpeg.ts');
+    expect(
+      loaded.filter(
+        (f) =>
+          /^src\/(api|http|chatops|temporal\/workflows|providers\/(publisher|catalog|writer))\//.test(f) || f.startsWith('commands/') || f === 'src/worker.ts',
+      ),
+    ).toEqual([]);
+  });
+
+  it('the worker process never loads the chat dispatcher, the Bolt app or the HTTP layer', () => {
+    const loaded = loadedFrom('worker/index.ts');
     expect(loaded).toContain('src/chatops/slack/notifier.ts'); // it does post to chat
     expect(
       loaded.filter(

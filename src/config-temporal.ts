@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { bool, ConfigError, type VarSpec } from '../config-vars.js';
+import { bool, ConfigError, type VarSpec } from './config-vars.js';
 
 /** What both Connection.connect and NativeConnection.connect take. */
 export interface TemporalConnectionOptions {
