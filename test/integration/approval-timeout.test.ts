@@ -7,6 +7,7 @@ import { createDb, type Db } from '../../src/db.js';
 import { Orchestrator } from '../../src/temporal/client.js';
 import { createActivities } from '../../src/temporal/activities/index.js';
 import { buildActivityDeps } from '../../src/worker.js';
+import { createRenderSdkWorker } from '../../src/worker-render.js';
 import type { DailyLoopResult } from '../../src/temporal/types.js';
 import { createTestDatabase, testConfig } from '../support/harness.js';
 
@@ -42,9 +43,13 @@ describe('approval timeout (time-skipping test server)', () => {
       workflowBundle: { codePath: inject('workflowBundlePath') },
       activities: createActivities(buildActivityDeps(config, db)),
     });
+    // The render worker of the same process, on the render queue (src/worker-render.ts).
+    const { worker: renderWorker } = await createRenderSdkWorker(config, db, env.nativeConnection, { namespace: 'default' });
     const input = new Orchestrator(config).dailyInput({ maxProducts: 1 });
-    const result: DailyLoopResult = await worker.runUntil(
-      env.client.workflow.execute('dailyControlLoop', { workflowId: 'daily-2026-11-27', taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] }),
+    const result: DailyLoopResult = await renderWorker.runUntil(
+      worker.runUntil(
+        env.client.workflow.execute('dailyControlLoop', { workflowId: 'daily-2026-11-27', taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] }),
+      ),
     );
 
     expect(result.approvals!.expired).toHaveLength(1);
