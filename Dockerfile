@@ -3,7 +3,7 @@
 #   docker build -t affiliate-empire .
 #   docker build --build-arg WITH_PIPER=true -t affiliate-empire .   # + the Piper voice (~+200 MB)
 #   docker run --rm affiliate-empire                                  # API (default CMD)
-#   docker run --rm affiliate-empire tsx worker/index.ts render       # = npm run worker -- render
+#   docker run --rm affiliate-empire tsx worker/index.ts --role render   # = npm run worker -- --role render
 #   docker run --rm affiliate-empire tsx scripts/db.ts migrate        # = npm run db:migrate
 # TypeScript runs through tsx (a runtime dependency), so there is no compile step.
 # Long-running processes are started as `tsx <entry>` (what the npm scripts run), not through

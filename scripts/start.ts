@@ -165,7 +165,7 @@ try {
     `  Console      ${apiUrl}/console   (slash commands, approval cards, alerts, reports)`,
     `  Temporal UI  ${temporalUi ?? '(not managed here; set TEMPORAL_UI_URL to show it)'}`,
     `  Temporal     ${temporalAddress}   namespace ${config.TEMPORAL_NAMESPACE}, task queues ${config.TEMPORAL_TASK_QUEUE} and ${config.renderTaskQueue}`,
-    `  Workers      ${config.START_WORKERS.split(',').join(' + ')}   (START_WORKERS; more: npm run worker -- orchestration|render)`,
+    `  Workers      ${config.START_WORKERS.split(',').join(' + ')}   (START_WORKERS; more: npm run worker -- --role orchestration|render)`,
     `  Database     ${config.DATABASE_URL ? redactUrl(databaseUrl) : `embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}, data in ${path.join(config.dataDir, 'pg')}`}`,
     `  Inputs       ${describeProviders(config)}`,
     `  Publishing   ${Object.entries(describePublishers(config))

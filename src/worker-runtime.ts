@@ -13,6 +13,26 @@ import { explainRefusal, type TemporalConnectionOptions } from './config-tempora
 export const WORKER_ROLES = ['all', 'orchestration', 'render'] as const;
 export type WorkerRole = (typeof WORKER_ROLES)[number];
 
+/**
+ * The role from `npm run worker -- --role <role>` (also `--role=<role>`, or the role alone), else
+ * `all`. An unknown role or argument is an error that lists the roles.
+ */
+export function parseWorkerRole(argv: string[]): WorkerRole {
+  const usage = `Use one of: ${WORKER_ROLES.join(', ')} (npm run worker -- --role render).`;
+  let role: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--role') role = argv[++i];
+    else if (a.startsWith('--role=')) role = a.slice('--role='.length);
+    else if (!a.startsWith('-') && role === undefined) role = a;
+    else throw new Error(`Unknown argument "${a}". ${usage}`);
+    if (role === undefined || role === '') throw new Error(`--role needs a value. ${usage}`);
+  }
+  role ??= 'all';
+  if (!(WORKER_ROLES as readonly string[]).includes(role)) throw new Error(`Unknown worker role "${role}". ${usage}`);
+  return role as WorkerRole;
+}
+
 export interface WorkerHandle {
   role: WorkerRole;
   /** The first worker (orchestration, or the render worker for the render role). */

@@ -1,17 +1,18 @@
-// Worker entry point: `npm run worker -- [all|orchestration|render]` (default all).
+// Worker entry point: `npm run worker -- --role all|orchestration|render` (default all).
 // Run several (on one or many machines) against the same Temporal and PostgreSQL
 // to scale out: orchestration workers for the workflows and light activities,
 // render workers for the CPU-heavy videos.
 import { loadConfigOrExit } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { WORKER_ROLES, type WorkerHandle, type WorkerRole } from '../src/worker-runtime.js';
+import { parseWorkerRole, type WorkerHandle, type WorkerRole } from '../src/worker-runtime.js';
 
-const arg = process.argv[2] ?? process.env.WORKER_ROLE ?? 'all';
-if (!(WORKER_ROLES as readonly string[]).includes(arg)) {
-  process.stderr.write(`Unknown worker role "${arg}". Use one of: ${WORKER_ROLES.join(', ')} (npm run worker -- render).\n`);
+let role: WorkerRole;
+try {
+  role = parseWorkerRole(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
   process.exit(2);
 }
-const role = arg as WorkerRole;
 const config = loadConfigOrExit();
 const log = createLogger(`worker-${role}`, config.LOG_LEVEL);
 

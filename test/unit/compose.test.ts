@@ -162,8 +162,8 @@ describe('docker-compose.yml: the deployment rules', () => {
     // The compose commands run tsx directly (SIGTERM reaches the app; see the Dockerfile), so they
     // must be exactly what `npm run <script> -- <args>` runs.
     const npmRun = (script: string, ...args: string[]) => [...pkg.scripts[script]!.split(' '), ...args];
-    expect(compose.services['worker-orchestration'].command).toEqual(npmRun('worker', 'orchestration'));
-    expect(compose.services['worker-render'].command).toEqual(npmRun('worker', 'render'));
+    expect(compose.services['worker-orchestration'].command).toEqual(npmRun('worker', '--role', 'orchestration'));
+    expect(compose.services['worker-render'].command).toEqual(npmRun('worker', '--role', 'render'));
     expect(compose.services.api.command).toEqual(npmRun('api'));
     expect(compose.services.migrate.command).toEqual(pkg.scripts['db:migrate']!.split(' '));
     for (const [svc, role] of [

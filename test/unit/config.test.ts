@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseDuration } from '../../src/config.js';
 import { dailyWorkflowId, weeklyWorkflowId } from '../../src/domain/dates.js';
+import { parseWorkerRole } from '../../src/worker-runtime.js';
 
 function errorFor(env: Record<string, string>): ConfigError {
   try {
@@ -237,5 +238,19 @@ describe('publishing platforms and storage', () => {
   it('STORAGE=s3 needs a bucket', () => {
     expect(errorFor({ STORAGE: 's3' }).variable).toBe('S3_BUCKET');
     expect(loadConfig({ STORAGE: 's3', S3_BUCKET: 'my-media' }).STORAGE).toBe('s3');
+  });
+});
+
+describe('npm run worker -- --role <role>', () => {
+  it('takes --role, --role= or the role alone, and defaults to all', () => {
+    expect(parseWorkerRole([])).toBe('all');
+    expect(parseWorkerRole(['--role', 'render'])).toBe('render');
+    expect(parseWorkerRole(['--role=orchestration'])).toBe('orchestration');
+    expect(parseWorkerRole(['render'])).toBe('render');
+  });
+  it('refuses an unknown role or argument, listing the roles', () => {
+    expect(() => parseWorkerRole(['--role', 'renderer'])).toThrow('Unknown worker role "renderer". Use one of: all, orchestration, render');
+    expect(() => parseWorkerRole(['--role'])).toThrow('--role needs a value');
+    expect(() => parseWorkerRole(['--roles', 'render'])).toThrow('Unknown argument "--roles"');
   });
 });
