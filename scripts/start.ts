@@ -60,21 +60,23 @@ function keepAlive(name: string, child: ChildProcess, restart: () => Promise<voi
     const r = restarts.get(name);
     const n = r && now - r.since < 10 * 60_000 ? r.count + 1 : 1;
     restarts.set(name, { count: n, since: n === 1 ? now : r!.since });
-    if (n > 5) return void fail(`The ${name} exited ${n} times in 10 minutes (last: ${signal ?? `code ${code}`}); giving up. Its log above says why.`);
-    log.error({ name, code, signal }, `the ${name} exited; restarting it in ${n} s${data ? ` on ${data}` : ''}`);
+    if (n > 5) return void fail(`${capitalize(name)} exited ${n} times in 10 minutes (last: ${signal ?? `code ${code}`}); giving up. Its log above says why.`);
+    log.error({ service: name, code, signal }, `${capitalize(name)} exited; restarting it in ${n} s${data ? ` on ${data}` : ''}`);
     const again = (attempt: number): void => {
       setTimeout(() => {
         if (stopping) return;
         restart().then(
-          () => log.warn({ name }, `the ${name} is running again`),
+          () => log.warn({ service: name }, `${capitalize(name)} is running again`),
           // A port still held by the dying process, or PostgreSQL's shared memory still attached: try again.
-          (err: Error) => (attempt < 10 ? again(attempt + 1) : void fail(`The ${name} could not be restarted: ${err.message}`)),
+          (err: Error) => (attempt < 10 ? again(attempt + 1) : void fail(`${capitalize(name)} could not be restarted: ${err.message}`)),
         );
       }, n * 1000);
     };
     again(1);
   });
 }
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 function fail(message: string): Promise<never> {
   log.fatal(message);

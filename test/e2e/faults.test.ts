@@ -98,7 +98,7 @@ describe('faults: a run survives its servers dying', () => {
     killTree(renderWorker);
     const status = await waitForCompletion(workflowId, runId);
     expectOnePostPerVideoAndPlatform(status, before);
-    expect(sys.output()).toMatch(/the worker render \d exited; restarting it/);
+    expect(sys.output()).toMatch(/Worker render \d exited; restarting it/);
   }, 300_000);
 
   it('the Temporal server SIGKILLed mid-render: the supervisor restarts it on its database and the run completes', async () => {
@@ -107,7 +107,7 @@ describe('faults: a run survives its servers dying', () => {
     const temporal = descendants(sys.child.pid!).find((p) => cmdline(p).includes('start-dev'));
     expect(temporal).toBeDefined();
     process.kill(temporal!, 'SIGKILL');
-    await eventually(async () => sys.output().includes('the Temporal dev server is running again'), 60_000, 250);
+    await eventually(async () => sys.output().includes('Temporal dev server is running again'), 60_000, 250);
     const status = await waitForCompletion(workflowId, runId);
     expectOnePostPerVideoAndPlatform(status, before);
   }, 300_000);
@@ -117,7 +117,7 @@ describe('faults: a run survives its servers dying', () => {
     const { workflowId, runId } = await startRunAndWaitForRender();
     const postmaster = Number(fs.readFileSync(path.join(sys.dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
     process.kill(postmaster, 'SIGKILL');
-    await eventually(async () => sys.output().includes('the PostgreSQL is running again'), 90_000, 250);
+    await eventually(async () => sys.output().includes('PostgreSQL is running again'), 90_000, 250);
     const status = await waitForCompletion(workflowId, runId);
     expectOnePostPerVideoAndPlatform(status, before);
     const logs = await sys.api('GET', '/orchestrator/workflow-logs?limit=20', undefined, auth);
