@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlackApi, type FakeSlackApi } from '../fakes/slack-api.js';
 import { FakeDiscord } from '../fakes/discord-gateway.js';
 import { eventually, startTestSystem, type TestSystem } from '../support/harness.js';
+import { chatFakesEnv } from '../support/chat-env.js';
 import { createChatOutbox, type ChatOutbox, type ChatOutboxOptions } from '../../src/chatops/outbox.js';
 import { createLogger } from '../../src/logger.js';
 import type { Delivery, NotificationInput } from '../../src/providers/notifier/index.js';
@@ -36,19 +37,7 @@ describe('chat outbox: messages survive restarts and outages (real Temporal + Po
     sys = await startTestSystem({
       worker: false,
       env: {
-        SLACK_BOT_TOKEN: 'xoxb-test-1-2',
-        SLACK_SIGNING_SECRET: '8f14e45fceea167a5a36dedd4bea2543',
-        API_TOKEN: TOKEN,
-        SLACK_API_URL: slack.url + '/api',
-        SLACK_APPROVALS_CHANNEL: 'C_APPROVALS',
-        SLACK_REPORTS_CHANNEL: 'C_REPORTS',
-        SLACK_ALERTS_CHANNEL: 'C_ALERTS',
-        DISCORD_TOKEN: 'x'.repeat(40),
-        DISCORD_APPLICATION_ID: discord.applicationId,
-        DISCORD_API_URL: discord.apiUrl,
-        DISCORD_APPROVALS_CHANNEL: APPROVALS,
-        DISCORD_REPORTS_CHANNEL: REPORTS,
-        DISCORD_ALERTS_CHANNEL: ALERTS,
+        ...chatFakesEnv(slack, discord, { apiToken: TOKEN, discordChannels: { approvals: APPROVALS, reports: REPORTS, alerts: ALERTS } }),
         CHAT_RETRY_MAX_INTERVAL: '5s',
       },
     });

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseDuration } from '../../src/config.js';
+import { configErrorFor } from '../support/config-error.js';
+import { loadConfig, parseDuration } from '../../src/config.js';
 import { dailyWorkflowId, weeklyWorkflowId } from '../../src/domain/dates.js';
 import { parseWorkerRole } from '../../src/worker-runtime.js';
-
-function errorFor(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig', () => {
   it('runs with zero configuration on the embedded defaults', () => {
@@ -39,7 +30,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).MUSIC_BED).toEqual({ kind: 'off' });
     expect(loadConfig({ MUSIC_BED: 'Generated' }).MUSIC_BED).toEqual({ kind: 'generated' });
     for (const bad of ['package.json', 'missing-track.mp3', 'https://example.com/x.mp3']) {
-      const err = errorFor({ MUSIC_BED: bad });
+      const err = configErrorFor({ MUSIC_BED: bad });
       expect(err.variable).toBe('MUSIC_BED');
       expect(err.message).toMatch(/off, generated, or the path of an existing \.mp3/);
     }
@@ -87,7 +78,7 @@ describe('loadConfig', () => {
   ];
   for (const [what, env, variable, message] of cases) {
     it(`rejects ${what}, naming ${variable}`, () => {
-      const err = errorFor(env);
+      const err = configErrorFor(env);
       expect(err.variable).toBe(variable);
       expect(err.message).toMatch(message);
     });
@@ -95,9 +86,9 @@ describe('loadConfig', () => {
 
   it('never echoes a secret value in its message', () => {
     const secret = 'xoxb-' + 'S'.repeat(30);
-    const err = errorFor({ SLACK_BOT_TOKEN: secret });
+    const err = configErrorFor({ SLACK_BOT_TOKEN: secret });
     expect(err.message).not.toContain(secret);
-    const dbErr = errorFor({ DATABASE_URL: 'mysql://user:hunter2@h/db' });
+    const dbErr = configErrorFor({ DATABASE_URL: 'mysql://user:hunter2@h/db' });
     expect(dbErr.message).not.toContain('hunter2');
   });
 });
@@ -161,8 +152,8 @@ describe('outside providers (Amazon Creators API, OpenAI)', () => {
   });
 
   it('refuses an unknown VOICE and a PIPER_MODEL that is not an .onnx file, naming what is expected', () => {
-    expect(errorFor({ VOICE: 'festival' }).message).toMatch(/VOICE is invalid: got "festival", expected one of espeak, piper, openai/);
-    const err = errorFor({ PIPER_MODEL: '/opt/piper/en_US-lessac-medium.onnx.json' });
+    expect(configErrorFor({ VOICE: 'festival' }).message).toMatch(/VOICE is invalid: got "festival", expected one of espeak, piper, openai/);
+    const err = configErrorFor({ PIPER_MODEL: '/opt/piper/en_US-lessac-medium.onnx.json' });
     expect(err.variable).toBe('PIPER_MODEL');
     expect(err.message).toContain('.onnx voice model');
   });
@@ -170,20 +161,20 @@ describe('outside providers (Amazon Creators API, OpenAI)', () => {
   it.each(Object.keys(amazon))('names %s when the other Creators credentials are set without it', (missing) => {
     const env: Record<string, string> = { ...amazon };
     delete env[missing];
-    const err = errorFor(env);
+    const err = configErrorFor(env);
     expect(err.variable).toBe(missing);
     expect(err.message).toContain(`${missing} is missing`);
     expect(err.message).not.toContain('sec-12345678');
   });
 
   it('refuses an unknown credential version, naming the valid ones', () => {
-    const err = errorFor({ ...amazon, AMAZON_CREATORS_CREDENTIAL_VERSION: '4.0' });
+    const err = configErrorFor({ ...amazon, AMAZON_CREATORS_CREDENTIAL_VERSION: '4.0' });
     expect(err.variable).toBe('AMAZON_CREATORS_CREDENTIAL_VERSION');
     expect(err.message).toMatch(/2\.1.*3\.3/);
   });
 
   it('refuses CATALOG_SEARCHES that is not a JSON array of searches, with an example', () => {
-    const err = errorFor({ CATALOG_SEARCHES: '[{"category":"Home"}]' });
+    const err = configErrorFor({ CATALOG_SEARCHES: '[{"category":"Home"}]' });
     expect(err.variable).toBe('CATALOG_SEARCHES');
     expect(err.message).toContain('keywords');
     expect(err.message).toMatch(/CATALOG_SEARCHES is invalid \(.*entry 1/i);
@@ -192,11 +183,11 @@ describe('outside providers (Amazon Creators API, OpenAI)', () => {
 
   it('needs a key for WRITER=openai or VOICE=openai, and says so', () => {
     for (const env of [{ WRITER: 'openai' }, { VOICE: 'openai' }] as Record<string, string>[]) {
-      const err = errorFor(env);
+      const err = configErrorFor(env);
       expect(err.variable).toBe('OPENAI_API_KEY');
       expect(err.message).toContain('OPENAI_API_KEY is missing');
     }
-    expect(errorFor({ VOICE: 'openai' }).message).toContain('set VOICE=piper');
+    expect(configErrorFor({ VOICE: 'openai' }).message).toContain('set VOICE=piper');
   });
 });
 
@@ -219,14 +210,14 @@ describe('publishing platforms and storage', () => {
     [{ TIKTOK_CLIENT_SECRET: 'tt-secret-1', TIKTOK_REFRESH_TOKEN: 'rt-1234567890' }, 'TIKTOK_CLIENT_KEY'],
     [{ INSTAGRAM_ACCESS_TOKEN: 'IGAA' + 'x'.repeat(40) }, 'INSTAGRAM_USER_ID'],
   ])('half-set credentials stop start-up naming the missing one (%j)', (env, missing) => {
-    const err = errorFor({ TOKEN_ENCRYPTION_KEY: key, ...env });
+    const err = configErrorFor({ TOKEN_ENCRYPTION_KEY: key, ...env });
     expect(err.variable).toBe(missing);
     expect(err.message).toContain(`${missing} is missing`);
     expect(err.message).toMatch(/npm run connect --|outbox/);
   });
 
   it('needs TOKEN_ENCRYPTION_KEY when the tokens must come from the database', () => {
-    const err = errorFor({ TIKTOK_CLIENT_KEY: 'tt-key-1', TIKTOK_CLIENT_SECRET: 'tt-secret-1' });
+    const err = configErrorFor({ TIKTOK_CLIENT_KEY: 'tt-key-1', TIKTOK_CLIENT_SECRET: 'tt-secret-1' });
     expect(err.variable).toBe('TOKEN_ENCRYPTION_KEY');
     expect(err.message).toContain('openssl rand -hex 32');
   });
@@ -236,7 +227,7 @@ describe('publishing platforms and storage', () => {
   });
 
   it('STORAGE=s3 needs a bucket', () => {
-    expect(errorFor({ STORAGE: 's3' }).variable).toBe('S3_BUCKET');
+    expect(configErrorFor({ STORAGE: 's3' }).variable).toBe('S3_BUCKET');
     expect(loadConfig({ STORAGE: 's3', S3_BUCKET: 'my-media' }).STORAGE).toBe('s3');
   });
 });

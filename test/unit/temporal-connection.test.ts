@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { configErrorFor } from '../support/config-error.js';
+import { loadConfig } from '../../src/config.js';
 import { makePki, type Pki } from '../support/tls-proxy.js';
 
 let pki: Pki;
@@ -15,16 +16,6 @@ beforeAll(() => {
 afterAll(() => pki?.remove());
 
 const API_KEY = 'eyJhbGciOiJFUzI1NiJ9.secret-part-of-the-key.signature';
-
-function errorFor(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('Temporal connection settings', () => {
   it('connects in plain gRPC when nothing is set (the local dev server)', () => {
@@ -199,7 +190,7 @@ describe('Temporal connection settings', () => {
     ],
   ];
   it.each(cases)('refuses %s, naming the variable and the fix', (_name, env, variable, message) => {
-    const err = errorFor(env());
+    const err = configErrorFor(env());
     expect(err.variable).toBe(variable);
     expect(err.message).toMatch(message);
   });
@@ -207,11 +198,11 @@ describe('Temporal connection settings', () => {
   it('never puts a key, a certificate or the API key in a message', () => {
     const inlineKey = pki.read(pki.otherClientKey).toString();
     const errors = [
-      errorFor({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS_CERT: pki.clientCert, TEMPORAL_TLS_KEY: inlineKey }),
-      errorFor({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS_CERT: inlineKey, TEMPORAL_TLS_KEY: pki.clientKey }),
-      errorFor({ TEMPORAL_TLS_KEY: inlineKey, TEMPORAL_TLS_CERT: pki.clientCert }),
-      errorFor({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: API_KEY }),
-      errorFor({ TEMPORAL_ADDRESS: 'billing.a1b2c.tmprl.cloud:7233', TEMPORAL_API_KEY: API_KEY }),
+      configErrorFor({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS_CERT: pki.clientCert, TEMPORAL_TLS_KEY: inlineKey }),
+      configErrorFor({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS_CERT: inlineKey, TEMPORAL_TLS_KEY: pki.clientKey }),
+      configErrorFor({ TEMPORAL_TLS_KEY: inlineKey, TEMPORAL_TLS_CERT: pki.clientCert }),
+      configErrorFor({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: API_KEY }),
+      configErrorFor({ TEMPORAL_ADDRESS: 'billing.a1b2c.tmprl.cloud:7233', TEMPORAL_API_KEY: API_KEY }),
     ];
     const keyBody = inlineKey.split('\n')[1]!;
     for (const err of errors) {
