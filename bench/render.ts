@@ -5,7 +5,7 @@
 //
 // "ours" is the whole FfmpegRenderer.render() call: render key, image probe,
 // ASS generation, ffmpeg through the wrapper with -progress parsing, atomic
-// renames. "bare" is ffmpeg spawned directly with the SAME arguments (built by
+// renames. "bare" is ffmpeg spawned directly with the SAME two runs (built by
 // the same planRender function, subtitle files written once beforehand),
 // output to /dev/null-like temp files, no progress. Runs alternate (ours, bare)
 // after one untimed warm-up of each, so both see the same machine load.
@@ -171,7 +171,10 @@ export async function runRenderBench(runs: number): Promise<RenderBenchResult> {
       const out = await renderer.render(input(String(i)));
       const ms = performance.now() - t;
       if (out.reused) throw new Error('the renderer reused a finished file: the benchmark must render');
-      const b = await bareFfmpeg(plan.args);
+      // The same two runs as the renderer: the sound track, then the video.
+      const a = await bareFfmpeg(plan.audioArgs);
+      const v = await bareFfmpeg(plan.args);
+      const b = { ms: a.ms + v.ms, peakRssBytes: a.peakRssBytes === null || v.peakRssBytes === null ? null : Math.max(a.peakRssBytes, v.peakRssBytes) };
       videoSec = out.durationSec;
       if (warmup) continue;
       oursMs.push(ms);

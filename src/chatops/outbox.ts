@@ -174,9 +174,14 @@ export class ChatOutbox implements Notifier {
         await this.send(row);
         return;
       }
-      const mine = await this.o.db.chatDelivery.findUnique({ where: { id }, select: { status: true, platform: true, lane: true } });
-      // Taken by the loop, or finished: nothing to do here.
-      if (!mine || mine.status !== 'pending') return;
+      const mine = await this.o.db.chatDelivery.findUnique({ where: { id }, select: { status: true, platform: true, lane: true, attempts: true } });
+      // Finished, or tried once already (by a loop that took it): nothing to do here.
+      if (!mine || (mine.status !== 'pending' && mine.status !== 'sending') || mine.attempts > 0) return;
+      // A loop is sending it right now: wait for that first attempt's outcome, as if it were ours.
+      if (mine.status === 'sending') {
+        await new Promise((r) => setTimeout(r, wait));
+        continue;
+      }
       const head = await this.o.db.chatDelivery.findFirst({
         where: { platform: mine.platform, lane: mine.lane, status: { in: ['pending', 'sending'] } },
         orderBy: { id: 'asc' },

@@ -79,6 +79,18 @@ describe('planRender', () => {
     expect(args.slice(i - 3, i + 1)).toEqual(['-f', demuxer, '-i', 'file:/media/work/product-image.jpg']);
   });
 
+  it('makes the sound track in its own run, which the video run reads back (loudnorm never runs beside the video graph)', () => {
+    const p = plan('png');
+    const graphOf = (args: string[]) => args[args.indexOf('-filter_complex') + 1];
+    expect(graphOf(p.audioArgs)).toMatch(/loudnorm=/);
+    expect(p.audioArgs.slice(-3)).toEqual(['-f', 'wav', `file:${p.audioOut}`]);
+    expect(graphOf(p.args)).not.toMatch(/loudnorm|\[\d+:a\]/);
+    const i = p.args.indexOf(`file:${p.audioOut}`);
+    expect(p.args.slice(i - 3, i + 1)).toEqual(['-f', 'wav', '-i', `file:${p.audioOut}`]);
+    // The image is input 0, the sound track input 1.
+    expect(p.args[p.args.indexOf('[vout]') + 2]).toBe('1:a');
+  });
+
   it('uses png_pipe when no format is given, and no image input at all for the title card', () => {
     const { args } = plan(undefined);
     expect(args.slice(args.indexOf('file:/media/work/product-image.jpg') - 3).slice(0, 2)).toEqual(['-f', 'png_pipe']);

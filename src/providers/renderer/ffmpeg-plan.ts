@@ -87,7 +87,16 @@ export interface PlanFiles {
 }
 
 export interface RenderPlan {
-  /** ffmpeg arguments (without -progress): the same graph our renderer runs. */
+  /**
+   * The first ffmpeg run (without -progress): the sound track (the sentences joined, the music bed,
+   * loudness), written to `audioOut`. Apart from the video so that loudnorm's look-ahead (it holds
+   * about 3 s at 192 kHz) never makes the video run queue frames: the two runs peak at about half of
+   * what one run would (bench/worker-memory.ts).
+   */
+  audioArgs: string[];
+  /** The sound track's file (32-bit float WAV in workDir): the video run's last input. */
+  audioOut: string;
+  /** The second ffmpeg run (without -progress): the video graph, the sound track muxed in, and the thumbnail. */
   args: string[];
   /** Generated files the graph reads (the ASS files): write them before running ffmpeg. */
   files: { path: string; content: string }[];
@@ -108,8 +117,8 @@ const DISCLOSURE_BAND = { w: WIDTH, h: 110 };
 const THUMB_FRAME = 24;
 
 /**
- * Builds the ffmpeg command line and the subtitle files for one render (pure:
- * touches no file).
+ * Builds the two ffmpeg command lines (the sound track, then the video) and the
+ * subtitle files for one render (pure: touches no file).
  *
  * The video: one scene per sentence. Each scene is composed ONCE as a still
  * (background gradient or blurred product image, the product image, the
@@ -117,7 +126,8 @@ const THUMB_FRAME = 24;
  * `loop`; the camera moves by `crop` with a per-frame offset (a pan over a
  * canvas 10 % larger than the frame, free: crop only moves pointers) or, on
  * image scenes, the product image alone zooms (one small bilinear scale per
- * frame). Scenes slide in over each other with `xfade`. The captions are
+ * frame). Scenes slide in over each other: the two frames where the slide
+ * starts, stacked once, with the frame window moving across them. The captions are
  * rendered by libass once per state (one per spoken word) on a transparent
  * band that `fps` repeats and `overlay` blends on every frame; the disclosure
  * band likewise, from one frame. Per output frame the work is a crop, two small
@@ -246,14 +256,14 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
       chain.push(assFilter(file));
     }
     // The scene's frames come in pieces: the head slides in over the previous scene, the tail slides
-    // out under the next one (xfade gets only those frames), the body plays alone. Each piece repeats
-    // the scene's still itself (loop), so no frame waits in a queue for a later piece.
+    // out under the next one (one frame each: where the slide starts), the body plays alone. Each
+    // piece repeats the scene's still itself (loop), so no frame waits in a queue for a later piece.
     const cuts: { label: string; start: number; count: number }[] = [];
-    if (i > 0) cuts.push({ label: `hd${i}`, start: 0, count: TF });
+    if (i > 0) cuts.push({ label: `hd${i}`, start: 0, count: 1 });
     const bodyStart = i > 0 ? TF : 0;
     const bodyEnd = i + 1 < scenes.length ? n - TF : n;
     cuts.push({ label: `bd${i}`, start: bodyStart, count: bodyEnd - bodyStart });
-    if (i + 1 < scenes.length) cuts.push({ label: `tl${i}`, start: n - TF, count: TF });
+    if (i + 1 < scenes.length) cuts.push({ label: `tl${i}`, start: n - TF, count: 1 });
     const loop = (count: number) => `loop=loop=${count - 1}:size=1:start=0,settb=1/${FPS},setpts=N,fps=${FPS}`;
     const progress = (start: number) => `(n+${start})/${Math.max(1, n - 1)}`;
     const fan = (label: string, chainText: string) => {
@@ -286,10 +296,21 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
       cuts.forEach((c, k) => graph.push(`[st${i}_${k}]${loop(c.count)},crop=${WIDTH}:${HEIGHT}[${c.label}]`));
     }
   });
+  // A slide: the outgoing and the incoming frame side by side (or stacked), once, and the frame
+  // window moving across the pair. Not xfade: its queued inputs and outputs cost about 25 MB per
+  // transition (measured with ffmpeg 5.1), for three frames.
   const pieces: string[] = [];
   scenes.forEach((scene, i) => {
     if (i > 0) {
-      graph.push(`[tl${i - 1}][hd${i}]xfade=transition=${scene.transitionIn ?? 'slideleft'}:duration=${(TF / FPS).toFixed(4)}:offset=0[xf${i}]`);
+      const kind = scene.transitionIn ?? 'slideleft';
+      const [first, second] = kind === 'slideleft' || kind === 'slideup' ? [`[tl${i - 1}]`, `[hd${i}]`] : [`[hd${i}]`, `[tl${i - 1}]`];
+      const along = kind === 'slideleft' || kind === 'slideright' ? { stack: 'hstack', size: WIDTH, axis: 'x' } : { stack: 'vstack', size: HEIGHT, axis: 'y' };
+      const step = (k: string) => `${along.size}*(${k}+1)/${TF + 1}`;
+      const offset = kind === 'slideleft' || kind === 'slideup' ? step('n') : `${along.size}-${step('n')}`;
+      graph.push(
+        `${first}${second}${along.stack}=inputs=2,loop=loop=${TF - 1}:size=1:start=0,settb=1/${FPS},setpts=N,fps=${FPS},` +
+          `crop=${WIDTH}:${HEIGHT}:${along.axis === 'x' ? `x=${escapeFilterValue(offset)}:y=0` : `x=0:y=${escapeFilterValue(offset)}`}[xf${i}]`,
+      );
       pieces.push(`[xf${i}]`);
     }
     pieces.push(`[bd${i}]`);
@@ -323,13 +344,19 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
     `[vc][disc]overlay=x=0:y=${disclosureTop}:eof_action=repeat,trim=end_frame=${frames},split=2[vout][thumbsrc]`,
     `[thumbsrc]trim=start_frame=${Math.min(THUMB_FRAME, frames - 1)}:end_frame=${Math.min(THUMB_FRAME, frames - 1) + 1},setpts=PTS-STARTPTS,scale=in_color_matrix=bt709:in_range=tv,format=rgb24[thumb]`,
   );
-  for (const s of kept) args.push('-i', fileUrl(path.resolve(s.audioPath)));
+  // The sound track: its own run (audioArgs), read back here as the video run's last input.
+  const audioOut = path.join(files.workDir, 'soundtrack.wav');
+  args.push('-f', 'wav', '-i', fileUrl(audioOut));
+  const soundtrack = `${audioBase}:a`;
+  const audioArgs: string[] = ['-hide_banner', '-nostdin', '-y', '-loglevel', 'warning'];
+  const audioGraph: string[] = [];
+  for (const s of kept) audioArgs.push('-i', fileUrl(path.resolve(s.audioPath)));
 
   const gapSamples = Math.round(opts.gapSec * AUDIO_RATE);
   const tailSamples = Math.round(opts.tailPadSec * AUDIO_RATE);
   const labels = kept.map((_, i) => {
     const pad = i === kept.length - 1 ? tailSamples : gapSamples;
-    graph.push(`[${audioBase + i}:a]aformat=sample_fmts=fltp:sample_rates=${AUDIO_RATE}:channel_layouts=stereo,apad=pad_len=${pad}[a${i}]`);
+    audioGraph.push(`[${i}:a]aformat=sample_fmts=fltp:sample_rates=${AUDIO_RATE}:channel_layouts=stereo,apad=pad_len=${pad}[a${i}]`);
     return `[a${i}]`;
   });
   // Loudness as the platforms normalize it: about -14 LUFS integrated, true peak under -1 dBTP
@@ -338,18 +365,34 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
   // the result is resampled back.
   const loudnorm = `loudnorm=I=${LOUDNESS.integratedLufs}:TP=${LOUDNESS.truePeakDb}:LRA=${LOUDNESS.lra},aresample=${AUDIO_RATE}`;
   const voice = `${labels.join('')}concat=n=${kept.length}:v=0:a=1`;
-  if (opts.musicBed.kind === 'off') graph.push(`${voice},${loudnorm}[aout]`);
+  if (opts.musicBed.kind === 'off') audioGraph.push(`${voice},${loudnorm}[aout]`);
   else {
     // A quiet music bed under the voice, ducked while someone speaks (the voice is the compressor's key).
-    const music = musicSource(opts.musicBed, durationSec, audioBase + kept.length);
-    if (opts.musicBed.kind === 'file') args.push('-stream_loop', '-1', '-f', opts.musicBed.demuxer, '-i', fileUrl(opts.musicBed.path));
-    graph.push(
+    const music = musicSource(opts.musicBed, durationSec, kept.length);
+    if (opts.musicBed.kind === 'file') audioArgs.push('-stream_loop', '-1', '-f', opts.musicBed.demuxer, '-i', fileUrl(opts.musicBed.path));
+    audioGraph.push(
       `${voice},asplit=2[voice][voicekey]`,
       `${music}[bed]`,
       `[bed][voicekey]sidechaincompress=threshold=0.02:ratio=12:attack=20:release=400[ducked]`,
       `[voice][ducked]amix=inputs=2:duration=first:normalize=0,${loudnorm}[aout]`,
     );
   }
+
+  audioArgs.push(
+    '-filter_complex',
+    audioGraph.join(';'),
+    '-map',
+    '[aout]',
+    '-ar',
+    String(AUDIO_RATE),
+    '-ac',
+    '2',
+    '-c:a',
+    'pcm_f32le',
+    '-f',
+    'wav',
+    fileUrl(audioOut),
+  );
 
   args.push(
     '-filter_complex',
@@ -358,7 +401,7 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
     '-map',
     '[vout]',
     '-map',
-    '[aout]',
+    soundtrack,
     '-r',
     String(FPS),
     '-c:v',
@@ -411,6 +454,8 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
     fileUrl(files.thumbnailOut),
   );
   return {
+    audioArgs,
+    audioOut,
     args,
     files: assFiles,
     durationSec,

@@ -1,4 +1,5 @@
-// The offline video renderer: ONE ffmpeg run per video, one -filter_complex
+// The offline video renderer: two ffmpeg runs per video, the sound track
+// (a WAV in the render's work directory) and then the video: one -filter_complex
 // graph, two outputs (the MP4 and a PNG thumbnail from the same graph).
 //
 // The video is one scene per sentence (hook, features, rating, price, call to
@@ -8,7 +9,7 @@
 // How the graph stays cheap on 2 cores is explained at planRender
 // (ffmpeg-plan.ts): every still is composed once, motion is a crop or a small
 // scale, captions are drawn once per word. Audio is the sentence WAVs joined by
-// the concat filter with a 0.15 s gap, loudness-normalized in the same run.
+// the concat filter with a 0.15 s gap, loudness-normalized, in the first run.
 //
 // Length guard: when the speech is longer than maxDurationSec (default 60),
 // trailing sentences are dropped but the LAST one (the disclosure) is always
@@ -40,7 +41,7 @@ export { moovBeforeMdat, probeVideo, type VideoProbe } from './ffmpeg-probe.js';
 
 export const DEFAULT_FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 /** Bump when the look changes: a finished video from an older version is rendered again. */
-export const RENDER_VERSION = 3;
+export const RENDER_VERSION = 4;
 
 /**
  * An optional quiet music bed under the voice, ducked while someone speaks: off, a generated pad,
@@ -194,14 +195,21 @@ export class FfmpegRenderer implements VideoRenderer {
       });
       this.lastComposition = plan.composition;
       await Promise.all(plan.files.map((f) => fs.writeFile(f.path, f.content, 'utf8')));
-      this.lastRun = await runFfmpeg(plan.args, {
-        ffmpegPath: this.options.ffmpegPath,
+      const started = Date.now();
+      const run = { ffmpegPath: this.options.ffmpegPath, signal: input.signal, measureMemory: this.options.measureMemory };
+      const sound = await runFfmpeg(plan.audioArgs, { ...run, timeoutMs: this.options.timeoutMs });
+      const video = await runFfmpeg(plan.args, {
+        ...run,
         durationSec: plan.durationSec,
         onProgress: input.onProgress,
-        signal: input.signal,
-        timeoutMs: this.options.timeoutMs,
-        measureMemory: this.options.measureMemory,
+        timeoutMs: Math.max(1000, this.options.timeoutMs - (Date.now() - started)),
       });
+      this.lastRun = {
+        elapsedMs: sound.elapsedMs + video.elapsedMs,
+        peakRssBytes:
+          sound.peakRssBytes === undefined && video.peakRssBytes === undefined ? undefined : Math.max(sound.peakRssBytes ?? 0, video.peakRssBytes ?? 0),
+        stderrTail: [sound.stderrTail, video.stderrTail].filter(Boolean).join('\n'),
+      };
       const [vStat, tStat] = await Promise.all([fs.stat(videoTmp), fs.stat(thumbTmp)]);
       if (!vStat.size || !tStat.size) throw new Error(`ffmpeg finished but wrote an empty ${!vStat.size ? 'video' : 'thumbnail'}`);
       // The thumbnail first: a video under its final name means both are complete.
