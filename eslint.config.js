@@ -6,7 +6,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'var/', '.tools/', 'dist/', 'coverage/', 'src/generated/', 'test/fixtures/'] },
+  { ignores: ['node_modules/', 'var/', '.tools/', '.build/', 'dist/', 'coverage/', 'src/generated/', 'test/fixtures/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

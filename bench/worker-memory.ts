@@ -86,8 +86,8 @@ async function oneRun(): Promise<RunResult> {
     while (status.status === 'RUNNING') {
       if (Date.now() - t0 > 20 * 60_000) throw new Error('the loop did not complete within 20 minutes');
       for (const pid of descendants(child.pid!)) {
-        const role = (/worker\/index\.ts (orchestration|render)/.exec((readProc(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ')) ?? [])[1] as
-          Role | undefined;
+        const role = (/(?:worker\/index\.ts|scripts\/worker\.js) (orchestration|render)/.exec((readProc(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ')) ??
+          [])[1] as Role | undefined;
         if (!role) continue;
         const kids = descendants(pid);
         const node = rssKiB(pid) / 1024;

@@ -10,6 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/embed
 import { findTemporalCli, startDevServer, stopChild, type DevServerHandle } from '../src/embedded/temporal.js';
 import { migrateIfNeeded, PROJECT_ROOT } from '../src/embedded/migrate.js';
 import { createLogger, redactUrl } from '../src/logger.js';
+import { buildCompiled } from './build.js';
 
 const config = loadConfigOrExit();
 const log = createLogger('start', config.LOG_LEVEL);
@@ -136,10 +137,13 @@ try {
 
   const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
   const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
+  // The workers run compiled (scripts/worker.js: plain node, about 50 MB less each than under tsx);
+  // compiled once here so that they do not all compile at once.
+  await buildCompiled();
   const launch = (name: string, script: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}) => {
     const child = spawn(
       process.execPath,
-      [...(script.startsWith('worker/') ? WORKER_NODE_FLAGS : []), '--import', tsx, path.join(PROJECT_ROOT, script), ...args],
+      [...(script.endsWith('.js') ? [...WORKER_NODE_FLAGS, path.join(PROJECT_ROOT, script)] : ['--import', tsx, path.join(PROJECT_ROOT, script)]), ...args],
       {
         env: { ...env, ...extraEnv },
         stdio: 'inherit',
@@ -154,7 +158,7 @@ try {
     const name = roles.length === 1 ? 'worker' : `worker ${role}${roles.filter((r) => r === role).length > 1 ? ` ${i + 1}` : ''}`;
     // Each worker process serves its SDK metrics on its own port: TEMPORAL_METRICS_ADDRESS, then the next ports.
     const metrics = config.TEMPORAL_METRICS_ADDRESS?.replace(/:(\d+)$/, (_, port: string) => `:${Number(port) + i}`);
-    launch(name, 'worker/index.ts', [role], metrics ? { TEMPORAL_METRICS_ADDRESS: metrics } : {});
+    launch(name, 'scripts/worker.js', [role], metrics ? { TEMPORAL_METRICS_ADDRESS: metrics } : {});
   });
   launch('api', 'src/api/main.ts');
 

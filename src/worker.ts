@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { WORKFLOWS_PATH } from './worker-paths.js';
+import { PROJECT_ROOT } from './project-root.js';
+import { prebuiltWorkflowBundle, WORKFLOWS_PATH } from './worker-paths.js';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db.js';
@@ -60,7 +60,7 @@ export async function createWorker(
           connection,
           namespace: config.TEMPORAL_NAMESPACE,
           taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowBundle: { codePath: opts.workflowBundlePath ?? (await bundleInChildProcess(log)) },
+          workflowBundle: { codePath: opts.workflowBundlePath ?? prebuiltWorkflowBundle() ?? (await bundleInChildProcess(log)) },
           // Every activity, the render one included: runs started before the render queue
           // existed schedule it here. New runs render on the render queue.
           activities: createActivities(deps),
@@ -152,7 +152,7 @@ function buildCatalogs(config: Config, db: Db): Pick<ActivityDeps, 'catalog' | '
  * it runs, which would otherwise stay in the worker's heap for its whole life.
  */
 async function bundleInChildProcess(log: Logger): Promise<string> {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const root = PROJECT_ROOT;
   const out = path.join(os.tmpdir(), `affiliate-empire-workflows-${process.pid}.js`);
   const t0 = Date.now();
   await promisify(execFile)(

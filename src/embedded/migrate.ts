@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+import { PROJECT_ROOT } from '../project-root.js';
+
+export { PROJECT_ROOT };
 const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'prisma', 'migrations');
 
 export function migrationNames(): string[] {

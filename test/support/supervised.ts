@@ -51,7 +51,7 @@ export async function startSupervised(env: NodeJS.ProcessEnv, opts: { timeoutMs?
       });
       return { status: r.status, body: await r.json().catch(() => ({})) };
     },
-    workers: (role) => descendants(child.pid!).filter((p) => new RegExp(`worker/index\\.ts ${role}\\b`).test(cmdline(p))),
+    workers: (role) => descendants(child.pid!).filter((p) => new RegExp(`(?:worker/index\\.ts|scripts/worker\\.js) ${role}\\b`).test(cmdline(p))),
     kill() {
       const all = descendants(child.pid!);
       try {

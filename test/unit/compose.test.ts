@@ -159,8 +159,8 @@ describe('docker-compose.yml: the deployment rules', () => {
   });
 
   it("runs the package.json scripts' commands (worker roles, API, migrations)", () => {
-    // The compose commands run tsx directly (SIGTERM reaches the app; see the Dockerfile), so they
-    // must be exactly what `npm run <script> -- <args>` runs.
+    // The compose commands run node or tsx directly (SIGTERM reaches the app; see the Dockerfile), so
+    // they must be exactly what `npm run <script> -- <args>` runs.
     const npmRun = (script: string, ...args: string[]) => [...pkg.scripts[script]!.split(' '), ...args];
     expect(compose.services['worker-orchestration'].command).toEqual(npmRun('worker', '--role', 'orchestration'));
     expect(compose.services['worker-render'].command).toEqual(npmRun('worker', '--role', 'render'));

@@ -122,7 +122,8 @@ const THUMB_FRAME = 24;
  *
  * The video: one scene per sentence. Each scene is composed ONCE as a still
  * (background gradient or blurred product image, the product image, the
- * scene's text drawn by libass), converted to yuv420p once, and repeated by
+ * scene's text drawn by libass), in yuv420p from the start (an RGB still of
+ * the 1188x2112 canvas is 7.5 MB, and every scene's lives through the run), and repeated by
  * `loop`; the camera moves by `crop` with a per-frame offset (a pan over a
  * canvas 10 % larger than the frame, free: crop only moves pointers) or, on
  * image scenes, the product image alone zooms (one small bilinear scale per
@@ -210,7 +211,7 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
       const g = scene.background;
       chain.push(
         `gradients=s=${qw}x${qh}:c0=${hexArg(g.from)}:c1=${hexArg(g.to)}:x0=0:y0=0:x1=${qw}:y1=${qh}:nb_colors=2:r=1:d=1,trim=end_frame=1,` +
-          `scale=${canvas.w}:${canvas.h}:flags=bilinear,format=rgb24`,
+          `scale=${canvas.w}:${canvas.h}:flags=bilinear:out_color_matrix=bt709:out_range=tv,format=yuv420p`,
       );
     }
     const fitted = scene.image && files.imageSize ? fitInside(files.imageSize, scene.image.box) : undefined;
@@ -220,8 +221,8 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
         : undefined;
     if (scene.image && fitted && at && scene.motion.kind === 'pan') {
       graph.push(`${nextImage()}scale=${fitted.w}:${fitted.h}:flags=lanczos[fg${i}]`);
-      graph.push(`${chain.join(',')}[bgc${i}]`, `[bgc${i}][fg${i}]overlay=x=${at.x}:y=${at.y}:format=rgb,format=rgb24,setsar=1[pre${i}]`);
-    } else graph.push(`${chain.join(',')},setsar=1[pre${i}]`);
+      graph.push(`${chain.join(',')}[bgc${i}]`, `[bgc${i}][fg${i}]overlay=x=${at.x}:y=${at.y}:format=rgb,${toYuv},setsar=1[pre${i}]`);
+    } else graph.push(`${chain.join(',')}${scene.background.kind === 'blurred-image' ? `,${toYuv}` : ''},setsar=1[pre${i}]`);
     return { canvas, fitted, at };
   });
   // Pass 2: the text of every pan scene, drawn by ONE libass instance (each loads the fonts): the
@@ -270,7 +271,6 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
       if (cuts.length === 1) graph.push(`${chainText}[${label}0]`);
       else graph.push(`${chainText},split=${cuts.length}${cuts.map((_, k) => `[${label}${k}]`).join('')}`);
     };
-    chain.push(toYuv);
     if (scene.motion.kind === 'pan') {
       const { from, to } = scene.motion;
       fan(`st${i}_`, chain.join(','));

