@@ -89,9 +89,9 @@ export interface PlanFiles {
 export interface RenderPlan {
   /**
    * The first ffmpeg run (without -progress): the sound track (the sentences joined, the music bed,
-   * loudness), written to `audioOut`. Apart from the video so that loudnorm's look-ahead (it holds
-   * about 3 s at 192 kHz) never makes the video run queue frames: the two runs peak at about half of
-   * what one run would (bench/worker-memory.ts).
+   * loudness), written to `audioOut`. Apart from the video because loudnorm (192 kHz, a 3 s
+   * look-ahead) added about 100 MB to the one-run graph's peak (measured with ffmpeg 5.1); each run
+   * alone stays well under that sum (bench/worker-memory.ts).
    */
   audioArgs: string[];
   /** The sound track's file (32-bit float WAV in workDir): the video run's last input. */
