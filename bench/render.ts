@@ -228,7 +228,7 @@ export async function runRenderBench(runs: number): Promise<RenderBenchResult> {
 
 export function printRenderBench(r: RenderBenchResult): void {
   const m = r.machine;
-  console.log('\n=== render: 1080x1920 30 fps H.264/AAC short, one ffmpeg run ===');
+  console.log('\n=== render: 1080x1920 30 fps H.264/AAC short, two ffmpeg runs (sound, video) ===');
   console.log(`  machine: ${m.cpuModel}, ${m.logicalCores} logical cores, ${m.totalRamGiB} GiB RAM, ${m.platform}`);
   console.log(`           node ${m.node}, ffmpeg ${m.ffmpeg}, espeak-ng ${m.espeak}, load average (1 min) ${m.loadAvg1m}`);
   console.log(

@@ -113,8 +113,12 @@ export interface RenderPlan {
 /** The caption band (transparent, overlaid on every frame) and the disclosure band at the top. */
 const CAPTION_BAND = { w: WIDTH, h: 260 };
 const DISCLOSURE_BAND = { w: WIDTH, h: 110 };
-/** The thumbnail is this frame of the video: the hook scene with the first words on screen. */
-const THUMB_FRAME = 24;
+/**
+ * The thumbnail is the video's frame just after the first word appears (the hook scene with its
+ * first words), and no later than this one. An early frame matters: ffmpeg 5.1 holds the frames
+ * before it while the thumbnail output waits, about 50 MB more at frame 24 than at frame 2.
+ */
+const THUMB_FRAME_MAX = 24;
 
 /**
  * Builds the two ffmpeg command lines (the sound track, then the video) and the
@@ -326,6 +330,8 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
     if (s.end * 10 > statesMs[statesMs.length - 1]) statesMs.push(s.end * 10);
   }
   statesMs.push(Math.max(Math.round(durationSec * 1000), (statesMs[statesMs.length - 1] ?? 0) + 1));
+  const firstWords = states.find((s) => s.words.length);
+  const thumbFrame = Math.min(THUMB_FRAME_MAX, firstWords ? Math.ceil((firstWords.start / 100) * FPS) + 1 : 0, frames - 1);
   const ptsExpr = statesMs.map((ms, n) => (n === 0 ? String(ms) : `eq(N,${n})*${ms}`)).join('+');
   const captionsPath = path.join(files.workDir, 'captions.ass');
   const disclosurePath = path.join(files.workDir, 'disclosure.ass');
@@ -342,7 +348,7 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
     `${transparent(DISCLOSURE_BAND)},${assFilter(disclosurePath, true)},scale=out_color_matrix=bt709:out_range=tv,format=yuva420p[disc]`,
     `${video}[cap]overlay=x=0:y=${captionTop}:eof_action=repeat[vc]`,
     `[vc][disc]overlay=x=0:y=${disclosureTop}:eof_action=repeat,trim=end_frame=${frames},split=2[vout][thumbsrc]`,
-    `[thumbsrc]trim=start_frame=${Math.min(THUMB_FRAME, frames - 1)}:end_frame=${Math.min(THUMB_FRAME, frames - 1) + 1},setpts=PTS-STARTPTS,scale=in_color_matrix=bt709:in_range=tv,format=rgb24[thumb]`,
+    `[thumbsrc]trim=start_frame=${thumbFrame}:end_frame=${thumbFrame + 1},setpts=PTS-STARTPTS,scale=in_color_matrix=bt709:in_range=tv,format=rgb24[thumb]`,
   );
   // The sound track: its own run (audioArgs), read back here as the video run's last input.
   const audioOut = path.join(files.workDir, 'soundtrack.wav');
