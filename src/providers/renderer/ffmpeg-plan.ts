@@ -206,10 +206,11 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
     const [qw, qh] = [even(canvas.w / 4), even(canvas.h / 4)];
     const chain: string[] = [];
     if (scene.background.kind === 'blurred-image') {
-      // A blurred, darkened, enlarged copy fills the canvas (blurred at quarter size: cheap, and only once).
+      // A blurred, darkened, enlarged copy fills the canvas (blurred and darkened at quarter size: cheap,
+      // and only once; enlarged straight into yuv420p, so no full-size RGB frame is ever made).
       chain.push(
         `${nextImage()}scale=${qw}:${qh}:force_original_aspect_ratio=increase,crop=${qw}:${qh},boxblur=12:2,` +
-          `scale=${canvas.w}:${canvas.h}:flags=bicubic,format=rgb24,colorchannelmixer=rr=0.55:gg=0.55:bb=0.55`,
+          `colorchannelmixer=rr=0.55:gg=0.55:bb=0.55,scale=${canvas.w}:${canvas.h}:flags=bicubic:out_color_matrix=bt709:out_range=tv,format=yuv420p`,
       );
     } else {
       const g = scene.background;
@@ -224,9 +225,10 @@ export function planRender(input: RenderInput, opts: ResolvedRendererOptions, fi
         ? { x: even(scene.image.box.x + (scene.image.box.w - fitted.w) / 2), y: even(scene.image.box.y + (scene.image.box.h - fitted.h) / 2) }
         : undefined;
     if (scene.image && fitted && at && scene.motion.kind === 'pan') {
-      graph.push(`${nextImage()}scale=${fitted.w}:${fitted.h}:flags=lanczos[fg${i}]`);
-      graph.push(`${chain.join(',')}[bgc${i}]`, `[bgc${i}][fg${i}]overlay=x=${at.x}:y=${at.y}:format=rgb,${toYuv},setsar=1[pre${i}]`);
-    } else graph.push(`${chain.join(',')}${scene.background.kind === 'blurred-image' ? `,${toYuv}` : ''},setsar=1[pre${i}]`);
+      // Placed in yuv420p (at even x and y): an RGB overlay of the canvas cost about 8 MB per scene.
+      graph.push(`${nextImage()}scale=${fitted.w}:${fitted.h}:flags=lanczos,${toYuv}[fg${i}]`);
+      graph.push(`${chain.join(',')}[bgc${i}]`, `[bgc${i}][fg${i}]overlay=x=${at.x}:y=${at.y}:format=yuv420,setsar=1[pre${i}]`);
+    } else graph.push(`${chain.join(',')},setsar=1[pre${i}]`);
     return { canvas, fitted, at };
   });
   // Pass 2: the text of every pan scene, drawn by ONE libass instance (each loads the fonts): the
