@@ -6,7 +6,7 @@
 // child process: webpack), so that no worker bundles them at start.
 // The version is a hash of the sources, package-lock.json, the esbuild version and the options: a
 // build is made once per version and then reused, and concurrent builds (several workers starting
-// together) race harmlessly to one atomic rename. Older builds are pruned after a day. esbuild
+// together) race harmlessly to one atomic rename. Builds not used for a day are pruned. esbuild
 // only strips types (isolated modules, what tsx runs too); `npm test` type-checks.
 //
 //   node scripts/build.js      prints the build's directory (building it if needed)
@@ -53,7 +53,15 @@ export async function buildCompiled(opts = {}) {
   const version = hash.digest('hex').slice(0, 16);
   const buildsDir = path.join(root, '.build');
   const out = path.join(buildsDir, version);
-  if (fs.existsSync(path.join(out, '.complete'))) return out;
+  if (fs.existsSync(path.join(out, '.complete'))) {
+    // In use: not pruned as old while workers run from it (where it is writable; an image's build is not).
+    try {
+      fs.utimesSync(out, new Date(), new Date());
+    } catch {
+      // read-only: nothing prunes there
+    }
+    return out;
+  }
 
   fs.mkdirSync(buildsDir, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(buildsDir, `.tmp-${version}-`));
