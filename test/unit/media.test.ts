@@ -250,6 +250,9 @@ describe('FfmpegRenderer', () => {
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.at(-1)).toBe(1);
     expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+    // The sound-track run reports too (the first 5 %, ending at 0.05): the render activity heartbeats
+    // on progress, so a run without reports longer than the heartbeat timeout would fail the activity.
+    expect(progress).toContain(0.05);
     // Speed is measured by bench/render.ts (a number, not a pass/fail): a timed assertion here
     // would only measure how busy the machine is.
     void imageRenderMs;

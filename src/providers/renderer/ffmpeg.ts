@@ -197,11 +197,18 @@ export class FfmpegRenderer implements VideoRenderer {
       await Promise.all(plan.files.map((f) => fs.writeFile(f.path, f.content, 'utf8')));
       const started = Date.now();
       const run = { ffmpegPath: this.options.ffmpegPath, signal: input.signal, measureMemory: this.options.measureMemory };
-      const sound = await runFfmpeg(plan.audioArgs, { ...run, timeoutMs: this.options.timeoutMs });
+      // Progress through both runs (the sound track is the first 5 %): the render activity heartbeats on it.
+      const progress = (from: number, span: number) => (input.onProgress ? (f: number) => input.onProgress!(from + span * f) : undefined);
+      const sound = await runFfmpeg(plan.audioArgs, {
+        ...run,
+        durationSec: plan.durationSec,
+        onProgress: progress(0, 0.05),
+        timeoutMs: this.options.timeoutMs,
+      });
       const video = await runFfmpeg(plan.args, {
         ...run,
         durationSec: plan.durationSec,
-        onProgress: input.onProgress,
+        onProgress: progress(0.05, 0.95),
         timeoutMs: Math.max(1000, this.options.timeoutMs - (Date.now() - started)),
       });
       this.lastRun = {
