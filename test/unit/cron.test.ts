@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { configErrorFor } from '../support/config-error.js';
 import { checkCron, CronExpressionError, cronSchedule } from '../../src/domain/cron.js';
 import { cronMatches, parseCron, startCronFallback } from '../../src/temporal/cron-fallback.js';
 
@@ -79,15 +80,7 @@ describe('cron: validation messages', () => {
   });
 
   it('stops start-up with a message naming the variable', () => {
-    const errorFor = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-      } catch (err) {
-        if (err instanceof ConfigError) return err;
-        throw err;
-      }
-      throw new Error('expected a ConfigError');
-    };
+    const errorFor = configErrorFor;
     const daily = errorFor({ SCHEDULE_DAILY_CRON: '0 25 * * *' });
     expect(daily.variable).toBe('SCHEDULE_DAILY_CRON');
     expect(daily.message).toBe(
